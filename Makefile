@@ -1,0 +1,39 @@
+# make install | test | lint | demo-less for now; every target installs what it needs first.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+PYTHON ?= python3.11
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+SOURCES := store collector analytics dashboards surveys doraspace tests bench
+
+.PHONY: install test lint typecheck pytest format clean
+
+# uv itself, when the machine has none: a private venv with pip's uv, never a downloaded Python.
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+.venv/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+install: .venv/.installed
+
+lint: install
+	.venv/bin/ruff check $(SOURCES)
+	.venv/bin/ruff format --check $(SOURCES)
+
+typecheck: install
+	.venv/bin/mypy
+
+pytest: install
+	.venv/bin/pytest -q
+
+test: lint typecheck pytest
+
+format: install
+	.venv/bin/ruff check --fix $(SOURCES)
+	.venv/bin/ruff format $(SOURCES)
+
+clean:
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,330 @@
+"""One GitHub sync: for each repository, cursor → fetch → upsert → commit, stream by stream.
+
+Streams per repository:
+* ``deployments`` — production deployments and their statuses, newest first, down to the cursor
+  (minus an overlap, so statuses that arrived late are seen) or ``since``;
+* compares — derived from the store, not from a cursor: every successful deployment whose stored
+  compare does not start at its current predecessor gets one, each in its own transaction, so a sync
+  killed half-way resumes exactly where it stopped;
+* ``pulls`` — closed PRs by ``updated_at`` descending down to the cursor; merged ones are stored with
+  their commits, reviews and labels. A PR already stored with the same ``updated_at`` is not fetched
+  again, so a resumed or overlapping sync costs one list request per 100 PRs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, Row, and_, select
+
+from collector.models import CommitFact, CompareFact, DeploymentFact, PullRequestFact, RepositoryFact
+from collector.sources.github import GitHubClient, NotFoundError
+from collector.sources.github_parse import (
+    parse_commit,
+    parse_deployment,
+    parse_deployment_status,
+    parse_instant,
+    parse_pull_commit,
+    parse_pull_request,
+    parse_repository,
+    parse_review,
+)
+from collector.writer import write_compare, write_deployments, write_pull_requests, write_repositories
+from store import schema
+from store.cursors import read_cursor, write_cursor
+from store.timeutil import from_db, to_db
+
+log = logging.getLogger(__name__)
+
+SOURCE = "github"
+# Statuses may arrive after the deployment was first seen: re-read the last day's deployments.
+DEPLOYMENT_OVERLAP = timedelta(days=1)
+# A deployment with no success yet is re-read for this long before it is taken as a failed attempt.
+UNSETTLED_RECHECK = timedelta(days=3)
+PULL_OVERLAP = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class RepoTarget:
+    """A repository to collect and where its deployments come from (config resolved by the caller)."""
+
+    name: str
+    source: str = "deployments"
+    environment: str = "production"
+    workflow: str | None = None
+
+
+@dataclass
+class SyncReport:
+    repositories: int = 0
+    deployments: int = 0
+    compares: int = 0
+    pull_requests: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _cursor_instant(value: str | None) -> datetime | None:
+    return parse_instant(value) if value else None
+
+
+class GitHubSync:
+    def __init__(
+        self,
+        engine: Engine,
+        client: GitHubClient,
+        *,
+        since: datetime,
+        now: datetime,
+        backfill_since: datetime | None = None,
+        progress: Callable[[str], None] = lambda _: None,
+    ) -> None:
+        self.engine = engine
+        self.client = client
+        self.since = backfill_since or since
+        self.backfill = backfill_since is not None
+        self.now = now
+        self.progress = progress
+        self.report = SyncReport()
+
+    def _warn(self, message: str) -> None:
+        log.warning("%s", message)
+        self.report.warnings.append(message)
+        self.progress(f"warning: {message}")
+
+    # -- repositories --------------------------------------------------------------------------------
+
+    def resolve_repositories(
+        self, configured: Sequence[RepoTarget], organizations: Sequence[str], default: RepoTarget
+    ) -> list[tuple[RepositoryFact, RepoTarget]]:
+        found: dict[str, tuple[RepositoryFact, RepoTarget]] = {}
+        discovered_from: dict[str, str] = {}
+        for target in configured:
+            try:
+                fact = parse_repository(self.client.repository(target.name))
+            except NotFoundError as exc:
+                self._warn(f"repository {target.name} skipped: {exc}")
+                continue
+            found[target.name] = (fact, target)
+        for org in organizations:
+            try:
+                for page in self.client.organization_repositories(org):
+                    for item in page:
+                        if item.get("archived"):
+                            continue
+                        fact = parse_repository(item)
+                        if fact.full_name not in found:
+                            target = RepoTarget(
+                                fact.full_name, default.source, default.environment, default.workflow
+                            )
+                            found[fact.full_name] = (fact, target)
+                            discovered_from[fact.full_name] = f"org:{org}"
+            except NotFoundError as exc:
+                self._warn(f"organization {org} skipped: {exc}")
+        with self.engine.begin() as conn:
+            write_repositories(conn, [fact for fact, _ in found.values()], discovered_from, self.now)
+        self.report.repositories = len(found)
+        return list(found.values())
+
+    # -- deployments ---------------------------------------------------------------------------------
+
+    def sync_deployments(self, target: RepoTarget) -> None:
+        repo = target.name
+        if target.source != "deployments":
+            self._warn(
+                f"{repo}: deployment source {target.source!r} is not collected yet; repository skipped"
+            )
+            return
+        table = schema.deployments
+        with self.engine.connect() as conn:
+            cursor = _cursor_instant(read_cursor(conn, SOURCE, "deployments", repo))
+            stored = {
+                row.deployment_id: row
+                for row in conn.execute(
+                    select(
+                        table.c.deployment_id,
+                        table.c.deployed_at,
+                        table.c.created_at,
+                        table.c.sha,
+                        table.c.ref,
+                    ).where(and_(table.c.repo == repo, table.c.source == "deployments"))
+                )
+            }
+        lower = (
+            self.since if self.backfill or cursor is None else max(self.since, cursor - DEPLOYMENT_OVERLAP)
+        )
+        seen: dict[int, dict[str, Any]] = {}
+        newest: datetime | None = None
+        for page in self.client.deployments(repo, target.environment):
+            reached_end = False
+            for item in page:
+                created = parse_instant(item.get("created_at"))
+                if created is None or created < lower:
+                    reached_end = True
+                    break
+                if item.get("environment") == target.environment:
+                    seen[int(item["id"])] = item
+                    newest = created if newest is None or created > newest else newest
+            if reached_end:
+                break
+        facts: list[DeploymentFact] = []
+        for deployment_id, item in seen.items():
+            known = stored.get(deployment_id)
+            if known is not None and known.deployed_at is not None:
+                continue  # settled: its first success cannot change
+            statuses = [
+                parse_deployment_status(s) for s in self.client.deployment_statuses(repo, deployment_id)
+            ]
+            facts.append(parse_deployment(repo, item, statuses))
+        # Older deployments still waiting for a success, outside the listed range.
+        recheck_after = to_db(self.now - UNSETTLED_RECHECK)
+        for deployment_id, row in stored.items():
+            if deployment_id in seen or row.deployed_at is not None or row.created_at < recheck_after:
+                continue
+            statuses = [
+                parse_deployment_status(s) for s in self.client.deployment_statuses(repo, deployment_id)
+            ]
+            facts.append(
+                DeploymentFact(
+                    repo=repo,
+                    source="deployments",
+                    deployment_id=deployment_id,
+                    environment=target.environment,
+                    sha=row.sha,
+                    ref=row.ref,
+                    created_at=from_db(row.created_at),  # type: ignore[arg-type]
+                    statuses=tuple(statuses),
+                )
+            )
+        with self.engine.begin() as conn:
+            self.report.deployments += write_deployments(conn, facts)
+            if newest is not None and (cursor is None or newest > cursor):
+                write_cursor(conn, SOURCE, "deployments", repo, _iso(newest))
+        self.sync_compares(target)
+
+    def sync_compares(self, target: RepoTarget) -> None:
+        repo = target.name
+        deployments, compares = schema.deployments, schema.deployment_compares
+        with self.engine.connect() as conn:
+            successful = conn.execute(
+                select(deployments.c.deployment_id, deployments.c.sha)
+                .where(
+                    and_(
+                        deployments.c.repo == repo,
+                        deployments.c.source == target.source,
+                        deployments.c.environment == target.environment,
+                        deployments.c.deployed_at.is_not(None),
+                    )
+                )
+                .order_by(deployments.c.deployed_at, deployments.c.deployment_id)
+            ).all()
+            existing = {
+                row.deployment_id: row.base_deployment_id
+                for row in conn.execute(
+                    select(compares.c.deployment_id, compares.c.base_deployment_id).where(
+                        and_(compares.c.repo == repo, compares.c.source == target.source)
+                    )
+                )
+            }
+        previous = None
+        for row in successful:
+            base_id = None if previous is None else previous.deployment_id
+            if row.deployment_id not in existing or existing[row.deployment_id] != base_id:
+                fact = self._compare(target, row.deployment_id, row.sha, previous)
+                with self.engine.begin() as conn:
+                    write_compare(conn, fact)
+                self.report.compares += 1
+            previous = row
+
+    def _compare(
+        self, target: RepoTarget, deployment_id: int, sha: str, previous: Row[Any] | None
+    ) -> CompareFact:
+        def fact(status: str, total: int = 0, commits: tuple[CommitFact, ...] = ()) -> CompareFact:
+            return CompareFact(
+                repo=target.name,
+                source=target.source,
+                deployment_id=deployment_id,
+                base_deployment_id=None if previous is None else previous.deployment_id,
+                base_sha=None if previous is None else previous.sha,
+                head_sha=sha,
+                status=status,
+                total_commits=total,
+                commits=commits,
+            )
+
+        if previous is None:
+            # The first deployment of the collected history: what it shipped is unknown (SPEC §5.2).
+            return fact("first")
+        if previous.sha == sha:
+            # A redeploy of the same commit: GitHub would answer "identical"; save the request.
+            return fact("identical")
+        try:
+            summary, items = self.client.compare(target.name, previous.sha, sha)
+        except NotFoundError as exc:
+            self._warn(
+                f"{target.name}: cannot compare {previous.sha[:12]}...{sha[:12]} ({exc}); changes unknown"
+            )
+            return fact("unknown")
+        commits = tuple(parse_commit(item) for item in items)
+        return fact(str(summary.get("status") or "unknown"), int(summary.get("total_commits") or 0), commits)
+
+    # -- pull requests -------------------------------------------------------------------------------
+
+    def sync_pull_requests(self, target: RepoTarget) -> None:
+        repo = target.name
+        table = schema.pull_requests
+        with self.engine.connect() as conn:
+            cursor = _cursor_instant(read_cursor(conn, SOURCE, "pulls", repo))
+            stored = {
+                row.number: from_db(row.updated_at)
+                for row in conn.execute(
+                    select(table.c.number, table.c.updated_at).where(table.c.repo == repo)
+                )
+            }
+        lower = self.since if self.backfill or cursor is None else max(self.since, cursor - PULL_OVERLAP)
+        newest: datetime | None = None
+        for page in self.client.closed_pulls(repo):
+            batch: list[PullRequestFact] = []
+            reached_end = False
+            for item in page:
+                updated = parse_instant(item.get("updated_at"))
+                if updated is None or updated < lower:
+                    reached_end = True
+                    break
+                newest = updated if newest is None or updated > newest else newest
+                if not item.get("merged_at") or stored.get(int(item["number"])) == updated:
+                    continue
+                number = int(item["number"])
+                commits = [parse_pull_commit(c) for c in self.client.pull_commits(repo, number)]
+                reviews = [parse_review(r) for r in self.client.pull_reviews(repo, number)]
+                batch.append(parse_pull_request(repo, item, commits, reviews))
+            if batch:
+                with self.engine.begin() as conn:
+                    self.report.pull_requests += write_pull_requests(conn, batch)
+            if reached_end:
+                break
+        if newest is not None and (cursor is None or newest > cursor):
+            with self.engine.begin() as conn:
+                write_cursor(conn, SOURCE, "pulls", repo, _iso(newest))
+
+    # -- all -----------------------------------------------------------------------------------------
+
+    def run(
+        self, configured: Sequence[RepoTarget], organizations: Sequence[str], default: RepoTarget
+    ) -> SyncReport:
+        repos = self.resolve_repositories(configured, organizations, default)
+        for index, (fact, target) in enumerate(repos, start=1):
+            self.progress(f"[{index}/{len(repos)}] {fact.full_name}")
+            try:
+                self.sync_deployments(target)
+                self.sync_pull_requests(target)
+            except NotFoundError as exc:
+                self._warn(f"repository {fact.full_name} skipped: {exc}")
+        return self.report

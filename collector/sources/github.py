@@ -1,0 +1,201 @@
+"""The GitHub REST source, through PyGithub's requester.
+
+PyGithub brings authentication, the base URL (GitHub Enterprise), TLS verification and its exception
+types. We send the requests ourselves through ``Github.requester`` (documented for endpoints PyGithub
+does not wrap) rather than through its typed objects, because those complete themselves lazily with
+one hidden request per object: every request here is one we chose, which keeps the rate limit for the
+teams. PyGithub's own retry and throttling are off; ``classify`` below sorts every failure into retry
+or fatal, and ``collector.sources.retry`` waits.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import requests
+from github import Auth, Github, GithubException
+
+from collector.sources.retry import RetryPolicy, call_with_retries
+from store.errors import FatalSourceError, SourceError, TransientSourceError
+
+T = TypeVar("T")
+Json = dict[str, Any]
+SOURCE = "github"
+PER_PAGE = 100
+_NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
+
+
+class NotFoundError(SourceError):
+    """The repository or object is gone (404) or hidden from this token (403 without a rate limit)."""
+
+
+def _header(headers: dict[str, str] | None, name: str) -> str | None:
+    if not headers:
+        return None
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def classify(exc: BaseException, clock: Callable[[], float] = time.time) -> BaseException:
+    """Sort one failed GitHub request into retry (``TransientSourceError`` with a wait) or not."""
+    if isinstance(exc, GithubException):
+        status = exc.status
+        headers = exc.headers
+        message = str((exc.data or {}).get("message", "")) if isinstance(exc.data, dict) else ""
+        retry_after = _header(headers, "retry-after")
+        remaining = _header(headers, "x-ratelimit-remaining")
+        reset = _header(headers, "x-ratelimit-reset")
+        if status == 401:
+            # Bad or expired token: retrying cannot help and would only burn attempts.
+            return FatalSourceError(
+                "GitHub rejected the token (401 Bad credentials): check github.token",
+                source=SOURCE,
+                status=401,
+            )
+        if status in (403, 429):
+            # Secondary limit: GitHub asks for retry-after seconds.
+            if retry_after is not None:
+                return TransientSourceError(
+                    f"GitHub rate limit ({status}), retry-after {retry_after} s",
+                    source=SOURCE,
+                    status=status,
+                    retry_after=max(0.0, float(retry_after)),
+                )
+            # Primary limit: the quota is spent until x-ratelimit-reset (epoch seconds).
+            if remaining == "0" and reset is not None:
+                return TransientSourceError(
+                    f"GitHub API rate limit exhausted ({status}) until {reset}",
+                    source=SOURCE,
+                    status=status,
+                    retry_after=max(1.0, float(reset) - clock() + 1.0),
+                )
+            # 429, or a secondary limit with no hint: back off (GitHub advises at least a minute).
+            if status == 429 or "rate limit" in message.lower():
+                return TransientSourceError(
+                    f"GitHub rate limit ({status}) without a retry hint", source=SOURCE, status=status
+                )
+            return NotFoundError(f"GitHub refused access ({status}): {message}", source=SOURCE, status=status)
+        if status == 404:
+            return NotFoundError(f"not found on GitHub: {message or 'Not Found'}", source=SOURCE, status=404)
+        if status >= 500:
+            return TransientSourceError(f"GitHub server error {status}", source=SOURCE, status=status)
+        return FatalSourceError(f"GitHub answered {status}: {message}", source=SOURCE, status=status)
+    if isinstance(exc, requests.exceptions.RetryError | requests.exceptions.ConnectionError):
+        return TransientSourceError(f"GitHub unreachable: {type(exc).__name__}", source=SOURCE)
+    if isinstance(exc, requests.exceptions.Timeout):
+        return TransientSourceError("GitHub timed out", source=SOURCE)
+    return exc
+
+
+class GitHubClient:
+    """The few GitHub requests the collector makes, each retried per page."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        ca_bundle: str | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.time,
+        timeout: int = 30,
+    ) -> None:
+        self._github = Github(
+            base_url=base_url.rstrip("/"),
+            auth=Auth.Token(token),
+            per_page=PER_PAGE,
+            timeout=timeout,
+            verify=ca_bundle if ca_bundle else True,
+            retry=None,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+        )
+        self._retry = retry or RetryPolicy()
+        self._clock = clock
+        self.requests_made = 0
+        self.rate_limit_remaining: int | None = None
+
+    def close(self) -> None:
+        self._github.close()
+
+    def _get(self, url: str, params: dict[str, Any] | None = None) -> tuple[dict[str, str], Any]:
+        def operation() -> tuple[dict[str, str], Any]:
+            self.requests_made += 1
+            headers, data = self._github.requester.requestJsonAndCheck("GET", url, parameters=params)
+            remaining = _header(headers, "x-ratelimit-remaining")
+            if remaining is not None and remaining.isdigit():
+                self.rate_limit_remaining = int(remaining)
+            return headers, data
+
+        return call_with_retries(
+            self._retry, f"GET {url}", operation, lambda exc, _: classify(exc, self._clock)
+        )
+
+    def pages(
+        self, url: str, params: dict[str, Any] | None = None, item_key: str | None = None
+    ) -> Iterator[list[Json]]:
+        """Yield one list of items per page, following GitHub's ``Link: rel="next"``."""
+        query: dict[str, Any] | None = {"per_page": PER_PAGE, **(params or {})}
+        next_url: str | None = url
+        while next_url is not None:
+            headers, data = self._get(next_url, query)
+            query = None  # the next link carries every parameter
+            items = data.get(item_key, []) if item_key else data
+            yield list(items)
+            match = _NEXT_LINK.search(_header(headers, "link") or "")
+            next_url = match.group(1) if match else None
+
+    # -- endpoints ---------------------------------------------------------------------------------
+
+    def repository(self, full_name: str) -> Json:
+        return dict(self._get(f"/repos/{full_name}")[1])
+
+    def organization_repositories(self, org: str) -> Iterator[list[Json]]:
+        return self.pages(f"/orgs/{org}/repos", {"type": "all", "sort": "full_name"})
+
+    def deployments(self, full_name: str, environment: str) -> Iterator[list[Json]]:
+        return self.pages(f"/repos/{full_name}/deployments", {"environment": environment})
+
+    def deployment_statuses(self, full_name: str, deployment_id: int) -> list[Json]:
+        return [
+            item
+            for page in self.pages(f"/repos/{full_name}/deployments/{deployment_id}/statuses")
+            for item in page
+        ]
+
+    def compare(self, full_name: str, base: str, head: str) -> tuple[Json, list[Json]]:
+        """The compare summary and every commit of ``base...head``, across all pages (250+ included)."""
+        url = f"/repos/{full_name}/compare/{base}...{head}"
+        summary: Json | None = None
+        commits: list[Json] = []
+        for page_number in range(1, 10_000):
+            _, data = self._get(url, {"per_page": PER_PAGE, "page": page_number})
+            if summary is None:
+                summary = {key: value for key, value in data.items() if key != "commits"}
+            page = list(data.get("commits") or ())
+            commits.extend(page)
+            if len(page) < PER_PAGE or len(commits) >= int(summary.get("total_commits") or 0):
+                break
+        assert summary is not None
+        return summary, commits
+
+    def closed_pulls(self, full_name: str) -> Iterator[list[Json]]:
+        return self.pages(
+            f"/repos/{full_name}/pulls", {"state": "closed", "sort": "updated", "direction": "desc"}
+        )
+
+    def pull_commits(self, full_name: str, number: int) -> list[Json]:
+        return [item for page in self.pages(f"/repos/{full_name}/pulls/{number}/commits") for item in page]
+
+    def pull_reviews(self, full_name: str, number: int) -> list[Json]:
+        return [item for page in self.pages(f"/repos/{full_name}/pulls/{number}/reviews") for item in page]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,120 @@
+"""GitHub REST JSON → raw facts. Pure functions over the payloads, so real recorded items test them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from dateutil.parser import isoparse
+
+from collector.models import (
+    CommitFact,
+    DeploymentFact,
+    DeploymentStatusFact,
+    PullRequestCommitFact,
+    PullRequestFact,
+    RepositoryFact,
+    ReviewFact,
+)
+
+Json = dict[str, Any]
+
+
+def parse_instant(value: str | None) -> datetime | None:
+    """An ISO 8601 instant from GitHub as aware UTC; offsets (``-07:00``) and fractions are kept exact."""
+    if value is None or value == "":
+        return None
+    parsed = isoparse(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _required_instant(item: Json, key: str) -> datetime:
+    value = parse_instant(item.get(key))
+    if value is None:
+        raise ValueError(f"GitHub item {item.get('url', '?')} has no {key}")
+    return value
+
+
+def _login(user: Json | None) -> str | None:
+    return None if not user else user.get("login")
+
+
+def parse_repository(item: Json) -> RepositoryFact:
+    return RepositoryFact(full_name=item["full_name"], default_branch=item.get("default_branch") or "main")
+
+
+def parse_deployment(repo: str, item: Json, statuses: list[DeploymentStatusFact]) -> DeploymentFact:
+    return DeploymentFact(
+        repo=repo,
+        source="deployments",
+        deployment_id=int(item["id"]),
+        environment=item.get("environment") or "",
+        sha=item["sha"],
+        ref=item.get("ref"),
+        created_at=_required_instant(item, "created_at"),
+        statuses=tuple(statuses),
+    )
+
+
+def parse_deployment_status(item: Json) -> DeploymentStatusFact:
+    return DeploymentStatusFact(
+        status_id=int(item["id"]), state=item["state"], created_at=_required_instant(item, "created_at")
+    )
+
+
+def parse_commit(item: Json) -> CommitFact:
+    """A commit as the commits, compare and pull-commits endpoints give it."""
+    git = item.get("commit") or {}
+    author = git.get("author") or {}
+    committer = git.get("committer") or {}
+    author_date = parse_instant(author.get("date")) or parse_instant(committer.get("date"))
+    if author_date is None:
+        raise ValueError(f"commit {item.get('sha')} has no author date")
+    return CommitFact(
+        sha=item["sha"],
+        parents=tuple(parent["sha"] for parent in item.get("parents") or ()),
+        author_date=author_date,
+        committed_date=parse_instant(committer.get("date")),
+        message=git.get("message") or "",
+    )
+
+
+def parse_pull_commit(item: Json) -> PullRequestCommitFact:
+    commit = parse_commit(item)
+    return PullRequestCommitFact(sha=commit.sha, author_date=commit.author_date)
+
+
+def parse_review(item: Json) -> ReviewFact:
+    return ReviewFact(
+        review_id=int(item["id"]),
+        reviewer=_login(item.get("user")),
+        state=item.get("state") or "",
+        submitted_at=parse_instant(item.get("submitted_at")),
+    )
+
+
+def parse_pull_request(
+    repo: str,
+    item: Json,
+    commits: list[PullRequestCommitFact] | None = None,
+    reviews: list[ReviewFact] | None = None,
+) -> PullRequestFact:
+    base = item.get("base") or {}
+    return PullRequestFact(
+        repo=repo,
+        number=int(item["number"]),
+        title=item.get("title") or "",
+        author=_login(item.get("user")),
+        state=item.get("state") or "",
+        base_ref=base.get("ref"),
+        created_at=_required_instant(item, "created_at"),
+        updated_at=_required_instant(item, "updated_at"),
+        merged_at=parse_instant(item.get("merged_at")),
+        closed_at=parse_instant(item.get("closed_at")),
+        merge_commit_sha=item.get("merge_commit_sha"),
+        labels=tuple(sorted({label["name"] for label in item.get("labels") or () if label.get("name")})),
+        commits=tuple(commits or ()),
+        reviews=tuple(reviews or ()),
+    )

@@ -1,0 +1,202 @@
+"""Raw facts → store rows. Each function writes inside the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, delete
+
+from collector.models import CommitFact, CompareFact, DeploymentFact, PullRequestFact, RepositoryFact
+from store import schema
+from store.timeutil import to_db
+from store.upsert import upsert
+
+
+def write_repositories(
+    conn: Connection, repos: Iterable[RepositoryFact], discovered_from: dict[str, str], now: datetime
+) -> None:
+    upsert(
+        conn,
+        schema.repositories,
+        (
+            {
+                "full_name": repo.full_name,
+                "default_branch": repo.default_branch,
+                "discovered_from": discovered_from.get(repo.full_name, "config"),
+                "synced_at": to_db(now),
+            }
+            for repo in repos
+        ),
+    )
+
+
+def write_deployments(conn: Connection, facts: Iterable[DeploymentFact]) -> int:
+    facts = list(facts)
+    upsert(
+        conn,
+        schema.deployments,
+        (
+            {
+                "repo": fact.repo,
+                "source": fact.source,
+                "deployment_id": fact.deployment_id,
+                "environment": fact.environment,
+                "sha": fact.sha,
+                "ref": fact.ref,
+                "created_at": to_db(fact.created_at),
+                "deployed_at": to_db(fact.deployed_at),
+                "last_state": fact.last_state,
+            }
+            for fact in facts
+        ),
+    )
+    upsert(
+        conn,
+        schema.deployment_statuses,
+        (
+            {
+                "repo": fact.repo,
+                "deployment_id": fact.deployment_id,
+                "status_id": status.status_id,
+                "state": status.state,
+                "created_at": to_db(status.created_at),
+            }
+            for fact in facts
+            for status in fact.statuses
+        ),
+    )
+    return len(facts)
+
+
+def write_commits(conn: Connection, repo: str, commits: Iterable[CommitFact]) -> None:
+    upsert(
+        conn,
+        schema.commits,
+        (
+            {
+                "repo": repo,
+                "sha": commit.sha,
+                "parent_shas": " ".join(commit.parents),
+                "parent_count": len(commit.parents),
+                "author_date": to_db(commit.author_date),
+                "committed_date": to_db(commit.committed_date),
+                "message": commit.message,
+            }
+            for commit in commits
+        ),
+    )
+
+
+def write_compare(conn: Connection, fact: CompareFact) -> None:
+    """Replace the compare of one deployment (its base may have changed since it was last fetched)."""
+    table = schema.deployment_commits
+    conn.execute(
+        delete(table).where(
+            and_(
+                table.c.repo == fact.repo,
+                table.c.source == fact.source,
+                table.c.deployment_id == fact.deployment_id,
+            )
+        )
+    )
+    write_commits(conn, fact.repo, fact.commits)
+    upsert(
+        conn,
+        table,
+        (
+            {
+                "repo": fact.repo,
+                "source": fact.source,
+                "deployment_id": fact.deployment_id,
+                "sha": commit.sha,
+                "position": position,
+            }
+            for position, commit in enumerate(fact.commits)
+        ),
+    )
+    upsert(
+        conn,
+        schema.deployment_compares,
+        [
+            {
+                "repo": fact.repo,
+                "source": fact.source,
+                "deployment_id": fact.deployment_id,
+                "base_deployment_id": fact.base_deployment_id,
+                "base_sha": fact.base_sha,
+                "head_sha": fact.head_sha,
+                "status": fact.status,
+                "total_commits": fact.total_commits,
+            }
+        ],
+    )
+
+
+def write_pull_requests(conn: Connection, facts: Iterable[PullRequestFact]) -> int:
+    """Upsert PRs and replace their commits, reviews and labels (a label may have been removed)."""
+    facts = list(facts)
+    for child in (schema.pull_request_commits, schema.pull_request_reviews, schema.pull_request_labels):
+        for fact in facts:
+            conn.execute(delete(child).where(and_(child.c.repo == fact.repo, child.c.number == fact.number)))
+    upsert(
+        conn,
+        schema.pull_requests,
+        (
+            {
+                "repo": fact.repo,
+                "number": fact.number,
+                "title": fact.title,
+                "author": fact.author,
+                "state": fact.state,
+                "base_ref": fact.base_ref,
+                "created_at": to_db(fact.created_at),
+                "updated_at": to_db(fact.updated_at),
+                "merged_at": to_db(fact.merged_at),
+                "closed_at": to_db(fact.closed_at),
+                "merge_commit_sha": fact.merge_commit_sha,
+            }
+            for fact in facts
+        ),
+    )
+    upsert(
+        conn,
+        schema.pull_request_commits,
+        (
+            {
+                "repo": fact.repo,
+                "number": fact.number,
+                "sha": commit.sha,
+                "author_date": to_db(commit.author_date),
+                "position": position,
+            }
+            for fact in facts
+            for position, commit in enumerate(fact.commits)
+        ),
+    )
+    upsert(
+        conn,
+        schema.pull_request_reviews,
+        (
+            {
+                "repo": fact.repo,
+                "number": fact.number,
+                "review_id": review.review_id,
+                "reviewer": review.reviewer,
+                "state": review.state,
+                "submitted_at": to_db(review.submitted_at),
+            }
+            for fact in facts
+            for review in fact.reviews
+        ),
+    )
+    upsert(
+        conn,
+        schema.pull_request_labels,
+        (
+            {"repo": fact.repo, "number": fact.number, "label": label}
+            for fact in facts
+            for label in fact.labels
+        ),
+    )
+    return len(facts)

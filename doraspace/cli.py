@@ -1,0 +1,266 @@
+"""The ``doraspace`` console script: parses arguments, wires the packages, maps errors to exit codes.
+
+Only this module turns errors into messages: one line on stderr, exit 2 for usage and configuration
+errors, 1 for runtime failures, and a traceback only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from dateutil.parser import isoparse
+
+from analytics.dora import compute_dora
+from analytics.ownership import WindowSpec
+from collector.github_sync import GitHubSync, RepoTarget
+from collector.sources.github import GitHubClient
+from doraspace.config import Config, load_config, repository_source, resolve_config_path
+from doraspace.errors import ConfigError, DoraspaceError
+from doraspace.ownership import collected_repositories, repo_scopes
+from store.engine import open_store
+
+log = logging.getLogger("doraspace")
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", metavar="PATH", help="config file (default: $DORASPACE_CONFIG, else ./doraspace.yaml)"
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="doraspace", description="Per-team DORA metrics from GitHub: collect, compute, report."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    collect = sub.add_parser("collect", help="one incremental sync of the sources into the store")
+    _add_common(collect)
+    collect.add_argument("--source", choices=["github", "all"], default="all", help="which source to sync")
+    collect.add_argument("--since", metavar="DATE", help="backfill from this date (ISO 8601)")
+
+    metrics = sub.add_parser("metrics", help="per-team DORA metrics from the store")
+    _add_common(metrics)
+    metrics.add_argument("--team", help="only this team ('*' for the organisation)")
+    metrics.add_argument("--window", help="only this window, e.g. 30d (default: every configured window)")
+    metrics.add_argument(
+        "--as-of", dest="as_of", metavar="TIMESTAMP", help="evaluate as of this instant (UTC if no offset)"
+    )
+    metrics.add_argument("--format", choices=["table", "json", "csv"], default="table")
+
+    check = sub.add_parser("check-config", help="validate the config and print the ownership map")
+    _add_common(check)
+    return parser
+
+
+def parse_instant_arg(value: str, option: str) -> datetime:
+    try:
+        parsed = isoparse(value)
+    except ValueError as exc:
+        raise ConfigError(f"{option}: not an ISO 8601 date or instant: {value!r}") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def parse_window_arg(value: str) -> WindowSpec:
+    if len(value) < 2 or value[-1] != "d" or not value[:-1].isdigit() or int(value[:-1]) <= 0:
+        raise ConfigError(f"--window: expected a whole number of days like 30d, got {value!r}")
+    return WindowSpec(label=value, days=int(value[:-1]))
+
+
+def _progress(stream: TextIO) -> Callable[[str], None]:
+    if not stream.isatty():
+        return lambda _message: None
+
+    def show(message: str) -> None:
+        print(message, file=stream, flush=True)
+
+    return show
+
+
+def cmd_collect(args: argparse.Namespace, config: Config, now: datetime) -> int:
+    if config.github is None:
+        raise ConfigError(f"{config.path}: github: section missing; `collect` needs it")
+    github = config.github
+    token = github.token.value()
+    backfill = parse_instant_arg(args.since, "--since") if args.since else None
+    engine = open_store(config.database_url)
+    client = GitHubClient(github.base_url, token, ca_bundle=github.ca_bundle)
+    try:
+        configured = [
+            RepoTarget(
+                repo.name, repo.deployments.source, repo.deployments.environment, repo.deployments.workflow
+            )
+            for repo in github.repositories
+        ]
+        # Team repositories are collected even when github.repositories leaves them out.
+        listed = {target.name for target in configured}
+        for team in config.teams:
+            for name in team.repositories:
+                if name not in listed:
+                    source = repository_source(config, name)
+                    configured.append(RepoTarget(name, source.source, source.environment, source.workflow))
+                    listed.add(name)
+        default = RepoTarget(
+            "", github.deployments.source, github.deployments.environment, github.deployments.workflow
+        )
+        sync = GitHubSync(
+            engine,
+            client,
+            since=github.since,
+            now=now,
+            backfill_since=backfill,
+            progress=_progress(sys.stderr),
+        )
+        report = sync.run(configured, github.organizations, default)
+    finally:
+        client.close()
+        engine.dispose()
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(
+        f"github: {report.repositories} repositories, {report.deployments} deployments updated, "
+        f"{report.compares} compares, {report.pull_requests} pull requests updated, "
+        f"{client.requests_made} requests",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _metric_rows(args: argparse.Namespace, config: Config, now: datetime) -> list[dict[str, Any]]:
+    as_of = parse_instant_arg(args.as_of, "--as-of") if args.as_of else now
+    windows = (
+        [parse_window_arg(args.window)]
+        if args.window
+        else [WindowSpec(label=window.label, days=window.days) for window in config.windows]
+    )
+    engine = open_store(config.database_url)
+    try:
+        scopes = repo_scopes(config, collected_repositories(engine))
+        results = compute_dora(engine, scopes, windows, as_of)
+    finally:
+        engine.dispose()
+    rows = [result.to_json_dict() for result in results]
+    if args.team is not None:
+        known = sorted({row["team"] for row in rows} | {team.name for team in config.teams} | {"*"})
+        if args.team not in known:
+            raise ConfigError(f"--team: unknown team {args.team!r} (known: {', '.join(known)})")
+        rows = [row for row in rows if row["team"] == args.team]
+    return rows
+
+
+def _flatten(row: dict[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in row.items():
+        if isinstance(value, dict):
+            for inner, inner_value in value.items():
+                flat[f"{key}.{inner}"] = inner_value
+        else:
+            flat[key] = value
+    return flat
+
+
+def format_table(rows: Sequence[dict[str, Any]]) -> str:
+    if not rows:
+        return "no teams\n"
+    flat = [_flatten(row) for row in rows]
+    columns = [column for column in flat[0] if column != "as_of"]
+    headers = [column.replace("lead_time_breakdown_hours_p50.", "") for column in columns]
+
+    def cell(value: Any) -> str:
+        if value is None:
+            return "-"
+        if isinstance(value, float):
+            return f"{value:.2f}"
+        return str(value)
+
+    table = [headers] + [[cell(row[column]) for column in columns] for row in flat]
+    widths = [max(len(line[index]) for line in table) for index in range(len(columns))]
+    lines = [
+        "  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip()
+        for line in table
+    ]
+    return f"as of {rows[0]['as_of']} (hours; '-' = nothing to measure)\n" + "\n".join(lines) + "\n"
+
+
+def format_csv(rows: Sequence[dict[str, Any]]) -> str:
+    flat = [_flatten(row) for row in rows]
+    out = io.StringIO()
+    if flat:
+        writer = csv.DictWriter(out, fieldnames=list(flat[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(flat)
+    return out.getvalue()
+
+
+def cmd_metrics(args: argparse.Namespace, config: Config, now: datetime) -> int:
+    rows = _metric_rows(args, config, now)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    elif args.format == "csv":
+        sys.stdout.write(format_csv(rows))
+    else:
+        sys.stdout.write(format_table(rows))
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace, config: Config, now: datetime) -> int:
+    print(f"{config.path}: OK")
+    print(f"database: {config.database_url}")
+    teams = {repo: team.name for team in config.teams for repo in team.repositories}
+    repos = sorted(set(teams) | {repo.name for repo in (config.github.repositories if config.github else ())})
+    print("ownership (repository → team):")
+    if not repos:
+        print("  (no repositories configured)")
+    for repo in repos:
+        source = repository_source(config, repo)
+        detail = source.source + (f" {source.environment}" if source.source == "deployments" else "")
+        print(f"  {repo} → {teams.get(repo, 'unowned')}  [{detail}]")
+    if config.github and config.github.organizations:
+        print(
+            f"  + every repository of {', '.join(config.github.organizations)} → unowned unless a team has it"
+        )
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Config, datetime], int]] = {
+    "collect": cmd_collect,
+    "metrics": cmd_metrics,
+    "check-config": cmd_check_config,
+}
+
+
+def main(argv: Sequence[str] | None = None, *, now: datetime | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        config = load_config(resolve_config_path(args.config, os.environ), environ=os.environ)
+        return COMMANDS[args.command](args, config, now or datetime.now(UTC))
+    except DoraspaceError as exc:
+        if args.debug:
+            raise
+        print(f"doraspace: error: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        print("doraspace: interrupted; the next run resumes where this one stopped", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

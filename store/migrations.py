@@ -1,0 +1,74 @@
+"""Recorded schema migrations.
+
+The schema changes only through this list: each step runs once, in order, inside one transaction, and
+is recorded in ``schema_migrations``. A new column or table is a new step appended here; a released
+step is never edited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, select
+
+from store import schema
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[Connection], None]
+
+
+def _initial(conn: Connection) -> None:
+    schema.metadata.create_all(
+        conn,
+        tables=[
+            schema.repositories,
+            schema.deployments,
+            schema.deployment_statuses,
+            schema.commits,
+            schema.deployment_compares,
+            schema.deployment_commits,
+            schema.pull_requests,
+            schema.pull_request_commits,
+            schema.pull_request_reviews,
+            schema.pull_request_labels,
+            schema.sync_cursors,
+        ],
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "github facts: deployments, commits, pull requests", _initial),
+)
+
+
+def applied_versions(engine: Engine) -> list[int]:
+    with engine.connect() as conn:
+        schema.metadata.create_all(conn, tables=[schema.schema_migrations])
+        conn.commit()
+        return [row[0] for row in conn.execute(select(schema.schema_migrations.c.version))]
+
+
+def migrate(engine: Engine) -> list[int]:
+    """Apply every pending migration; returns the versions applied now."""
+    done = set(applied_versions(engine))
+    applied: list[int] = []
+    for migration in MIGRATIONS:
+        if migration.version in done:
+            continue
+        with engine.begin() as conn:
+            migration.apply(conn)
+            conn.execute(
+                schema.schema_migrations.insert().values(
+                    version=migration.version,
+                    name=migration.name,
+                    applied_at=datetime.now(UTC).replace(tzinfo=None),
+                )
+            )
+        applied.append(migration.version)
+    return applied

@@ -1,0 +1,164 @@
+"""SQLAlchemy Core tables of raw facts.
+
+Every table has a natural primary key so that a re-sync updates rows in place (``store.upsert``).
+Instants are stored as naive UTC ``TIMESTAMP``: DuckDB and PostgreSQL then compare and subtract them
+the same way, with no session time zone involved. Durations and ratios are never stored: analytics
+computes them from timestamps (and would use ``Double``, never ``Float``, which is 32-bit in DuckDB).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+repositories = Table(
+    "repositories",
+    metadata,
+    Column("full_name", String, primary_key=True),
+    Column("default_branch", String, nullable=False),
+    Column("discovered_from", String, nullable=False),  # "config" or "org:<login>"
+    Column("synced_at", DateTime, nullable=False),
+)
+
+# One row per deployment as the source reports it: a GitHub Deployment, a workflow run, a release or
+# a merged PR. ``deployed_at`` is null for a failed attempt (never reached success).
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("repo", String, primary_key=True),
+    Column("source", String, primary_key=True),
+    Column("deployment_id", BigInteger, primary_key=True),
+    Column("environment", String, nullable=False),
+    Column("sha", String, nullable=False),
+    Column("ref", String),
+    Column("created_at", DateTime, nullable=False),
+    Column("deployed_at", DateTime),
+    Column("last_state", String),
+)
+
+deployment_statuses = Table(
+    "deployment_statuses",
+    metadata,
+    Column("repo", String, primary_key=True),
+    Column("deployment_id", BigInteger, primary_key=True),
+    Column("status_id", BigInteger, primary_key=True),
+    Column("state", String, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+commits = Table(
+    "commits",
+    metadata,
+    Column("repo", String, primary_key=True),
+    Column("sha", String, primary_key=True),
+    Column("parent_shas", Text, nullable=False),  # space-separated, in parent order
+    Column("parent_count", Integer, nullable=False),
+    Column("author_date", DateTime, nullable=False),
+    Column("committed_date", DateTime),
+    Column("message", Text, nullable=False),
+)
+
+# The compare between a deployment and the deployment before it (same repo, source, environment),
+# as GitHub answered it. Its commits are in ``deployment_commits``.
+deployment_compares = Table(
+    "deployment_compares",
+    metadata,
+    Column("repo", String, primary_key=True),
+    Column("source", String, primary_key=True),
+    Column("deployment_id", BigInteger, primary_key=True),
+    Column("base_deployment_id", BigInteger),  # null: first deployment of the collected history
+    Column("base_sha", String),
+    Column("head_sha", String, nullable=False),
+    Column("status", String, nullable=False),  # ahead | behind | identical | diverged | first
+    Column("total_commits", Integer, nullable=False),
+)
+
+deployment_commits = Table(
+    "deployment_commits",
+    metadata,
+    Column("repo", String, primary_key=True),
+    Column("source", String, primary_key=True),
+    Column("deployment_id", BigInteger, primary_key=True),
+    Column("sha", String, primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+pull_requests = Table(
+    "pull_requests",
+    metadata,
+    Column("repo", String, primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("author", String),  # only to tell the author's own reviews apart; never reported
+    Column("state", String, nullable=False),
+    Column("base_ref", String),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("merged_at", DateTime),
+    Column("closed_at", DateTime),
+    Column("merge_commit_sha", String),
+)
+
+pull_request_commits = Table(
+    "pull_request_commits",
+    metadata,
+    Column("repo", String, primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("sha", String, primary_key=True),
+    Column("author_date", DateTime, nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+pull_request_reviews = Table(
+    "pull_request_reviews",
+    metadata,
+    Column("repo", String, primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("review_id", BigInteger, primary_key=True),
+    Column("reviewer", String),
+    Column("state", String, nullable=False),
+    Column("submitted_at", DateTime),
+)
+
+pull_request_labels = Table(
+    "pull_request_labels",
+    metadata,
+    Column("repo", String, primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("label", String, primary_key=True),
+)
+
+# Where each stream of each scope (usually a repo) has got to. Moved only in the transaction that
+# commits the data behind it.
+sync_cursors = Table(
+    "sync_cursors",
+    metadata,
+    Column("source", String, primary_key=True),
+    Column("stream", String, primary_key=True),
+    Column("scope", String, primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+schema_migrations = Table(
+    "schema_migrations",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("name", String, nullable=False),
+    Column("applied_at", DateTime, nullable=False),
+)
+
+FACT_TABLES: tuple[Table, ...] = (
+    repositories,
+    deployments,
+    deployment_statuses,
+    commits,
+    deployment_compares,
+    deployment_commits,
+    pull_requests,
+    pull_request_commits,
+    pull_request_reviews,
+    pull_request_labels,
+    sync_cursors,
+)
