@@ -23,7 +23,7 @@ from analytics.dora import compute_dora
 from analytics.ownership import WindowSpec
 from collector.github_sync import GitHubSync, RepoTarget
 from collector.sources.github import GitHubClient
-from doraspace.config import Config, load_config, repository_source, resolve_config_path
+from doraspace.config import Config, Secret, load_config, repository_source, resolve_config_path
 from doraspace.errors import ConfigError, DoraspaceError
 from doraspace.ownership import collected_repositories, repo_scopes
 from store.engine import open_store
@@ -217,7 +217,10 @@ def cmd_metrics(args: argparse.Namespace, config: Config, now: datetime) -> int:
 
 def cmd_check_config(args: argparse.Namespace, config: Config, now: datetime) -> int:
     print(f"{config.path}: OK")
-    print(f"database: {config.database_url}")
+    print(f"database: {config.redacted_database_url}")
+    for secret in _secrets(config):
+        problem = secret.problem()
+        print(f"{secret.key}: {problem or 'set'}")
     teams = {repo: team.name for team in config.teams for repo in team.repositories}
     repos = sorted(set(teams) | {repo.name for repo in (config.github.repositories if config.github else ())})
     print("ownership (repository → team):")
@@ -232,6 +235,10 @@ def cmd_check_config(args: argparse.Namespace, config: Config, now: datetime) ->
             f"  + every repository of {', '.join(config.github.organizations)} → unowned unless a team has it"
         )
     return 0
+
+
+def _secrets(config: Config) -> list[Secret]:
+    return [section.token for section in (config.github, config.pagerduty) if section is not None]
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Config, datetime], int]] = {
@@ -250,8 +257,9 @@ def main(argv: Sequence[str] | None = None, *, now: datetime | None = None) -> i
         stream=sys.stderr,
     )
     try:
-        config = load_config(resolve_config_path(args.config, os.environ), environ=os.environ)
-        return COMMANDS[args.command](args, config, now or datetime.now(UTC))
+        now = now or datetime.now(UTC)
+        config = load_config(resolve_config_path(args.config, os.environ), environ=os.environ, now=now)
+        return COMMANDS[args.command](args, config, now)
     except DoraspaceError as exc:
         if args.debug:
             raise

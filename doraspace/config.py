@@ -389,6 +389,10 @@ def _compose(label: str, text: str) -> tuple[object, dict[str, int]]:
         loader.dispose()
 
 
+_YAML_MAP = "tag:yaml.org,2002:map"
+_YAML_SEQ = "tag:yaml.org,2002:seq"
+
+
 def _construct(
     loader: yaml.SafeLoader, label: str, node: Node, path: str, lines: dict[str, int], active: set[int]
 ) -> object:
@@ -396,7 +400,14 @@ def _construct(
         # A recursive alias (&a [*a]) would otherwise never end.
         raise ConfigError(f"{label}:{node.start_mark.line + 1}: {path}: recursive YAML alias")
     if isinstance(node, ScalarNode):
-        return loader.construct_object(node, deep=True)
+        try:
+            return loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError) as exc:
+            # PyYAML lets these escape for impossible timestamps such as 2025-13-01.
+            raise ConfigError(f"{label}:{node.start_mark.line + 1}: {path}: invalid value: {exc}") from None
+    if node.tag not in (_YAML_MAP, _YAML_SEQ):
+        # We walk collections ourselves, so refuse tags the safe loader would have refused.
+        raise ConfigError(f"{label}:{node.start_mark.line + 1}: invalid YAML: unsupported tag {node.tag}")
     active.add(id(node))
     try:
         if isinstance(node, SequenceNode):
@@ -407,8 +418,11 @@ def _construct(
                 items.append(_construct(loader, label, item, item_path, lines, active))
             return items
         if isinstance(node, MappingNode):
-            loader.flatten_mapping(node)  # resolves YAML merge keys (<<: *defaults)
+            written = {id(key_node) for key_node, _ in node.value}
+            # Resolves YAML merge keys (<<: *defaults); merged pairs come first, so written ones override.
+            loader.flatten_mapping(node)
             mapping: dict[str, object] = {}
+            merged: set[str] = set()
             for key_node, value_node in node.value:
                 line = key_node.start_mark.line + 1
                 if not isinstance(key_node, ScalarNode):
@@ -416,7 +430,11 @@ def _construct(
                 # The key as written: PyYAML would turn `on:`/`yes:` into True.
                 key = str(key_node.value)
                 key_path = f"{path}.{key}" if path else key
-                if key in mapping:
+                if id(key_node) not in written:
+                    merged.add(key)
+                elif key in merged:
+                    merged.discard(key)
+                elif key in mapping:
                     raise ConfigError(
                         f"{label}:{line}: {key_path}: duplicate key (first at line {lines[key_path]})"
                     )
@@ -563,7 +581,10 @@ class _Reader:
         if text is None or match is None:
             self.fail(key, f"must be a duration like 30s, 15m, 24h or 7d (got {_shown(value)})")
         weeks, days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
-        interval = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+        try:
+            interval = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+        except OverflowError:
+            self.fail(key, f"must be at most 999999999 days (got {text!r})")
         if interval <= timedelta(0):
             self.fail(key, f"must be longer than zero (got {text!r})")
         return interval
@@ -611,7 +632,7 @@ class _Reader:
                 text = check(item_key, text)
             folded = text.lower()
             if folded in seen:
-                self.fail(item_key, f"{text!r} is listed twice (first at {seen[folded]})")
+                self.fail(item_key, f"{text!r} is listed twice (first at {self.where(seen[folded])})")
             seen[folded] = item_key
             result.append(text)
         return tuple(result)
@@ -697,6 +718,7 @@ def _build_config(reader: _Reader, document: object, now: datetime) -> Config:
         reader.fail(
             "database", "required section is missing (e.g. database: {url: duckdb:///doraspace.duckdb})"
         )
+    database_url = _database_url(reader, root["database"])
 
     default_since = (now.astimezone(UTC) - timedelta(days=DEFAULT_SINCE_DAYS)).replace(
         hour=0, minute=0, second=0, microsecond=0
@@ -715,7 +737,7 @@ def _build_config(reader: _Reader, document: object, now: datetime) -> Config:
 
     return Config(
         path=reader.label,
-        database_url=_database_url(reader, root["database"]),
+        database_url=database_url,
         github=github,
         pagerduty=pagerduty,
         catalog_discover=(
@@ -781,7 +803,9 @@ def _database_url(reader: _Reader, value: object) -> str:
         return url
     if scheme in ("postgresql", "postgres", "postgresql+psycopg2"):
         reader.fail(
-            "database.url", f"use the psycopg 3 driver: postgresql+psycopg://{rest} (got {scheme}://)"
+            "database.url",
+            # Redacted: this message goes to stderr and the URL may carry a password.
+            f"use the psycopg 3 driver: {_redact_url('postgresql+psycopg://' + rest)} (got {scheme}://)",
         )
     reader.fail("database.url", f"must start with duckdb:/// or postgresql+psycopg:// (got {scheme}://)")
 

@@ -26,6 +26,7 @@ T = TypeVar("T")
 Json = dict[str, Any]
 SOURCE = "github"
 PER_PAGE = 100
+SECONDARY_LIMIT_WAIT = 60.0
 _NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
 
 
@@ -75,10 +76,13 @@ def classify(exc: BaseException, clock: Callable[[], float] = time.time) -> Base
                     status=status,
                     retry_after=max(1.0, float(reset) - clock() + 1.0),
                 )
-            # 429, or a secondary limit with no hint: back off (GitHub advises at least a minute).
+            # 429, or a secondary limit with no hint: GitHub's docs say to wait at least a minute.
             if status == 429 or "rate limit" in message.lower():
                 return TransientSourceError(
-                    f"GitHub rate limit ({status}) without a retry hint", source=SOURCE, status=status
+                    f"GitHub rate limit ({status}) without a retry hint",
+                    source=SOURCE,
+                    status=status,
+                    retry_after=SECONDARY_LIMIT_WAIT,
                 )
             return NotFoundError(f"GitHub refused access ({status}): {message}", source=SOURCE, status=status)
         if status == 404:

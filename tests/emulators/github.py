@@ -123,8 +123,13 @@ def _timestamp_or_epoch(value: Any) -> float:
 # ------------------------------------------------------------------------------------ JSON shapes
 
 
+def _sha1_hex(data: bytes) -> str:
+    # Git object names are sha1; nothing here is a security boundary.
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
 def _stable_id(text: str) -> int:
-    return int(hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:7], 16)
+    return int(_sha1_hex(text.encode())[:7], 16)
 
 
 def _node_id(kind: str, number: int) -> str:
@@ -279,9 +284,7 @@ class RepoData:
         if unknown:
             raise ValueError(f"{self.full_name}: unknown parent commit(s) {unknown}")
         self._sha_counter += 1
-        sha = hashlib.sha1(
-            f"{self.full_name}\n{self._sha_counter}\n{message}".encode(), usedforsecurity=False
-        ).hexdigest()
+        sha = _sha1_hex(f"{self.full_name}\n{self._sha_counter}\n{message}".encode())
         self.commits[sha] = self._commit_json(
             sha,
             message,
@@ -399,7 +402,7 @@ class RepoData:
                 },
                 "message": message,
                 "tree": {
-                    "sha": hashlib.sha1(f"tree {sha}".encode(), usedforsecurity=False).hexdigest(),
+                    "sha": _sha1_hex(f"tree {sha}".encode()),
                     "url": f"{repo}/git/trees/{sha}",
                 },
                 "url": f"{repo}/git/commits/{sha}",
@@ -1639,10 +1642,8 @@ def _wrap_base64(data: bytes) -> str:
 
 def _content_entry(repo: RepoData, path: str, ref: str, *, directory: bool) -> dict[str, Any]:
     data = b"" if directory else repo.files[path].encode()
-    if directory:
-        sha = hashlib.sha1(f"tree {path}".encode(), usedforsecurity=False).hexdigest()
-    else:
-        sha = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+    # A file's sha is its git blob name, which clients may compare with ``git hash-object``.
+    sha = _sha1_hex(f"tree {path}".encode() if directory else b"blob %d\0" % len(data) + data)
     url = f"{repo.api_url}/contents/{urllib.parse.quote(path)}?ref={urllib.parse.quote(ref)}"
     git_url = f"{repo.api_url}/git/{'trees' if directory else 'blobs'}/{sha}"
     html_url = f"{WEB}/{repo.full_name}/{'tree' if directory else 'blob'}/{ref}/{path}"
@@ -1741,6 +1742,8 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, the client's delayed ACK costs ~40 ms each.
+    disable_nagle_algorithm = True
     server: _Server
 
     def setup(self) -> None:
