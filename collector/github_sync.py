@@ -14,24 +14,34 @@ Streams per repository:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, Row, and_, select
 
-from collector.models import CommitFact, CompareFact, DeploymentFact, PullRequestFact, RepositoryFact
+from collector.models import (
+    CommitFact,
+    CompareFact,
+    DeploymentFact,
+    DeploymentStatusFact,
+    PullRequestFact,
+    RepositoryFact,
+)
 from collector.sources.github import GitHubClient, NotFoundError
 from collector.sources.github_parse import (
+    merged_pull_deployment,
     parse_commit,
     parse_deployment,
     parse_deployment_status,
     parse_instant,
     parse_pull_commit,
     parse_pull_request,
+    parse_release,
     parse_repository,
     parse_review,
+    parse_workflow_run,
 )
 from collector.writer import write_compare, write_deployments, write_pull_requests, write_repositories
 from store import schema
@@ -135,16 +145,30 @@ class GitHubSync:
 
     # -- deployments ---------------------------------------------------------------------------------
 
-    def sync_deployments(self, target: RepoTarget) -> None:
-        repo = target.name
-        if target.source != "deployments":
-            self._warn(
-                f"{repo}: deployment source {target.source!r} is not collected yet; repository skipped"
-            )
+    def _newest_first(
+        self, pages: Iterator[list[dict[str, Any]]], lower: datetime, keep: Callable[[dict[str, Any]], bool]
+    ) -> tuple[list[dict[str, Any]], datetime | None]:
+        """Items of a newest-first listing created at or after ``lower``; stops paging there."""
+        items: list[dict[str, Any]] = []
+        newest: datetime | None = None
+        for page in pages:
+            for item in page:
+                created = parse_instant(item.get("created_at"))
+                if created is None or created < lower:
+                    return items, newest
+                if keep(item):
+                    items.append(item)
+                    newest = created if newest is None or created > newest else newest
+        return items, newest
+
+    def sync_deployments(self, target: RepoTarget, repository: RepositoryFact) -> None:
+        """New deployments of the repo's configured source (``merged_prs`` come with the PRs)."""
+        if target.source == "merged_prs":
             return
+        repo = target.name
         table = schema.deployments
         with self.engine.connect() as conn:
-            cursor = _cursor_instant(read_cursor(conn, SOURCE, "deployments", repo))
+            cursor = _cursor_instant(read_cursor(conn, SOURCE, target.source, repo))
             stored = {
                 row.deployment_id: row
                 for row in conn.execute(
@@ -154,60 +178,82 @@ class GitHubSync:
                         table.c.created_at,
                         table.c.sha,
                         table.c.ref,
-                    ).where(and_(table.c.repo == repo, table.c.source == "deployments"))
+                    ).where(and_(table.c.repo == repo, table.c.source == target.source))
                 )
             }
         lower = (
             self.since if self.backfill or cursor is None else max(self.since, cursor - DEPLOYMENT_OVERLAP)
         )
-        seen: dict[int, dict[str, Any]] = {}
-        newest: datetime | None = None
-        for page in self.client.deployments(repo, target.environment):
-            reached_end = False
-            for item in page:
-                created = parse_instant(item.get("created_at"))
-                if created is None or created < lower:
-                    reached_end = True
-                    break
-                if item.get("environment") == target.environment:
-                    seen[int(item["id"])] = item
-                    newest = created if newest is None or created > newest else newest
-            if reached_end:
-                break
+        if target.source == "deployments":
+            facts, newest = self._github_deployments(target, lower, stored)
+        elif target.source == "workflow_runs":
+            items, newest = self._newest_first(
+                self.client.workflow_runs(repo, target.workflow or "", repository.default_branch),
+                lower,
+                lambda item: item.get("head_branch") == repository.default_branch,
+            )
+            facts = [parse_workflow_run(repo, item, target.environment) for item in items]
+        elif target.source == "releases":
+            items, newest = self._newest_first(
+                self.client.releases(repo),
+                lower,
+                lambda item: (
+                    bool(item.get("published_at")) and not item.get("draft") and not item.get("prerelease")
+                ),
+            )
+            facts = [
+                parse_release(repo, item, self._release_sha(repo, item, stored), target.environment)
+                for item in items
+            ]
+        else:
+            raise ValueError(f"unknown deployment source {target.source!r}")
+        with self.engine.begin() as conn:
+            self.report.deployments += write_deployments(conn, facts)
+            if newest is not None and (cursor is None or newest > cursor):
+                write_cursor(conn, SOURCE, target.source, repo, _iso(newest))
+
+    def _release_sha(self, repo: str, item: dict[str, Any], stored: dict[int, Any]) -> str:
+        known = stored.get(int(item["id"]))
+        if known is not None:
+            return str(known.sha)
+        return str(self.client.commit(repo, item["tag_name"])["sha"])
+
+    def _github_deployments(
+        self, target: RepoTarget, lower: datetime, stored: dict[int, Any]
+    ) -> tuple[list[DeploymentFact], datetime | None]:
+        repo = target.name
+        items, newest = self._newest_first(
+            self.client.deployments(repo, target.environment),
+            lower,
+            lambda item: item.get("environment") == target.environment,
+        )
+        seen = {int(item["id"]) for item in items}
         facts: list[DeploymentFact] = []
-        for deployment_id, item in seen.items():
-            known = stored.get(deployment_id)
+        for item in items:
+            known = stored.get(int(item["id"]))
             if known is not None and known.deployed_at is not None:
                 continue  # settled: its first success cannot change
-            statuses = [
-                parse_deployment_status(s) for s in self.client.deployment_statuses(repo, deployment_id)
-            ]
-            facts.append(parse_deployment(repo, item, statuses))
+            facts.append(parse_deployment(repo, item, self._statuses(repo, int(item["id"]))))
         # Older deployments still waiting for a success, outside the listed range.
         recheck_after = to_db(self.now - UNSETTLED_RECHECK)
         for deployment_id, row in stored.items():
             if deployment_id in seen or row.deployed_at is not None or row.created_at < recheck_after:
                 continue
-            statuses = [
-                parse_deployment_status(s) for s in self.client.deployment_statuses(repo, deployment_id)
-            ]
             facts.append(
-                DeploymentFact(
+                DeploymentFact.from_statuses(
                     repo=repo,
-                    source="deployments",
                     deployment_id=deployment_id,
                     environment=target.environment,
                     sha=row.sha,
                     ref=row.ref,
                     created_at=from_db(row.created_at),  # type: ignore[arg-type]
-                    statuses=tuple(statuses),
+                    statuses=tuple(self._statuses(repo, deployment_id)),
                 )
             )
-        with self.engine.begin() as conn:
-            self.report.deployments += write_deployments(conn, facts)
-            if newest is not None and (cursor is None or newest > cursor):
-                write_cursor(conn, SOURCE, "deployments", repo, _iso(newest))
-        self.sync_compares(target)
+        return facts, newest
+
+    def _statuses(self, repo: str, deployment_id: int) -> list[DeploymentStatusFact]:
+        return [parse_deployment_status(s) for s in self.client.deployment_statuses(repo, deployment_id)]
 
     def sync_compares(self, target: RepoTarget) -> None:
         repo = target.name
@@ -277,7 +323,7 @@ class GitHubSync:
 
     # -- pull requests -------------------------------------------------------------------------------
 
-    def sync_pull_requests(self, target: RepoTarget) -> None:
+    def sync_pull_requests(self, target: RepoTarget, repository: RepositoryFact) -> None:
         repo = target.name
         table = schema.pull_requests
         with self.engine.connect() as conn:
@@ -308,6 +354,13 @@ class GitHubSync:
             if batch:
                 with self.engine.begin() as conn:
                     self.report.pull_requests += write_pull_requests(conn, batch)
+                    if target.source == "merged_prs":
+                        merges = (
+                            merged_pull_deployment(pull, target.environment)
+                            for pull in batch
+                            if pull.base_ref == repository.default_branch
+                        )
+                        self.report.deployments += write_deployments(conn, [d for d in merges if d])
             if reached_end:
                 break
         if newest is not None and (cursor is None or newest > cursor):
@@ -323,8 +376,9 @@ class GitHubSync:
         for index, (fact, target) in enumerate(repos, start=1):
             self.progress(f"[{index}/{len(repos)}] {fact.full_name}")
             try:
-                self.sync_deployments(target)
-                self.sync_pull_requests(target)
+                self.sync_deployments(target, fact)
+                self.sync_pull_requests(target, fact)
+                self.sync_compares(target)
             except NotFoundError as exc:
                 self._warn(f"repository {fact.full_name} skipped: {exc}")
         return self.report

@@ -21,6 +21,8 @@ class DeploymentStatusFact:
 
 @dataclass(frozen=True)
 class DeploymentFact:
+    """One deployment as its source reports it. ``deployed_at`` None: a failed attempt (SPEC §5.1)."""
+
     repo: str
     source: str
     deployment_id: int
@@ -28,19 +30,37 @@ class DeploymentFact:
     sha: str
     ref: str | None
     created_at: datetime
+    deployed_at: datetime | None
+    last_state: str | None
     statuses: tuple[DeploymentStatusFact, ...] = ()
 
-    @property
-    def deployed_at(self) -> datetime | None:
-        """The first ``success`` status; None for an attempt that never succeeded (SPEC §5.1)."""
-        successes = [status.created_at for status in self.statuses if status.state == "success"]
-        return min(successes) if successes else None
-
-    @property
-    def last_state(self) -> str | None:
-        if not self.statuses:
-            return None
-        return max(self.statuses, key=lambda status: (status.created_at, status.status_id)).state
+    @classmethod
+    def from_statuses(
+        cls,
+        *,
+        repo: str,
+        deployment_id: int,
+        environment: str,
+        sha: str,
+        ref: str | None,
+        created_at: datetime,
+        statuses: tuple[DeploymentStatusFact, ...],
+    ) -> DeploymentFact:
+        """A GitHub Deployment: it succeeded at the ``created_at`` of its first ``success`` status."""
+        successes = [status.created_at for status in statuses if status.state == "success"]
+        latest = max(statuses, key=lambda status: (status.created_at, status.status_id), default=None)
+        return cls(
+            repo=repo,
+            source="deployments",
+            deployment_id=deployment_id,
+            environment=environment,
+            sha=sha,
+            ref=ref,
+            created_at=created_at,
+            deployed_at=min(successes) if successes else None,
+            last_state=None if latest is None else latest.state,
+            statuses=statuses,
+        )
 
 
 @dataclass(frozen=True)
@@ -97,3 +117,15 @@ class PullRequestFact:
     labels: tuple[str, ...] = ()
     commits: tuple[PullRequestCommitFact, ...] = ()
     reviews: tuple[ReviewFact, ...] = ()
+
+
+@dataclass(frozen=True)
+class ComponentFact:
+    """One Backstage ``kind: Component`` of a repository's catalog-info.yaml (SPEC §4)."""
+
+    file_repo: str  # the repository holding catalog-info.yaml
+    position: int  # index of the YAML document in the file: file order decides ownership conflicts
+    name: str  # metadata.name: the service
+    owner: str | None  # the team, from group:x, group:default/x or x; None for a non-group owner
+    repo: str  # github.com/project-slug, else file_repo
+    pagerduty_service: str | None  # pagerduty.com/service-id

@@ -42,8 +42,13 @@ def _initial(conn: Connection) -> None:
     )
 
 
+def _incidents_and_catalog(conn: Connection) -> None:
+    schema.metadata.create_all(conn, tables=[schema.incidents, schema.catalog_components])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "github facts: deployments, commits, pull requests", _initial),
+    Migration(2, "incidents (pagerduty, github issues) and catalog components", _incidents_and_catalog),
 )
 
 

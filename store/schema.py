@@ -129,6 +129,36 @@ pull_request_labels = Table(
     Column("label", String, primary_key=True),
 )
 
+# Incidents from PagerDuty (``source`` "pagerduty", ``service`` the PagerDuty service id) and from
+# GitHub issues carrying an incident label (``source`` "github", ``service`` the repository).
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("source", String, primary_key=True),
+    Column("incident_id", String, primary_key=True),
+    Column("service", String, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("description", Text),  # kept only for explicit sha links (SPEC §6.1 rule 1)
+    Column("urgency", String),
+    Column("status", String, nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("resolved_at", DateTime),
+    Column("updated_at", DateTime),
+)
+
+# Backstage Components read from each repository's catalog-info.yaml (SPEC §4), one row per
+# ``kind: Component`` document in file order. Replaced whole on every read of the file.
+catalog_components = Table(
+    "catalog_components",
+    metadata,
+    Column("file_repo", String, primary_key=True),  # the repository holding catalog-info.yaml
+    Column("position", Integer, primary_key=True, autoincrement=False),  # document index in the file
+    Column("name", String, nullable=False),
+    Column("owner", String),  # the team, normalised from group:x, group:default/x or x
+    Column("repo", String, nullable=False),  # github.com/project-slug, else file_repo
+    Column("pagerduty_service", String),  # pagerduty.com/service-id
+)
+
 # Where each stream of each scope (usually a repo) has got to. Moved only in the transaction that
 # commits the data behind it.
 sync_cursors = Table(
@@ -160,5 +190,7 @@ FACT_TABLES: tuple[Table, ...] = (
     pull_request_commits,
     pull_request_reviews,
     pull_request_labels,
+    incidents,
+    catalog_components,
     sync_cursors,
 )

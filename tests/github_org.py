@@ -50,7 +50,6 @@ class OrgShas:
 
 def build_org(dataset: GitHubDataset) -> OrgShas:
     orders = dataset.add_repo("acme/orders")
-    dataset.orgs.setdefault("acme", []).append("acme/orders")
     c1 = orders.commit("initial", author_date=at(1, 10))
     d1 = orders.deployment(c1, created_at=at(2, 10))
 
@@ -106,7 +105,6 @@ def build_org(dataset: GitHubDataset) -> OrgShas:
     )
 
     payments = dataset.add_repo("acme/payments")
-    dataset.orgs["acme"].append("acme/payments")
     q0 = payments.commit("initial", author_date=at(1))
     e1 = payments.deployment(q0, created_at=at(2))
     tip = q0

@@ -18,6 +18,8 @@ from tests.emulators.github import (
     GitHubDataset,
     GitHubEmulator,
     RepoData,
+    created_filter,
+    rewrite_urls,
 )
 from tests.emulators.github_fixtures import load_api_examples, load_devlake_repo
 
@@ -182,6 +184,47 @@ def test_url_fields_point_at_the_emulator(
     )
     assert deployment.repository_url == f"{emulator.base_url}/repos/acme/api"
     assert [s.state for s in deployment.get_statuses()] == ["success"]
+
+
+def test_rewrite_touches_url_fields_only() -> None:
+    payload = {
+        "url": "https://api.github.com/repos/o/r/contents/a",
+        "html_url": "https://github.com/o/r/blob/main/a",
+        "body": "see https://api.github.com/repos/o/r",
+        "_links": {
+            "self": "https://api.github.com/repos/o/r/contents/a",
+            "html": {"href": "https://github.com/o/r"},
+        },
+        "items": [{"statuses_url": "https://api.github.com/repos/o/r/statuses/x"}],
+    }
+    assert rewrite_urls(payload, "http://127.0.0.1:1") == {
+        "url": "http://127.0.0.1:1/repos/o/r/contents/a",
+        "html_url": "https://github.com/o/r/blob/main/a",
+        "body": "see https://api.github.com/repos/o/r",
+        "_links": {
+            "self": "http://127.0.0.1:1/repos/o/r/contents/a",
+            "html": {"href": "https://github.com/o/r"},
+        },
+        "items": [{"statuses_url": "http://127.0.0.1:1/repos/o/r/statuses/x"}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("expression", "inside", "outside"),
+    [
+        (">=2022-06-27", "2022-06-27T00:00:00Z", "2022-06-26T23:59:59Z"),
+        (">2022-06-27", "2022-06-28T00:00:00Z", "2022-06-27T23:59:59Z"),
+        ("<=2022-06-27", "2022-06-27T23:59:59Z", "2022-06-28T00:00:00Z"),
+        ("<2022-06-27T12:00:00Z", "2022-06-27T11:59:59Z", "2022-06-27T12:00:00Z"),
+        ("2022-06-26..2022-06-30", "2022-06-30T23:00:00Z", "2022-07-01T00:00:00Z"),
+        ("2022-06-26..*", "2030-01-01T00:00:00Z", "2022-06-25T23:59:59Z"),
+        ("2022-06-27", "2022-06-27T08:00:00Z", "2022-06-28T08:00:00Z"),
+    ],
+)
+def test_created_filter_reads_search_date_syntax(expression: str, inside: str, outside: str) -> None:
+    keep = created_filter(expression)
+    assert keep(datetime.fromisoformat(inside))
+    assert not keep(datetime.fromisoformat(outside))
 
 
 def test_etag_and_if_none_match_give_a_free_304(emulator: GitHubEmulator, repo: RepoData) -> None:
@@ -434,9 +477,11 @@ def test_connection_reset_fault_drops_the_connection(
 
 
 def test_wrong_or_missing_token_is_bad_credentials(emulator: GitHubEmulator, repo: RepoData) -> None:
-    with make_client(emulator, auth=github.Auth.Token("stolen")) as intruder:
-        with pytest.raises(github.BadCredentialsException):
-            intruder.get_repo("acme/api")
+    with (
+        make_client(emulator, auth=github.Auth.Token("stolen")) as intruder,
+        pytest.raises(github.BadCredentialsException),
+    ):
+        intruder.get_repo("acme/api")
     anonymous = requests.get(f"{emulator.base_url}/repos/acme/api", timeout=5)
     assert anonymous.status_code == 401
     bearer = requests.get(
@@ -512,7 +557,10 @@ def test_devlake_runs_and_issues(
 
     issues = list(ants.get_issues(state="all"))
     assert len(issues) == 41
-    assert sum(1 for i in issues if i.pull_request is not None) == 21
+    emulator.requests.clear()
+    pull_requests = [i.number for i in issues if i.pull_request is not None]
+    # A list item without ``pull_request`` is incomplete to PyGithub: reading it fetches the issue.
+    assert len(emulator.requests) == len(issues) - len(pull_requests)
     bugs = list(ants.get_issues(state="closed", labels=["bug"]))
     assert {i.number for i in bugs} == {6, 7, 8}
 
@@ -615,6 +663,7 @@ def test_commits_issues_contents_releases_and_orgs(
     repo.release("v1", published_at=T0 + timedelta(days=2))
     repo.release("v2-draft", published_at=None, created_at=T0 + timedelta(days=3), draft=True)
     dataset.add_repo("acme/web")
+    dataset.orgs["acme"].append("acme/web")
     gh_repo = client.get_repo("acme/api")
 
     assert [c.sha for c in gh_repo.get_commits()] == shas[::-1]
@@ -633,6 +682,10 @@ def test_commits_issues_contents_releases_and_orgs(
     assert base64.b64decode(content.content) == content.decoded_content
     with pytest.raises(github.UnknownObjectException):
         gh_repo.get_contents("missing.yaml")
+    with pytest.raises(github.GithubException) as unknown_ref:
+        gh_repo.get_contents("deploy/config.yaml", ref="no-such-branch")
+    assert unknown_ref.value.status == 404
+    assert unknown_ref.value.data["message"] == "No commit found for the ref no-such-branch"
     listing = gh_repo.get_contents("deploy")
     assert isinstance(listing, list)
     assert [c.path for c in listing] == ["deploy/config.yaml"]
@@ -675,6 +728,19 @@ def test_deployment_filters_and_status_order(
     assert [d.id for d in gh_repo.get_deployments(sha=shas[0])] == [failed]
     assert [s.state for s in gh_repo.get_deployment(failed).get_statuses()] == ["failure", "in_progress"]
     assert [s.state for s in gh_repo.get_deployment(ok).get_statuses()] == ["inactive", "success"]
+
+
+def test_bad_parameters_get_422_and_emulator_failures_500(emulator: GitHubEmulator, repo: RepoData) -> None:
+    linear_history(repo, 1)
+    refused = raw_get(emulator, "/repos/acme/api/commits?since=yesterday")
+    assert refused.status_code == 422
+    assert emulator.errors == []
+
+    repo.releases.append({"id": 1, "created_at": T0})  # a datetime is not JSON: a broken dataset
+    broken = raw_get(emulator, "/repos/acme/api/releases")
+    assert broken.status_code == 500
+    assert [type(e) for e in emulator.errors] == [TypeError]
+    emulator.errors.clear()
 
 
 def test_stop_closes_keepalive_connections(dataset: GitHubDataset) -> None:

@@ -10,6 +10,7 @@ or fatal, and ``collector.sources.retry`` waits.
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -188,6 +189,31 @@ class GitHubClient:
                 break
         assert summary is not None
         return summary, commits
+
+    def file_text(self, full_name: str, path: str, ref: str | None = None) -> str | None:
+        """A file's text at ``ref`` (default branch when None), or None when it does not exist."""
+        try:
+            _, data = self._get(f"/repos/{full_name}/contents/{path}", {"ref": ref} if ref else None)
+        except NotFoundError:
+            return None
+        if not isinstance(data, dict) or data.get("type") != "file":
+            return None
+        if data.get("encoding") == "base64":
+            return base64.b64decode(data.get("content") or "").decode("utf-8", errors="replace")
+        return str(data.get("content") or "")
+
+    def workflow_runs(self, full_name: str, workflow: str, branch: str) -> Iterator[list[Json]]:
+        return self.pages(
+            f"/repos/{full_name}/actions/workflows/{workflow}/runs",
+            {"branch": branch, "status": "completed", "exclude_pull_requests": "true"},
+            item_key="workflow_runs",
+        )
+
+    def releases(self, full_name: str) -> Iterator[list[Json]]:
+        return self.pages(f"/repos/{full_name}/releases")
+
+    def commit(self, full_name: str, ref: str) -> Json:
+        return dict(self._get(f"/repos/{full_name}/commits/{ref}")[1])
 
     def closed_pulls(self, full_name: str) -> Iterator[list[Json]]:
         return self.pages(

@@ -46,15 +46,63 @@ def parse_repository(item: Json) -> RepositoryFact:
 
 
 def parse_deployment(repo: str, item: Json, statuses: list[DeploymentStatusFact]) -> DeploymentFact:
-    return DeploymentFact(
+    return DeploymentFact.from_statuses(
         repo=repo,
-        source="deployments",
         deployment_id=int(item["id"]),
         environment=item.get("environment") or "",
         sha=item["sha"],
         ref=item.get("ref"),
         created_at=_required_instant(item, "created_at"),
         statuses=tuple(statuses),
+    )
+
+
+def parse_workflow_run(repo: str, item: Json, environment: str) -> DeploymentFact:
+    """A completed run of the deploy workflow: succeeded at its ``updated_at`` (runs have no
+    ``completed_at``); any other conclusion is a failed attempt."""
+    succeeded = item.get("status") == "completed" and item.get("conclusion") == "success"
+    return DeploymentFact(
+        repo=repo,
+        source="workflow_runs",
+        deployment_id=int(item["id"]),
+        environment=environment,
+        sha=item["head_sha"],
+        ref=item.get("head_branch"),
+        created_at=_required_instant(item, "created_at"),
+        deployed_at=_required_instant(item, "updated_at") if succeeded else None,
+        last_state=item.get("conclusion") or item.get("status"),
+    )
+
+
+def parse_release(repo: str, item: Json, sha: str, environment: str) -> DeploymentFact:
+    """A published, non-draft, non-prerelease release, deployed at ``published_at``."""
+    return DeploymentFact(
+        repo=repo,
+        source="releases",
+        deployment_id=int(item["id"]),
+        environment=environment,
+        sha=sha,
+        ref=item.get("tag_name"),
+        created_at=_required_instant(item, "created_at"),
+        deployed_at=_required_instant(item, "published_at"),
+        last_state="published",
+    )
+
+
+def merged_pull_deployment(pull: PullRequestFact, environment: str) -> DeploymentFact | None:
+    """For ``source: merged_prs``: a PR merged into the default branch deploys its merge commit."""
+    if pull.merged_at is None or not pull.merge_commit_sha:
+        return None
+    return DeploymentFact(
+        repo=pull.repo,
+        source="merged_prs",
+        deployment_id=pull.number,
+        environment=environment,
+        sha=pull.merge_commit_sha,
+        ref=pull.base_ref,
+        created_at=pull.merged_at,
+        deployed_at=pull.merged_at,
+        last_state="merged",
     )
 
 

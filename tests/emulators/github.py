@@ -230,6 +230,7 @@ class RepoData:
     archived: bool = False
     commits: dict[str, dict[str, Any]] = field(default_factory=dict)
     branches: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)  # tag name -> sha (lightweight tags)
     deployments: list[dict[str, Any]] = field(default_factory=list)
     statuses: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     pulls: list[dict[str, Any]] = field(default_factory=list)
@@ -902,6 +903,8 @@ class RepoData:
             return ref
         if ref in self.branches:
             return self.branches[ref]
+        if ref in self.tags:
+            return self.tags[ref]
         if ":" in ref:
             owner, _, rest = ref.partition(":")
             if owner.lower() == self.owner.lower():
@@ -940,7 +943,8 @@ class GitHubDataset:
         return self._last_id
 
     def add_repo(self, full_name: str, default_branch: str = "main") -> RepoData:
-        """Add an empty repo and list it under its owner in ``orgs`` (so /orgs/{owner}/repos finds it)."""
+        """Add an empty repo and list it under its owner in ``orgs`` (so /orgs/{owner}/repos finds it;
+        listing it there again is harmless)."""
         if "/" not in full_name:
             raise ValueError(f"repo name {full_name!r} is not owner/name")
         if self.find_repo(full_name) is not None:
@@ -1025,7 +1029,8 @@ class Fault:
 
 @dataclass(frozen=True)
 class RequestRecord:
-    """One request the emulator answered (``headers`` keys are lower-case)."""
+    """One request the emulator answered (``headers`` keys are lower-case; ``status`` 0 means the
+    connection was dropped by ``Fault.connection_reset()``)."""
 
     method: str
     path: str
@@ -1064,6 +1069,20 @@ def error_reply(status: int, message: str, documentation_url: str = DOC_REST) ->
 
 def not_found(documentation_url: str = DOC_REST) -> Reply:
     return error_reply(404, "Not Found", documentation_url)
+
+
+class InvalidParameter(Exception):
+    """A query parameter GitHub would refuse; answered with 422."""
+
+    def __init__(self, name: str, value: str) -> None:
+        super().__init__(f"Invalid value {value!r} for parameter {name!r}")
+
+
+def _query_timestamp(req: ApiRequest, name: str) -> float:
+    try:
+        return parse_timestamp(req.query[name]).timestamp()
+    except ValueError as error:
+        raise InvalidParameter(name, req.query[name]) from error
 
 
 def _int_param(value: str | None, default: int) -> int:
@@ -1121,22 +1140,16 @@ def paginate(
     return reply
 
 
-def rewrite_urls(value: Any, base_url: str, *, key: str | None = None, in_links: bool = False) -> Any:
+def rewrite_urls(value: Any, base_url: str, *, key: str = "", parent: str = "") -> Any:
     """A copy of ``value`` with ``https://api.github.com`` swapped for ``base_url`` in URL fields:
     ``url``, ``href``, ``*_url`` and the string members of ``_links``. Free text is left alone."""
     if isinstance(value, dict):
-        return {
-            k: rewrite_urls(
-                v, base_url, key=k, in_links=(k == "_links") or (in_links and isinstance(v, dict))
-            )
-            for k, v in value.items()
-        }
+        return {k: rewrite_urls(v, base_url, key=k, parent=key) for k, v in value.items()}
     if isinstance(value, list):
-        return [rewrite_urls(v, base_url, key=key) for v in value]
-    if isinstance(value, str) and value.startswith(API):
-        is_url_field = key is not None and (key in ("url", "href") or key.endswith("_url") or in_links)
-        if is_url_field:
-            return base_url + value[len(API) :]
+        return [rewrite_urls(v, base_url, key=key, parent=parent) for v in value]
+    is_url_field = key in ("url", "href") or key.endswith("_url") or parent == "_links"
+    if is_url_field and isinstance(value, str) and (value == API or value.startswith(f"{API}/")):
+        return base_url + value[len(API) :]
     return value
 
 
@@ -1215,8 +1228,9 @@ def list_org_repos(req: ApiRequest, org: str) -> Reply:
     login = req.dataset.find_org(org)
     if login is None:
         return not_found("https://docs.github.com/rest/repos/repos#list-organization-repositories")
-    found = (req.dataset.find_repo(name) for name in req.dataset.orgs[login])
-    repos = [r for r in found if r is not None]
+    # A name registered twice (add_repo lists it, a test may list it again) is still one repo.
+    found = {r.full_name: r for r in map(req.dataset.find_repo, req.dataset.orgs[login]) if r is not None}
+    repos = list(found.values())
     if req.query.get("type") in ("private", "forks"):
         repos = []  # every emulated repo is public and none is a fork
     sort = req.query.get("sort", "created")
@@ -1393,10 +1407,10 @@ def list_commits(req: ApiRequest, repo: RepoData) -> Reply:
         return not_found("https://docs.github.com/rest/commits/commits#list-commits")
     commits = [repo.commits[sha] for sha in log_order(repo, tip)]
     if "since" in req.query:
-        since = parse_timestamp(req.query["since"]).timestamp()
+        since = _query_timestamp(req, "since")
         commits = [c for c in commits if _committed_at(c) >= since]
     if "until" in req.query:
-        until = parse_timestamp(req.query["until"]).timestamp()
+        until = _query_timestamp(req, "until")
         commits = [c for c in commits if _committed_at(c) <= until]
     if "author" in req.query:
         wanted = req.query["author"].lower()
@@ -1530,24 +1544,23 @@ def _date_bounds(text: str) -> tuple[datetime, datetime]:
 
 def created_filter(expression: str) -> Callable[[datetime], bool]:
     """GitHub search date syntax: ``>=D``, ``>D``, ``<=D``, ``<D``, ``A..B`` (``*`` open) or ``D``."""
-    for operator, test in (
-        (">=", lambda m, b: m >= b[0]),
-        ("<=", lambda m, b: m < b[1]),
-        (">", lambda m, b: m >= b[1]),
-        ("<", lambda m, b: m < b[0]),
-    ):
-        if expression.startswith(operator):
-            bounds = _date_bounds(expression[len(operator) :])
-            return lambda moment: bool(test(moment, bounds))
-    if ".." in expression:
-        low, _, high = expression.partition("..")
-        low_bound = None if low in ("", "*") else _date_bounds(low)[0]
-        high_bound = None if high in ("", "*") else _date_bounds(high)[1]
-        return lambda moment: (
-            (low_bound is None or moment >= low_bound) and (high_bound is None or moment < high_bound)
-        )
-    start, end = _date_bounds(expression)
-    return lambda moment: start <= moment < end
+    low: datetime | None = None  # inclusive
+    high: datetime | None = None  # exclusive
+    if expression.startswith(">="):
+        low = _date_bounds(expression[2:])[0]
+    elif expression.startswith("<="):
+        high = _date_bounds(expression[2:])[1]
+    elif expression.startswith(">"):
+        low = _date_bounds(expression[1:])[1]
+    elif expression.startswith("<"):
+        high = _date_bounds(expression[1:])[0]
+    elif ".." in expression:
+        first, _, last = expression.partition("..")
+        low = None if first in ("", "*") else _date_bounds(first)[0]
+        high = None if last in ("", "*") else _date_bounds(last)[1]
+    else:
+        low, high = _date_bounds(expression)
+    return lambda moment: (low is None or moment >= low) and (high is None or moment < high)
 
 
 def _runs_reply(req: ApiRequest, runs: Iterable[dict[str, Any]]) -> Reply:
@@ -1565,7 +1578,10 @@ def _runs_reply(req: ApiRequest, runs: Iterable[dict[str, Any]]) -> Reply:
         # ``status`` takes a status (queued, completed, ...) or a conclusion (success, failure, ...).
         selected = [r for r in selected if query["status"] in (r.get("status"), r.get("conclusion"))]
     if "created" in query:
-        keep = created_filter(query["created"])
+        try:
+            keep = created_filter(query["created"])
+        except ValueError as error:
+            raise InvalidParameter("created", query["created"]) from error
         selected = [r for r in selected if keep(parse_timestamp(r["created_at"]))]
     selected = _sorted_by(selected, "created_at", descending=True)
     return paginate(
@@ -1622,7 +1638,7 @@ def list_issues(req: ApiRequest, repo: RepoData) -> Reply:
     if wanted:
         issues = [i for i in issues if wanted <= {label["name"] for label in i.get("labels", [])}]
     if "since" in req.query:
-        since = parse_timestamp(req.query["since"]).timestamp()
+        since = _query_timestamp(req, "since")
         issues = [i for i in issues if _timestamp_or_epoch(i.get("updated_at")) >= since]
     sort = req.query.get("sort", "created")
     descending = req.query.get("direction", "desc") == "desc"
@@ -1632,6 +1648,15 @@ def list_issues(req: ApiRequest, repo: RepoData) -> Reply:
         key = "updated_at" if sort == "updated" else "created_at"
         issues = _sorted_by(issues, key, descending=descending, tiebreak="number")
     return paginate(req, issues)
+
+
+@route("{repo}/issues/(?P<number>[0-9]+)")
+def get_issue(req: ApiRequest, repo: RepoData, number: str) -> Reply:
+    # PyGithub fetches this when code reads a key a list item lacks (``pull_request`` of a plain issue).
+    issue = next((i for i in repo.issues if str(i["number"]) == number), None)
+    return (
+        Reply(200, issue) if issue else not_found("https://docs.github.com/rest/issues/issues#get-an-issue")
+    )
 
 
 def _wrap_base64(data: bytes) -> str:
@@ -1794,7 +1819,7 @@ class GitHubEmulator:
         self,
         dataset: GitHubDataset,
         *,
-        token: str = "test-token",  # noqa: S107 - the fake token tests authenticate with
+        token: str = "test-token",
         rate_limit: int = 5000,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -1964,14 +1989,16 @@ class GitHubEmulator:
         )
         try:
             reply = dispatch(request) if method in ("GET", "HEAD") else not_found()
-        except ValueError as error:
-            # A malformed parameter (a bad timestamp, say): GitHub refuses it with 422.
+            body = _encode(rewrite_urls(reply.body, self.base_url))
+        except InvalidParameter as error:
             reply = error_reply(422, f"Validation Failed: {error}")
+            body = _encode(reply.body)
         except Exception as error:
-            # An emulator bug: answer like a GitHub outage, and keep it for the test to see.
+            # An emulator bug or a dataset dict that is not JSON: answer like a GitHub outage and keep
+            # the error for the test to see.
             self.errors.append(error)
             reply = Reply(500, {"message": "Server Error"})
-        body = _encode(rewrite_urls(reply.body, self.base_url))
+            body = _encode(reply.body)
         extra = dict(reply.headers)
         if reply.status == 200:
             etag = f'W/"{hashlib.sha256(body).hexdigest()}"'

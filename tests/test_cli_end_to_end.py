@@ -1,0 +1,213 @@
+"""Emulated organisation with two teams → `doraspace collect` → `doraspace metrics`, numbers by hand.
+
+The organisation and every number below are worked out in tests/github_org.py.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from doraspace.cli import main
+from tests.emulators.github import GitHubDataset, GitHubEmulator
+from tests.github_org import ORDERS_LEAD_TIMES, build_org, payments_lead_times
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def percentile_cont(values: list[float], fraction: float) -> float:
+    """The SQL definition, written out: linear interpolation between the closest ranks."""
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@pytest.fixture
+def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    dataset = GitHubDataset()
+    build_org(dataset)
+    with GitHubEmulator(dataset, token="e2e-token") as emulator:
+        path = tmp_path / "doraspace.yaml"
+        path.write_text(
+            f"""
+database:
+  url: duckdb:///{tmp_path}/store.duckdb
+github:
+  base_url: {emulator.base_url}
+  token: ${{E2E_GITHUB_TOKEN}}
+  since: 2026-03-01
+  organizations: [acme]
+teams:
+  - name: orders
+    repositories: [acme/orders]
+  - name: payments
+    repositories: [acme/payments]
+metrics:
+  windows: [7d, 30d]
+"""
+        )
+        monkeypatch.setenv("E2E_GITHUB_TOKEN", "e2e-token")
+        yield path
+
+
+def expected_rows() -> list[dict[str, Any]]:
+    everything = ORDERS_LEAD_TIMES + payments_lead_times()
+    orders_breakdown = {"coding": 3.0, "pickup": 13.0, "review": 2.5, "deploy": 2.0}
+    nothing = {"coding": None, "pickup": None, "review": None, "deploy": None}
+    rows = []
+    for team, count, lead_times, breakdown in [
+        ("*", 8, everything, orders_breakdown),
+        ("orders", 4, ORDERS_LEAD_TIMES, orders_breakdown),
+        ("payments", 4, payments_lead_times(), nothing),
+    ]:
+        for window, days in [("7d", 7), ("30d", 30)]:
+            rows.append(
+                {
+                    "team": team,
+                    "window": window,
+                    "as_of": "2026-03-07T00:00:00Z",
+                    "deployments": count,
+                    "deployment_frequency_per_day": count / days,
+                    "lead_time_hours_p50": percentile_cont(lead_times, 0.5),
+                    "lead_time_hours_p90": percentile_cont(lead_times, 0.9),
+                    "lead_time_breakdown_hours_p50": breakdown,
+                }
+            )
+    return rows
+
+
+def test_hand_worked_numbers_match_the_reference_percentile() -> None:
+    assert percentile_cont(ORDERS_LEAD_TIMES, 0.5) == 29.0
+    assert percentile_cont(ORDERS_LEAD_TIMES, 0.9) == pytest.approx(31.6)
+    assert percentile_cont(payments_lead_times(), 0.5) == pytest.approx(24 - 129.5 / 60)
+    assert percentile_cont(payments_lead_times(), 0.9) == pytest.approx(24 - 25.9 / 60)
+
+
+def test_collect_then_metrics_json_equals_the_numbers_worked_out_by_hand(
+    config_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["collect", "--config", str(config_path)]) == 0
+    summary = capsys.readouterr().err
+    assert "2 repositories" in summary
+    assert (
+        main(["metrics", "--config", str(config_path), "--format", "json", "--as-of", "2026-03-07T00:00:00Z"])
+        == 0
+    )
+    rows = json.loads(capsys.readouterr().out)
+    assert [(row["team"], row["window"]) for row in rows] == [
+        (row["team"], row["window"]) for row in expected_rows()
+    ]
+    for got, want in zip(rows, expected_rows(), strict=True):
+        assert list(got) == list(want)
+        for key, value in want.items():
+            if isinstance(value, float):
+                assert got[key] == pytest.approx(value, rel=1e-9), (got["team"], got["window"], key)
+            elif isinstance(value, dict):
+                assert got[key].keys() == value.keys()
+                for stage, hours in value.items():
+                    assert got[key][stage] == (None if hours is None else pytest.approx(hours, rel=1e-9)), (
+                        stage
+                    )
+            else:
+                assert got[key] == value, (got["team"], got["window"], key)
+
+
+def test_collect_twice_gives_equal_metrics(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["metrics", "--config", str(config_path), "--format", "json", "--as-of", "2026-03-07T00:00:00Z"]
+    assert main(["collect", "--config", str(config_path)]) == 0
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert main(["collect", "--config", str(config_path)]) == 0
+    assert main(args) == 0
+    assert capsys.readouterr().out == first
+
+
+def test_as_of_ignores_later_facts(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["collect", "--config", str(config_path)]) == 0
+    capsys.readouterr()
+    # As of 03-04 00:00 only orders' D1 and D2 (lead 32 h) and payments' P1 and P2 exist.
+    assert (
+        main(
+            [
+                "metrics",
+                "--config",
+                str(config_path),
+                "--format",
+                "json",
+                "--window",
+                "7d",
+                "--team",
+                "orders",
+                "--as-of",
+                "2026-03-04T01:00:00+01:00",
+            ]
+        )
+        == 0
+    )
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["as_of"], row["deployments"], row["lead_time_hours_p50"]) == ("2026-03-04T00:00:00Z", 2, 32.0)
+    assert row["lead_time_breakdown_hours_p50"] == {
+        "coding": 3.0,
+        "pickup": 25.0,
+        "review": 2.0,
+        "deploy": 2.0,
+    }
+
+
+def test_console_script_prints_csv_and_table(config_path: Path) -> None:
+    env = {**os.environ, "E2E_GITHUB_TOKEN": "e2e-token"}
+    script = Path(sys.executable).with_name("doraspace")
+    subprocess.run([script, "collect", "--config", config_path], check=True, env=env, capture_output=True)
+    as_of = ["--as-of", "2026-03-07"]
+    csv_out = subprocess.run(
+        [script, "metrics", "--config", config_path, "--format", "csv", "--team", "orders", *as_of],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    assert csv_out[0].split(",")[:4] == ["team", "window", "as_of", "deployments"]
+    assert csv_out[1].startswith("orders,7d,2026-03-07T00:00:00Z,4,0.5714285714285714,29.0,31.6")
+    table = subprocess.run(
+        [script, "metrics", "--config", config_path, *as_of],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "orders" in table and "payments" in table
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["metrics", "--as-of", "yesterday"], "--as-of: not an ISO 8601"),
+        (["metrics", "--window", "3w"], "--window: expected a whole number of days"),
+        (["metrics", "--team", "nobody"], "--team: unknown team 'nobody'"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(
+    config_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert main([*args, "--config", str(config_path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_missing_token_is_a_config_error(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("E2E_GITHUB_TOKEN")
+    assert main(["collect", "--config", str(config_path)]) == 2
+    assert "E2E_GITHUB_TOKEN" in capsys.readouterr().err
