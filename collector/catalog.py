@@ -124,7 +124,7 @@ def _component(file_repo: str, position: int, document: object) -> ComponentFact
         repo = slug.strip()
 
     service = annotations.get(PAGERDUTY_SERVICE)
-    if service is not None and not isinstance(service, str | int):
+    if service is not None and (isinstance(service, bool) or not isinstance(service, str | int)):
         raise ValueError(f"annotation {PAGERDUTY_SERVICE} must be a service id (got {service!r})")
     service_id = str(service).strip() if service is not None else ""
 

@@ -1,0 +1,143 @@
+"""Deployment sources other than GitHub Deployments (SPEC §5.1), through the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from collector.github_sync import GitHubSync, RepoTarget
+from collector.sources.github import GitHubClient
+from collector.sources.retry import RetryPolicy
+from store import schema
+from store.engine import open_store
+from store.timeutil import to_db
+from tests.emulators.github import GitHubDataset, GitHubEmulator, RepoData
+from tests.github_org import AS_OF, at
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = open_store(f"duckdb:///{tmp_path}/store.duckdb")
+    yield engine
+    engine.dispose()
+
+
+def sync(engine: Engine, dataset: GitHubDataset, target: RepoTarget) -> None:
+    with GitHubEmulator(dataset) as emulator:
+        client = GitHubClient(emulator.base_url, "test-token", retry=RetryPolicy(sleep=lambda _: None))
+        try:
+            GitHubSync(engine, client, since=at(1), now=AS_OF).run([target], [], RepoTarget(""))
+        finally:
+            client.close()
+
+
+def stored(engine: Engine) -> list[tuple[Any, ...]]:
+    d, c = schema.deployments, schema.deployment_compares
+    with engine.connect() as conn:
+        return [
+            tuple(row)
+            for row in conn.execute(
+                select(d.c.source, d.c.sha, d.c.deployed_at, c.c.status, c.c.total_commits)
+                .select_from(
+                    d.outerjoin(c, (c.c.repo == d.c.repo) & (c.c.deployment_id == d.c.deployment_id))
+                )
+                .order_by(d.c.created_at)
+            )
+        ]
+
+
+def linear(repo: RepoData, count: int) -> list[str]:
+    return [repo.commit(f"c{i}", author_date=at(1, i)) for i in range(count)]
+
+
+def test_workflow_runs_of_the_named_workflow_on_the_default_branch(engine: Engine) -> None:
+    dataset = GitHubDataset()
+    repo = dataset.add_repo("acme/web")
+    c = linear(repo, 4)
+    repo.workflow_run(c[0], created_at=at(2), updated_at=at(2, 0.5))
+    repo.workflow_run(c[1], created_at=at(3), updated_at=at(3, 0.25), conclusion="failure")
+    repo.workflow_run(c[2], created_at=at(3, 1), updated_at=at(3, 1.2), branch="feature")
+    repo.workflow_run(c[2], created_at=at(3, 2), updated_at=at(3, 2.5), workflow="ci.yml")
+    repo.workflow_run(c[3], created_at=at(4), updated_at=at(4, 0.75))
+    sync(engine, dataset, RepoTarget("acme/web", "workflow_runs", "production", "deploy.yml"))
+    assert stored(engine) == [
+        ("workflow_runs", c[0], to_db(at(2, 0.5)), "first", 0),
+        ("workflow_runs", c[1], None, None, None),  # a failed run is an attempt
+        ("workflow_runs", c[3], to_db(at(4, 0.75)), "ahead", 3),
+    ]
+
+
+def test_published_releases_deploy_their_tag(engine: Engine) -> None:
+    dataset = GitHubDataset()
+    repo = dataset.add_repo("acme/lib")
+    c = linear(repo, 5)
+    for name, sha in [("v1", c[0]), ("v2-rc", c[2]), ("v2", c[3]), ("v3", c[4])]:
+        repo.tags[name] = sha
+    repo.release("v1", created_at=at(2), published_at=at(2, 1))
+    repo.release("v2-rc", created_at=at(3), published_at=at(3, 1), prerelease=True)
+    repo.release("v2", created_at=at(4), published_at=at(4, 2))
+    repo.release("v3", created_at=at(5), published_at=None, draft=True)
+    sync(engine, dataset, RepoTarget("acme/lib", "releases"))
+    assert stored(engine) == [
+        ("releases", c[0], to_db(at(2, 1)), "first", 0),
+        ("releases", c[3], to_db(at(4, 2)), "ahead", 3),
+    ]
+
+
+def test_merged_prs_deploy_their_merge_commit_at_merge_time(engine: Engine) -> None:
+    dataset = GitHubDataset()
+    repo = dataset.add_repo("acme/svc")
+    root = repo.commit("root", author_date=at(1))
+    a = repo.commit("a", parents=[root], author_date=at(1, 2), branch="pr-1")
+    s1 = repo.squash_merge([a], root, "A (#1)", at(2))
+    repo.pull(
+        number=1,
+        title="A",
+        author="x",
+        created_at=at(1, 3),
+        commits=[a],
+        merged_at=at(2),
+        merge_commit_sha=s1,
+    )
+    b = repo.commit("b", parents=[s1], author_date=at(2, 2), branch="pr-2")
+    s2 = repo.squash_merge([b], s1, "B (#2)", at(3))
+    repo.pull(
+        number=2,
+        title="B",
+        author="x",
+        created_at=at(2, 3),
+        commits=[b],
+        merged_at=at(3),
+        merge_commit_sha=s2,
+    )
+    other = repo.commit("o", parents=[s2], author_date=at(3, 1), branch="release")
+    repo.pull(
+        number=3,
+        title="to release",
+        author="x",
+        created_at=at(3, 2),
+        commits=[other],
+        merged_at=at(3, 3),
+        merge_commit_sha=other,
+        base="release",
+    )
+    repo.pull(
+        number=4,
+        title="closed",
+        author="x",
+        created_at=at(3, 2),
+        commits=[other],
+        merged_at=None,
+        merge_commit_sha=None,
+        state="closed",
+        closed_at=at(3, 4),
+    )
+    sync(engine, dataset, RepoTarget("acme/svc", "merged_prs"))
+    assert stored(engine) == [
+        ("merged_prs", s1, to_db(at(2)), "first", 0),
+        ("merged_prs", s2, to_db(at(3)), "ahead", 1),
+    ]
