@@ -129,3 +129,23 @@ class ComponentFact:
     owner: str | None  # the team, from group:x, group:default/x or x; None for a non-group owner
     repo: str  # github.com/project-slug, else file_repo
     pagerduty_service: str | None  # pagerduty.com/service-id
+
+
+@dataclass(frozen=True)
+class IncidentFact:
+    """One incident as the store keeps it (SPEC §5.4): a PagerDuty incident or an incident-labelled issue.
+
+    ``service`` is the PagerDuty service id (or the repository for GitHub issues); ``resolved_at`` is None
+    while the incident is open.
+    """
+
+    source: str  # "pagerduty" | "github"
+    incident_id: str
+    service: str
+    title: str
+    description: str | None
+    urgency: str | None
+    status: str
+    started_at: datetime
+    resolved_at: datetime | None
+    updated_at: datetime | None

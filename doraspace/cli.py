@@ -216,24 +216,61 @@ def cmd_metrics(args: argparse.Namespace, config: Config, now: datetime) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace, config: Config, now: datetime) -> int:
+    # Local imports keep this edit out of the shared import block; hoist them when convenient.
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from doraspace.errors import StoreError
+    from doraspace.ownership import ComponentRow, load_components, resolve_ownership
+
     print(f"{config.path}: OK")
     print(f"database: {config.redacted_database_url}")
     for secret in _secrets(config):
         problem = secret.problem()
         print(f"{secret.key}: {problem or 'set'}")
-    teams = {repo: team.name for team in config.teams for repo in team.repositories}
-    repos = sorted(set(teams) | {repo.name for repo in (config.github.repositories if config.github else ())})
-    print("ownership (repository → team):")
-    if not repos:
-        print("  (no repositories configured)")
-    for repo in repos:
-        source = repository_source(config, repo)
-        detail = source.source + (f" {source.environment}" if source.source == "deployments" else "")
-        print(f"  {repo} → {teams.get(repo, 'unowned')}  [{detail}]")
+
+    # The catalog and the collected repositories come from the store, if a collect has filled one.
+    # Checking a config must not create a database, so a DuckDB file that does not exist is not opened.
+    url = config.database_url
+    duckdb_path = url.removeprefix("duckdb:///") if url.startswith("duckdb:///") else None
+    collected: list[str] = []
+    components: list[ComponentRow] = []
+    if url.startswith("duckdb:///:memory:") or (duckdb_path is not None and not os.path.exists(duckdb_path)):
+        print("store: not created yet; the catalog is read by `doraspace collect`")
+    else:
+        try:
+            engine = open_store(url, migrate_schema=False, lock_timeout=5.0)
+            try:
+                collected = collected_repositories(engine)
+                components = load_components(engine)
+            finally:
+                engine.dispose()
+            print(f"store: {len(collected)} repositories collected, {len(components)} catalog components")
+        except (StoreError, SQLAlchemyError) as exc:
+            first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
+            print(f"store: not read ({first_line}); showing the config alone")
+
+    configured = [repo.name for repo in (config.github.repositories if config.github else ())]
+    ownership = resolve_ownership(config, [*collected, *configured], components)
+    print("ownership (repository/PagerDuty service → team):")
+    if not ownership.repo_team and not ownership.service_team:
+        print("  (no repositories or PagerDuty services)")
+    for repo, team in ownership.repo_team.items():
+        print(f"  repo {repo} → {team} ({ownership.repo_origin[repo]})")
+    for service_id, team in ownership.service_team.items():
+        print(f"  pagerduty {service_id} → {team} ({ownership.service_origin[service_id]})")
     if config.github and config.github.organizations:
         print(
-            f"  + every repository of {', '.join(config.github.organizations)} → unowned unless a team has it"
+            f"  + every repository of {', '.join(config.github.organizations)} → unowned "
+            "unless a team or the catalog has it"
         )
+    for warning in ownership.warnings:
+        print(f"warning: {warning}")
+    if configured:
+        print("deployments (repository → source):")
+        for repo in configured:
+            source = repository_source(config, repo)
+            detail = source.source + (f" {source.environment}" if source.source == "deployments" else "")
+            print(f"  {repo}: {detail}")
     return 0
 
 
