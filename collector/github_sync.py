@@ -35,6 +35,7 @@ from collector.sources.github_parse import (
     parse_commit,
     parse_deployment,
     parse_deployment_status,
+    parse_incident_issue,
     parse_instant,
     parse_pull_commit,
     parse_pull_request,
@@ -43,7 +44,13 @@ from collector.sources.github_parse import (
     parse_review,
     parse_workflow_run,
 )
-from collector.writer import write_compare, write_deployments, write_pull_requests, write_repositories
+from collector.writer import (
+    write_compare,
+    write_deployments,
+    write_incidents,
+    write_pull_requests,
+    write_repositories,
+)
 from store import schema
 from store.cursors import read_cursor, write_cursor
 from store.timeutil import from_db, to_db
@@ -74,6 +81,7 @@ class SyncReport:
     deployments: int = 0
     compares: int = 0
     pull_requests: int = 0
+    incidents: int = 0
     warnings: list[str] = field(default_factory=list)
 
 
@@ -367,10 +375,35 @@ class GitHubSync:
             with self.engine.begin() as conn:
                 write_cursor(conn, SOURCE, "pulls", repo, _iso(newest))
 
+    # -- incident issues -----------------------------------------------------------------------------
+
+    def sync_incident_issues(self, target: RepoTarget, labels: Sequence[str]) -> None:
+        """Issues with an incident label (SPEC §5.4), by ``updated_at`` ascending so that the cursor can
+        move page by page; pull requests, which the issues API lists too, are left out."""
+        repo = target.name
+        for label in labels:
+            stream = f"issues:{label}"
+            with self.engine.connect() as conn:
+                cursor = _cursor_instant(read_cursor(conn, SOURCE, stream, repo))
+            lower = self.since if self.backfill or cursor is None else max(self.since, cursor - PULL_OVERLAP)
+            for page in self.client.issues_with_label(repo, label, lower):
+                incidents = [parse_incident_issue(repo, item) for item in page if "pull_request" not in item]
+                updated = [parse_instant(item.get("updated_at")) for item in page]
+                newest = max((moment for moment in updated if moment is not None), default=None)
+                with self.engine.begin() as conn:
+                    self.report.incidents += write_incidents(conn, incidents)
+                    if newest is not None and (cursor is None or newest > cursor):
+                        write_cursor(conn, SOURCE, stream, repo, _iso(newest))
+                        cursor = newest
+
     # -- all -----------------------------------------------------------------------------------------
 
     def run(
-        self, configured: Sequence[RepoTarget], organizations: Sequence[str], default: RepoTarget
+        self,
+        configured: Sequence[RepoTarget],
+        organizations: Sequence[str],
+        default: RepoTarget,
+        incident_labels: Sequence[str] = (),
     ) -> SyncReport:
         repos = self.resolve_repositories(configured, organizations, default)
         for index, (fact, target) in enumerate(repos, start=1):
@@ -379,6 +412,7 @@ class GitHubSync:
                 self.sync_deployments(target, fact)
                 self.sync_pull_requests(target, fact)
                 self.sync_compares(target)
+                self.sync_incident_issues(target, incident_labels)
             except NotFoundError as exc:
                 self._warn(f"repository {fact.full_name} skipped: {exc}")
         return self.report

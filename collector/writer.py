@@ -7,7 +7,14 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, delete
 
-from collector.models import CommitFact, CompareFact, DeploymentFact, PullRequestFact, RepositoryFact
+from collector.models import (
+    CommitFact,
+    CompareFact,
+    DeploymentFact,
+    IncidentFact,
+    PullRequestFact,
+    RepositoryFact,
+)
 from store import schema
 from store.timeutil import to_db
 from store.upsert import upsert
@@ -200,3 +207,26 @@ def write_pull_requests(conn: Connection, facts: Iterable[PullRequestFact]) -> i
         ),
     )
     return len(facts)
+
+
+def write_incidents(conn: Connection, facts: Iterable[IncidentFact]) -> int:
+    """Upsert incidents on (source, incident_id); a re-read updates status and resolution in place."""
+    return upsert(
+        conn,
+        schema.incidents,
+        (
+            {
+                "source": fact.source,
+                "incident_id": fact.incident_id,
+                "service": fact.service,
+                "title": fact.title,
+                "description": fact.description,
+                "urgency": fact.urgency,
+                "status": fact.status,
+                "started_at": to_db(fact.started_at),
+                "resolved_at": to_db(fact.resolved_at),
+                "updated_at": to_db(fact.updated_at),
+            }
+            for fact in facts
+        ),
+    )

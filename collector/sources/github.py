@@ -215,6 +215,19 @@ class GitHubClient:
     def commit(self, full_name: str, ref: str) -> Json:
         return dict(self._get(f"/repos/{full_name}/commits/{ref}")[1])
 
+    def issues_with_label(self, full_name: str, label: str, since: datetime) -> Iterator[list[Json]]:
+        """Issues (and PRs, which the issues API also lists) carrying ``label``, oldest update first."""
+        return self.pages(
+            f"/repos/{full_name}/issues",
+            {
+                "labels": label,
+                "state": "all",
+                "sort": "updated",
+                "direction": "asc",
+                "since": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
+        )
+
     def closed_pulls(self, full_name: str) -> Iterator[list[Json]]:
         return self.pages(
             f"/repos/{full_name}/pulls", {"state": "closed", "sort": "updated", "direction": "desc"}

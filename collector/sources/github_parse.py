@@ -11,6 +11,7 @@ from collector.models import (
     CommitFact,
     DeploymentFact,
     DeploymentStatusFact,
+    IncidentFact,
     PullRequestCommitFact,
     PullRequestFact,
     RepositoryFact,
@@ -165,4 +166,20 @@ def parse_pull_request(
         labels=tuple(sorted({label["name"] for label in item.get("labels") or () if label.get("name")})),
         commits=tuple(commits or ()),
         reviews=tuple(reviews or ()),
+    )
+
+
+def parse_incident_issue(repo: str, item: Json) -> IncidentFact:
+    """An issue carrying an incident label: it started when opened and was resolved when closed."""
+    return IncidentFact(
+        source="github",
+        incident_id=f"{repo}#{int(item['number'])}",
+        service=repo,
+        title=item.get("title") or "",
+        description=item.get("body"),
+        urgency=None,
+        status="resolved" if item.get("state") == "closed" else "open",
+        started_at=_required_instant(item, "created_at"),
+        resolved_at=parse_instant(item.get("closed_at")) if item.get("state") == "closed" else None,
+        updated_at=parse_instant(item.get("updated_at")),
     )
