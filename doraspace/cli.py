@@ -18,14 +18,20 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from dateutil.parser import isoparse
+from sqlalchemy.exc import SQLAlchemyError
 
 from analytics.dora import compute_dora
 from analytics.ownership import WindowSpec
-from collector.github_sync import GitHubSync, RepoTarget
-from collector.sources.github import GitHubClient
+from doraspace.collect import SOURCES, collect
 from doraspace.config import Config, Secret, load_config, repository_source, resolve_config_path
-from doraspace.errors import ConfigError, DoraspaceError
-from doraspace.ownership import collected_repositories, repo_scopes
+from doraspace.errors import ConfigError, DoraspaceError, StoreError
+from doraspace.ownership import (
+    ComponentRow,
+    collected_repositories,
+    load_components,
+    repo_scopes,
+    resolve_ownership,
+)
 from store.engine import open_store
 
 log = logging.getLogger("doraspace")
@@ -46,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     collect = sub.add_parser("collect", help="one incremental sync of the sources into the store")
     _add_common(collect)
-    collect.add_argument("--source", choices=["github", "all"], default="all", help="which source to sync")
+    collect.add_argument("--source", choices=list(SOURCES), default="all", help="which source to sync")
     collect.add_argument("--since", metavar="DATE", help="backfill from this date (ISO 8601)")
 
     metrics = sub.add_parser("metrics", help="per-team DORA metrics from the store")
@@ -90,51 +96,23 @@ def _progress(stream: TextIO) -> Callable[[str], None]:
 
 
 def cmd_collect(args: argparse.Namespace, config: Config, now: datetime) -> int:
-    if config.github is None:
-        raise ConfigError(f"{config.path}: github: section missing; `collect` needs it")
-    github = config.github
-    token = github.token.value()
     backfill = parse_instant_arg(args.since, "--since") if args.since else None
     engine = open_store(config.database_url)
-    client = GitHubClient(github.base_url, token, ca_bundle=github.ca_bundle)
     try:
-        configured = [
-            RepoTarget(
-                repo.name, repo.deployments.source, repo.deployments.environment, repo.deployments.workflow
-            )
-            for repo in github.repositories
-        ]
-        # Team repositories are collected even when github.repositories leaves them out.
-        listed = {target.name for target in configured}
-        for team in config.teams:
-            for name in team.repositories:
-                if name not in listed:
-                    source = repository_source(config, name)
-                    configured.append(RepoTarget(name, source.source, source.environment, source.workflow))
-                    listed.add(name)
-        default = RepoTarget(
-            "", github.deployments.source, github.deployments.environment, github.deployments.workflow
-        )
-        sync = GitHubSync(
+        result = collect(
+            config,
             engine,
-            client,
-            since=github.since,
+            source=args.source,
             now=now,
             backfill_since=backfill,
             progress=_progress(sys.stderr),
         )
-        report = sync.run(configured, github.organizations, default)
     finally:
-        client.close()
         engine.dispose()
-    for warning in report.warnings:
+    for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(
-        f"github: {report.repositories} repositories, {report.deployments} deployments updated, "
-        f"{report.compares} compares, {report.pull_requests} pull requests updated, "
-        f"{client.requests_made} requests",
-        file=sys.stderr,
-    )
+    for summary in result.summaries:
+        print(summary, file=sys.stderr)
     return 0
 
 
@@ -147,7 +125,9 @@ def _metric_rows(args: argparse.Namespace, config: Config, now: datetime) -> lis
     )
     engine = open_store(config.database_url)
     try:
-        scopes = repo_scopes(config, collected_repositories(engine))
+        repositories = collected_repositories(engine)
+        ownership = resolve_ownership(config, repositories, load_components(engine))
+        scopes = repo_scopes(config, repositories, ownership)
         results = compute_dora(engine, scopes, windows, as_of)
     finally:
         engine.dispose()
@@ -216,12 +196,6 @@ def cmd_metrics(args: argparse.Namespace, config: Config, now: datetime) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace, config: Config, now: datetime) -> int:
-    # Local imports keep this edit out of the shared import block; hoist them when convenient.
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from doraspace.errors import StoreError
-    from doraspace.ownership import ComponentRow, load_components, resolve_ownership
-
     print(f"{config.path}: OK")
     print(f"database: {config.redacted_database_url}")
     for secret in _secrets(config):
