@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from analytics.windows import WindowSpec
 
-__all__ = ["UNOWNED", "ORGANISATION", "RepoScope", "WindowSpec"]
+__all__ = ["ORGANISATION", "UNOWNED", "RepoScope", "WindowSpec"]
 
 UNOWNED = "unowned"
 """The team of a repository nobody owns (SPEC §4)."""
