@@ -4,7 +4,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 PYTHON ?= python3.11
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
-SOURCES := store collector analytics dashboards surveys doraspace tests bench
+SOURCES := $(wildcard store collector analytics dashboards surveys doraspace tests bench)
 
 .PHONY: install test lint typecheck pytest format clean
 
