@@ -9,7 +9,7 @@ the scopes and windows as ``VALUES`` lists. This module reads the store and neve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +33,7 @@ from sqlalchemy import (
     values,
 )
 
+from analytics.benchmarks import METRICS as BAND_METRICS
 from analytics.ownership import ORGANISATION, RepoScope
 from analytics.windows import WindowSpec, as_utc, window_bounds
 from store import schema
@@ -50,7 +51,7 @@ _COMPARES_WITH_CHANGES = ("ahead", "diverged")
 
 @dataclass(frozen=True)
 class TeamWindowMetrics:
-    """The DORA delivery metrics of one team (``"*"``: the organisation) over one window."""
+    """The DORA metrics of one team (``"*"``: the organisation) over one window (SPEC §6.2)."""
 
     team: str
     window: str
@@ -61,9 +62,17 @@ class TeamWindowMetrics:
     lead_time_hours_p50: float | None
     lead_time_hours_p90: float | None
     lead_time_breakdown_hours_p50: dict[str, float | None]
+    change_failure_rate: float | None = None
+    failed_deployment_recovery_hours_p50: float | None = None
+    time_to_restore_hours_p50: float | None = None
+    time_to_restore_hours_p90: float | None = None
+    incidents: int = 0
+    rework_rate: float | None = None
+    # deployment_frequency | lead_time | change_failure_rate | recovery → elite | high | medium | low | None
+    bands: dict[str, str | None] = field(default_factory=dict)
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The SPEC §6.4 object, keys in the SPEC's order (those implemented so far)."""
+        """The SPEC §6.4 object, keys in the SPEC's order."""
         return {
             "team": self.team,
             "window": self.window,
@@ -72,9 +81,16 @@ class TeamWindowMetrics:
             "deployment_frequency_per_day": self.deployment_frequency_per_day,
             "lead_time_hours_p50": self.lead_time_hours_p50,
             "lead_time_hours_p90": self.lead_time_hours_p90,
+            "change_failure_rate": self.change_failure_rate,
+            "failed_deployment_recovery_hours_p50": self.failed_deployment_recovery_hours_p50,
+            "time_to_restore_hours_p50": self.time_to_restore_hours_p50,
+            "time_to_restore_hours_p90": self.time_to_restore_hours_p90,
+            "incidents": self.incidents,
+            "rework_rate": self.rework_rate,
             "lead_time_breakdown_hours_p50": {
                 stage: self.lead_time_breakdown_hours_p50.get(stage) for stage in BREAKDOWN_STAGES
             },
+            "bands": {metric: self.bands.get(metric) for metric in BAND_METRICS},
         }
 
 

@@ -1,0 +1,52 @@
+"""One analytics snapshot: everything the exporter, the dashboards and the reports need.
+
+A snapshot is built by a scheduled job (or a CLI command) from the store and is immutable; readers
+take the latest one and never touch the store or run analytics themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from analytics.dora import TeamWindowMetrics
+
+
+@dataclass(frozen=True)
+class WeeklyPoint:
+    """One team's delivery in one ISO week (Monday 00:00 UTC to the next Monday), for trend charts."""
+
+    team: str
+    week_start: date
+    deployments: int
+    lead_time_hours_p50: float | None
+    lead_time_hours_p90: float | None
+    change_failure_rate: float | None
+    failed_deployment_recovery_hours_p50: float | None
+
+
+@dataclass(frozen=True)
+class FailedDeployment:
+    """A failed deployment and how it was found (SPEC §6.1): rules ⊆ explicit, rollback, revert, window."""
+
+    team: str
+    repo: str
+    deployment_id: int
+    deployed_at: datetime
+    rules: tuple[str, ...]
+    incident_ids: tuple[str, ...]
+    recovered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    created_at: datetime
+    as_of: datetime
+    benchmarks: str
+    teams: tuple[str, ...]  # every team with a row, "*" first
+    metrics: tuple[TeamWindowMetrics, ...]  # one per team and window, sorted like `doraspace metrics`
+    weekly: tuple[WeeklyPoint, ...] = ()
+    failed_deployments: tuple[FailedDeployment, ...] = ()
+
+    def team_metrics(self, team: str) -> list[TeamWindowMetrics]:
+        return [row for row in self.metrics if row.team == team]
