@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
     DateTime,
     Double,
@@ -159,43 +160,27 @@ def _median(value: ColumnElement[Any]) -> ColumnElement[Any]:
     return func.percentile_cont(literal(0.5, Double)).within_group(value)
 
 
-def _metrics_statement(
-    scopes: Sequence[RepoScope], windows: Sequence[WindowSpec], as_of: datetime
-) -> Select[Any]:
-    as_of_db = to_db(as_of)
+@dataclass(frozen=True)
+class FactCtes:
+    """The derived facts every metric stands on, as CTEs (shared by delivery and failure metrics)."""
 
-    # -- inputs -------------------------------------------------------------------------------------
-    # Each scope reports to its team and to the organisation row "*", which covers every scope.
-    team_scope_rows = sorted(
-        {(scope.team, scope.repo, scope.source, scope.environment) for scope in scopes}
-        | {(ORGANISATION, scope.repo, scope.source, scope.environment) for scope in scopes}
-    )
-    team_scopes = select(
+    counted_deployments: CTE
+    first_shipments: CTE
+    merged_pull_requests: CTE
+    changes: CTE
+
+
+def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime) -> FactCtes:
+    """Counted deployments, what each first shipped, merged PRs and changes, as of ``as_of``."""
+    as_of_db = to_db(as_of)
+    deployment_scopes = select(
         values(
-            column("team", String),
             column("repo", String),
             column("source", String),
             column("environment", String),
-            name="team_scope_values",
-        ).data(team_scope_rows)
-    ).cte("team_scopes")
-    # Window Nd is (as_of − N days, as_of]: its exclusive start travels with it.
-    window_rows = [
-        (window.label, window.days, to_db(window_bounds(as_of, window.days)[0])) for window in windows
-    ]
-    metric_windows = select(
-        values(
-            column("window_label", String),
-            column("window_days", Integer),
-            column("starts_after", DateTime),
-            name="metric_window_values",
-        ).data(window_rows)
-    ).cte("metric_windows")
-    deployment_scopes = (
-        select(team_scopes.c.repo, team_scopes.c.source, team_scopes.c.environment)
-        .distinct()
-        .cte("deployment_scopes")
-    )
+            name="deployment_scope_values",
+        ).data(sorted({(scope.repo, scope.source, scope.environment) for scope in scopes}))
+    ).cte("deployment_scopes")
 
     # -- deployments --------------------------------------------------------------------------------
     d, compares = schema.deployments, schema.deployment_compares
@@ -210,6 +195,7 @@ def _metrics_statement(
             d.c.deployment_id,
             d.c.deployed_at,
             compares.c.status.label("compare_status"),
+            compares.c.base_deployment_id,
         )
         .select_from(
             d.join(
@@ -278,7 +264,7 @@ def _metrics_statement(
     )
 
     # -- pull requests ------------------------------------------------------------------------------
-    pr, pr_commits, reviews = schema.pull_requests, schema.pull_request_commits, schema.pull_request_reviews
+    pr, pr_commits = schema.pull_requests, schema.pull_request_commits
     pull_request_first_commits = (
         select(
             pr_commits.c.repo,
@@ -335,6 +321,44 @@ def _metrics_statement(
         .where(commits.c.parent_count <= 1, first_shipments.c.compare_status.in_(_COMPARES_WITH_CHANGES))
         .cte("changes")
     )
+    return FactCtes(counted_deployments, first_shipments, merged_pull_requests, changes)
+
+
+def _metrics_statement(
+    scopes: Sequence[RepoScope], windows: Sequence[WindowSpec], as_of: datetime
+) -> Select[Any]:
+    # -- inputs -------------------------------------------------------------------------------------
+    # Each scope reports to its team and to the organisation row "*", which covers every scope.
+    team_scope_rows = sorted(
+        {(scope.team, scope.repo, scope.source, scope.environment) for scope in scopes}
+        | {(ORGANISATION, scope.repo, scope.source, scope.environment) for scope in scopes}
+    )
+    team_scopes = select(
+        values(
+            column("team", String),
+            column("repo", String),
+            column("source", String),
+            column("environment", String),
+            name="team_scope_values",
+        ).data(team_scope_rows)
+    ).cte("team_scopes")
+    # Window Nd is (as_of − N days, as_of]: its exclusive start travels with it.
+    window_rows = [
+        (window.label, window.days, to_db(window_bounds(as_of, window.days)[0])) for window in windows
+    ]
+    metric_windows = select(
+        values(
+            column("window_label", String),
+            column("window_days", Integer),
+            column("starts_after", DateTime),
+            name="metric_window_values",
+        ).data(window_rows)
+    ).cte("metric_windows")
+    facts = fact_ctes(scopes, as_of)
+    counted_deployments, first_shipments = facts.counted_deployments, facts.first_shipments
+    merged_pull_requests, changes = facts.merged_pull_requests, facts.changes
+    reviews = schema.pull_request_reviews
+
     # A change starts at the first commit of the PR it merged (a squash merge's commit, or the last
     # commit of a rebase merge), else at its own author date.
     change_starts = (

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from analytics.windows import WindowSpec
 
-__all__ = ["ORGANISATION", "UNOWNED", "RepoScope", "WindowSpec"]
+__all__ = ["ORGANISATION", "UNOWNED", "PagerDutyScope", "RepoScope", "WindowSpec"]
 
 UNOWNED = "unowned"
 """The team of a repository nobody owns (SPEC §4)."""
@@ -27,3 +27,19 @@ class RepoScope:
     team: str
     source: str
     environment: str
+    # The service (SPEC §4) the repo belongs to; a repo with no Backstage component is its own.
+    service: str | None = None
+
+    @property
+    def service_name(self) -> str:
+        return self.service or self.repo
+
+
+@dataclass(frozen=True)
+class PagerDutyScope:
+    """A collected PagerDuty service: the team its incidents count for, and the services (SPEC §4)
+    whose deployments they may fail. An unowned service has team ``unowned`` and no services."""
+
+    service_id: str
+    team: str
+    services: tuple[str, ...] = ()

@@ -20,7 +20,6 @@ from typing import Any, TextIO
 from dateutil.parser import isoparse
 from sqlalchemy.exc import SQLAlchemyError
 
-from analytics.dora import compute_dora
 from analytics.ownership import WindowSpec
 from doraspace.collect import SOURCES, collect
 from doraspace.config import Config, Secret, load_config, repository_source, resolve_config_path
@@ -29,9 +28,9 @@ from doraspace.ownership import (
     ComponentRow,
     collected_repositories,
     load_components,
-    repo_scopes,
     resolve_ownership,
 )
+from doraspace.pipeline import compute_all
 from store.engine import open_store
 
 log = logging.getLogger("doraspace")
@@ -118,17 +117,10 @@ def cmd_collect(args: argparse.Namespace, config: Config, now: datetime) -> int:
 
 def _metric_rows(args: argparse.Namespace, config: Config, now: datetime) -> list[dict[str, Any]]:
     as_of = parse_instant_arg(args.as_of, "--as-of") if args.as_of else now
-    windows = (
-        [parse_window_arg(args.window)]
-        if args.window
-        else [WindowSpec(label=window.label, days=window.days) for window in config.windows]
-    )
+    windows = [parse_window_arg(args.window)] if args.window else None
     engine = open_store(config.database_url)
     try:
-        repositories = collected_repositories(engine)
-        ownership = resolve_ownership(config, repositories, load_components(engine))
-        scopes = repo_scopes(config, repositories, ownership)
-        results = compute_dora(engine, scopes, windows, as_of)
+        results = compute_all(config, engine, as_of=as_of, windows=windows).rows
     finally:
         engine.dispose()
     rows = [result.to_json_dict() for result in results]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, func, select
 
-from analytics.ownership import UNOWNED, RepoScope
+from analytics.ownership import UNOWNED, PagerDutyScope, RepoScope
 from collector.models import ComponentFact
 from doraspace.config import Config, repository_source
 from store import schema
@@ -271,6 +271,7 @@ def repo_scopes(
                 team=ownership.team_of_repo(repo),
                 source=source.source,
                 environment=source.environment,
+                service=ownership.service_of_repo(repo),
             )
         )
     return scopes
@@ -280,3 +281,16 @@ def pagerduty_services_to_collect(ownership: Ownership, config: Config) -> list[
     """Every PagerDuty service of the map plus ``pagerduty.service_ids``; no other is collected."""
     extra = config.pagerduty.service_ids if config.pagerduty is not None else ()
     return sorted(set(ownership.service_team) | set(extra))
+
+
+def pagerduty_scopes(ownership: Ownership, config: Config) -> list[PagerDutyScope]:
+    """Each collected PagerDuty service with the team its incidents count for and the services whose
+    deployments they may fail (an unowned service fails none)."""
+    return [
+        PagerDutyScope(
+            service_id=service_id,
+            team=ownership.team_of_pagerduty_service(service_id),
+            services=ownership.services_of_pagerduty_service(service_id),
+        )
+        for service_id in pagerduty_services_to_collect(ownership, config)
+    ]

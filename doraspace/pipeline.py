@@ -1,36 +1,71 @@
-"""From the store to an analytics snapshot, wired from the config (the daemon's analytics job and the
-one-shot commands share this)."""
+"""From the store to metrics and snapshots, wired from the config. The daemon's analytics job, the
+one-shot commands and the demo all go through here, so they can never disagree."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Engine
 
-from analytics.dora import compute_dora
+from analytics.metrics import MetricsResult, compute_metrics
 from analytics.snapshot import Snapshot
 from analytics.windows import WindowSpec
 from doraspace.config import Config
-from doraspace.ownership import collected_repositories, load_components, repo_scopes, resolve_ownership
+from doraspace.ownership import (
+    collected_repositories,
+    load_components,
+    pagerduty_scopes,
+    repo_scopes,
+    resolve_ownership,
+)
 
 
 def windows_of(config: Config) -> list[WindowSpec]:
     return [WindowSpec(label=window.label, days=window.days) for window in config.windows]
 
 
+def band_window_of(config: Config) -> WindowSpec:
+    """Bands come from the 90-day window, else the longest configured (SPEC §6.3)."""
+    windows = windows_of(config)
+    return next((w for w in windows if w.days == 90), max(windows, key=lambda w: w.days))
+
+
+def compute_all(
+    config: Config, engine: Engine, *, as_of: datetime, windows: Sequence[WindowSpec] | None = None
+) -> MetricsResult:
+    """Every team's metrics as of ``as_of`` for ``windows`` (default: the configured ones); the band
+    window is always computed so that bands do not depend on which windows were asked for."""
+    repositories = collected_repositories(engine)
+    ownership = resolve_ownership(config, repositories, load_components(engine))
+    band_window = band_window_of(config)
+    wanted = list(windows) if windows is not None else windows_of(config)
+    computed = wanted + ([band_window] if band_window.label not in {w.label for w in wanted} else [])
+    result = compute_metrics(
+        engine,
+        repo_scopes(config, repositories, ownership),
+        computed,
+        as_of,
+        pagerduty_scopes=pagerduty_scopes(ownership, config),
+        attribution_window=config.attribution_window,
+        rework_labels=config.rework_labels,
+        benchmarks=config.benchmarks,
+        band_window=band_window,
+    )
+    labels = {w.label for w in wanted}
+    return MetricsResult([row for row in result.rows if row.window in labels], result.failures)
+
+
 def build_snapshot(
     config: Config, engine: Engine, *, now: datetime, as_of: datetime | None = None
 ) -> Snapshot:
     """Every team's metrics for every configured window, as of ``as_of`` (default ``now``)."""
-    as_of = as_of or now
-    repositories = collected_repositories(engine)
-    ownership = resolve_ownership(config, repositories, load_components(engine))
-    metrics = compute_dora(engine, repo_scopes(config, repositories, ownership), windows_of(config), as_of)
-    teams = tuple(dict.fromkeys(row.team for row in metrics))
+    result = compute_all(config, engine, as_of=as_of or now)
     return Snapshot(
         created_at=now,
-        as_of=as_of,
+        as_of=as_of or now,
         benchmarks=config.benchmarks,
-        teams=teams,
-        metrics=tuple(metrics),
+        teams=tuple(dict.fromkeys(row.team for row in result.rows)),
+        metrics=tuple(result.rows),
+        failed_deployments=tuple(result.failed_deployments()),
     )

@@ -61,15 +61,19 @@ metrics:
 
 
 def expected_rows() -> list[dict[str, Any]]:
+    """P2 of payments is failed (rule: rollback) and recovered when P3 rolled it back 24 h later;
+    P3, the rollback, is rework. Bands come from the longest window, 30d."""
     everything = ORDERS_LEAD_TIMES + payments_lead_times()
     orders_breakdown = {"coding": 3.0, "pickup": 13.0, "review": 2.5, "deploy": 2.0}
     nothing = {"coding": None, "pickup": None, "review": None, "deploy": None}
+    teams = [
+        # team, deployments, lead times, failed, recovery p50, rework, breakdown, bands
+        ("*", 8, everything, 1, 24.0, 1, orders_breakdown, ("high", "elite", "medium", "medium")),
+        ("orders", 4, ORDERS_LEAD_TIMES, 0, None, 0, orders_breakdown, ("medium", "high", "elite", None)),
+        ("payments", 4, payments_lead_times(), 1, 24.0, 1, nothing, ("medium", "elite", "low", "medium")),
+    ]
     rows = []
-    for team, count, lead_times, breakdown in [
-        ("*", 8, everything, orders_breakdown),
-        ("orders", 4, ORDERS_LEAD_TIMES, orders_breakdown),
-        ("payments", 4, payments_lead_times(), nothing),
-    ]:
+    for team, count, lead_times, failed, recovery, rework, breakdown, bands in teams:
         for window, days in [("7d", 7), ("30d", 30)]:
             rows.append(
                 {
@@ -80,7 +84,20 @@ def expected_rows() -> list[dict[str, Any]]:
                     "deployment_frequency_per_day": count / days,
                     "lead_time_hours_p50": percentile_cont(lead_times, 0.5),
                     "lead_time_hours_p90": percentile_cont(lead_times, 0.9),
+                    "change_failure_rate": failed / count,
+                    "failed_deployment_recovery_hours_p50": recovery,
+                    "time_to_restore_hours_p50": None,
+                    "time_to_restore_hours_p90": None,
+                    "incidents": 0,
+                    "rework_rate": rework / count,
                     "lead_time_breakdown_hours_p50": breakdown,
+                    "bands": dict(
+                        zip(
+                            ("deployment_frequency", "lead_time", "change_failure_rate", "recovery"),
+                            bands,
+                            strict=True,
+                        )
+                    ),
                 }
             )
     return rows
@@ -114,10 +131,11 @@ def test_collect_then_metrics_json_equals_the_numbers_worked_out_by_hand(
                 assert got[key] == pytest.approx(value, rel=1e-9), (got["team"], got["window"], key)
             elif isinstance(value, dict):
                 assert got[key].keys() == value.keys()
-                for stage, hours in value.items():
-                    assert got[key][stage] == (None if hours is None else pytest.approx(hours, rel=1e-9)), (
-                        stage
-                    )
+                for stage, expected in value.items():
+                    if isinstance(expected, float):
+                        assert got[key][stage] == pytest.approx(expected, rel=1e-9), (key, stage)
+                    else:
+                        assert got[key][stage] == expected, (got["team"], key, stage)
             else:
                 assert got[key] == value, (got["team"], got["window"], key)
 

@@ -200,3 +200,36 @@ class Facts:
     def _write_all(self, table: Table, rows: list[dict[str, object]]) -> None:
         with self.engine.begin() as conn:
             upsert(conn, table, rows)
+
+
+def add_incident(
+    facts: Facts,
+    incident_id: str,
+    started_at: datetime,
+    *,
+    resolved_at: datetime | None = None,
+    source: str = "pagerduty",
+    service: str = "P1",
+    title: str = "checkout errors",
+    description: str | None = None,
+) -> None:
+    """An incident as the collector stores it (PagerDuty by default; ``source="github"``: an issue)."""
+    facts._write(
+        schema.incidents,
+        {
+            "source": source,
+            "incident_id": incident_id,
+            "service": service,
+            "title": title,
+            "description": description,
+            "urgency": "high",
+            "status": "resolved" if resolved_at else "triggered",
+            "started_at": to_db(started_at),
+            "resolved_at": to_db(resolved_at),
+            "updated_at": to_db(resolved_at or started_at),
+        },
+    )
+
+
+def add_label(facts: Facts, number: int, label: str, repo: str = REPO) -> None:
+    facts._write(schema.pull_request_labels, {"repo": repo, "number": number, "label": label})

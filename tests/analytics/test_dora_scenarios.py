@@ -546,7 +546,14 @@ def test_json_dict_keys_and_values(facts: Facts) -> None:
         "deployment_frequency_per_day",
         "lead_time_hours_p50",
         "lead_time_hours_p90",
+        "change_failure_rate",
+        "failed_deployment_recovery_hours_p50",
+        "time_to_restore_hours_p50",
+        "time_to_restore_hours_p90",
+        "incidents",
+        "rework_rate",
         "lead_time_breakdown_hours_p50",
+        "bands",
     ]
     assert list(document["lead_time_breakdown_hours_p50"]) == ["coding", "pickup", "review", "deploy"]
     assert document == {
@@ -557,6 +564,19 @@ def test_json_dict_keys_and_values(facts: Facts) -> None:
         "deployment_frequency_per_day": 2 / 30,
         "lead_time_hours_p50": approx(2.0),
         "lead_time_hours_p90": approx(2.0),
+        # compute_dora gives the delivery half; analytics.metrics adds failures and bands (test_failures).
+        "change_failure_rate": None,
+        "failed_deployment_recovery_hours_p50": None,
+        "time_to_restore_hours_p50": None,
+        "time_to_restore_hours_p90": None,
+        "incidents": 0,
+        "rework_rate": None,
         "lead_time_breakdown_hours_p50": NO_BREAKDOWN,
+        "bands": {
+            "deployment_frequency": None,
+            "lead_time": None,
+            "change_failure_rate": None,
+            "recovery": None,
+        },
     }
     assert isinstance(document["lead_time_hours_p50"], float)

@@ -1,0 +1,108 @@
+"""Every DORA metric of SPEC §6.2 for every team and window, with bands (§6.3): the delivery metrics
+of ``analytics.dora`` joined with the failure metrics of ``analytics.failures``."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+
+from analytics.benchmarks import bands
+from analytics.dora import TeamWindowMetrics, compute_dora
+from analytics.failures import Deployment, FailureResult, compute_failures
+from analytics.ownership import PagerDutyScope, RepoScope
+from analytics.snapshot import FailedDeployment
+from analytics.windows import WindowSpec, as_utc
+
+
+@dataclass(frozen=True)
+class MetricsResult:
+    rows: list[TeamWindowMetrics]
+    failures: FailureResult
+
+    def failed_deployments(self) -> list[FailedDeployment]:
+        as_of = self.rows[0].as_of if self.rows else None
+        return [_failed(deployment, as_of) for deployment in self.failures.deployments if deployment.failed]
+
+
+def _failed(deployment: Deployment, as_of: datetime | None) -> FailedDeployment:
+    recovered = deployment.recovered_at(as_of) if as_of is not None else None
+    return FailedDeployment(
+        team=deployment.team,
+        repo=deployment.repo,
+        deployment_id=deployment.key[3],
+        deployed_at=deployment.deployed_at,
+        rules=tuple(
+            rule for rule in ("explicit", "rollback", "revert", "window") if rule in deployment.rules
+        ),
+        incident_ids=tuple(sorted(deployment.incident_ids)),
+        recovered_at=recovered if recovered is not None and recovered >= deployment.deployed_at else None,
+    )
+
+
+def compute_metrics(
+    engine: Engine,
+    scopes: Sequence[RepoScope],
+    windows: Sequence[WindowSpec],
+    as_of: datetime,
+    *,
+    pagerduty_scopes: Sequence[PagerDutyScope] = (),
+    attribution_window: timedelta = timedelta(hours=24),
+    rework_labels: Sequence[str] = (),
+    benchmarks: str = "dora-2023",
+    band_window: WindowSpec | None = None,
+) -> MetricsResult:
+    """All metrics as of ``as_of``. Bands come from ``band_window`` (default: the 90-day window if
+    configured, else the longest) so that every row of a team carries the same bands."""
+    as_of = as_utc(as_of)
+    delivery = compute_dora(engine, scopes, windows, as_of)
+    failures = compute_failures(
+        engine,
+        scopes,
+        windows,
+        as_of,
+        pagerduty_scopes=pagerduty_scopes,
+        attribution_window=attribution_window,
+        rework_labels=rework_labels,
+    )
+    rows = []
+    for row in delivery:
+        failure = failures.by_team_window[(row.team, row.window)]
+        # One definition of "deployment" feeds both halves; a mismatch would be a bug, not data.
+        assert failure.deployments == row.deployments, (row.team, row.window)
+        rows.append(
+            dataclasses.replace(
+                row,
+                change_failure_rate=failure.change_failure_rate,
+                failed_deployment_recovery_hours_p50=failure.failed_deployment_recovery_hours_p50,
+                time_to_restore_hours_p50=failure.time_to_restore_hours_p50,
+                time_to_restore_hours_p90=failure.time_to_restore_hours_p90,
+                incidents=failure.incidents,
+                rework_rate=failure.rework_rate,
+            )
+        )
+    if not windows:
+        return MetricsResult(rows, failures)
+    reference = band_window or next((w for w in windows if w.days == 90), max(windows, key=lambda w: w.days))
+    banded = {row.team: _bands(row, benchmarks) for row in rows if row.window == reference.label}
+    if reference.label not in {w.label for w in windows}:
+        raise ValueError(f"band window {reference.label} is not among the windows")
+    return MetricsResult([dataclasses.replace(row, bands=banded[row.team]) for row in rows], failures)
+
+
+def _bands(row: TeamWindowMetrics, benchmarks: str) -> dict[str, str | None]:
+    recovery = row.failed_deployment_recovery_hours_p50
+    if recovery is None:
+        recovery = row.time_to_restore_hours_p50
+    return dict(
+        bands(
+            benchmarks,
+            deployment_frequency_per_day=row.deployment_frequency_per_day,
+            lead_time_hours_p50=row.lead_time_hours_p50,
+            change_failure_rate=row.change_failure_rate,
+            recovery_hours_p50=recovery,
+        )
+    )
