@@ -4,12 +4,12 @@ one-shot commands and the demo all go through here, so they can never disagree."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
 from analytics.metrics import MetricsResult, compute_metrics
-from analytics.snapshot import Snapshot
+from analytics.snapshot import Snapshot, WeeklyPoint
 from analytics.windows import WindowSpec
 from doraspace.config import Config
 from doraspace.ownership import (
@@ -56,16 +56,45 @@ def compute_all(
     return MetricsResult([row for row in result.rows if row.window in labels], result.failures)
 
 
+WEEK = WindowSpec(label="7d", days=7)
+
+
+def weekly_points(config: Config, engine: Engine, *, as_of: datetime, weeks: int) -> list[WeeklyPoint]:
+    """Each team's last ``weeks`` whole ISO weeks (Monday 00:00 UTC to Monday), computed with the very
+    same definitions as every other number: a 7-day window as of each week's end."""
+    utc = as_of.astimezone(UTC)
+    this_monday = (utc - timedelta(days=utc.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    points: list[WeeklyPoint] = []
+    for back in range(weeks, 0, -1):
+        week_end = this_monday - timedelta(weeks=back - 1)
+        for row in compute_all(config, engine, as_of=week_end, windows=[WEEK]).rows:
+            points.append(
+                WeeklyPoint(
+                    team=row.team,
+                    week_start=(week_end - timedelta(days=7)).date(),
+                    deployments=row.deployments,
+                    lead_time_hours_p50=row.lead_time_hours_p50,
+                    lead_time_hours_p90=row.lead_time_hours_p90,
+                    change_failure_rate=row.change_failure_rate,
+                    failed_deployment_recovery_hours_p50=row.failed_deployment_recovery_hours_p50,
+                )
+            )
+    return points
+
+
 def build_snapshot(
-    config: Config, engine: Engine, *, now: datetime, as_of: datetime | None = None
+    config: Config, engine: Engine, *, now: datetime, as_of: datetime | None = None, weeks: int = 26
 ) -> Snapshot:
-    """Every team's metrics for every configured window, as of ``as_of`` (default ``now``)."""
-    result = compute_all(config, engine, as_of=as_of or now)
+    """Every team's metrics for every configured window as of ``as_of`` (default ``now``), with weekly
+    trends over the last ``weeks`` whole weeks and the failed deployments."""
+    as_of = as_of or now
+    result = compute_all(config, engine, as_of=as_of)
     return Snapshot(
         created_at=now,
-        as_of=as_of or now,
+        as_of=as_of,
         benchmarks=config.benchmarks,
         teams=tuple(dict.fromkeys(row.team for row in result.rows)),
         metrics=tuple(result.rows),
+        weekly=tuple(weekly_points(config, engine, as_of=as_of, weeks=weeks)),
         failed_deployments=tuple(result.failed_deployments()),
     )

@@ -229,3 +229,28 @@ def test_missing_token_is_a_config_error(
     monkeypatch.delenv("E2E_GITHUB_TOKEN")
     assert main(["collect", "--config", str(config_path)]) == 2
     assert "E2E_GITHUB_TOKEN" in capsys.readouterr().err
+
+
+def test_snapshot_weekly_trend_uses_the_same_definitions(config_path: Path) -> None:
+    from datetime import UTC, date, datetime
+
+    from doraspace.config import load_config
+    from doraspace.pipeline import build_snapshot
+    from store.engine import open_store
+
+    assert main(["collect", "--config", str(config_path)]) == 0
+    config = load_config(config_path, environ={"E2E_GITHUB_TOKEN": "e2e-token"})
+    engine = open_store(config.database_url)
+    try:
+        monday = datetime(2026, 3, 9, tzinfo=UTC)
+        snapshot = build_snapshot(config, engine, now=monday, weeks=2)
+    finally:
+        engine.dispose()
+    orders = [point for point in snapshot.weekly if point.team == "orders"]
+    assert [(p.week_start, p.deployments, p.lead_time_hours_p50) for p in orders] == [
+        (date(2026, 2, 23), 0, None),
+        (date(2026, 3, 2), 4, 29.0),  # the whole week of 03-02: every orders deployment
+    ]
+    assert [f.repo for f in snapshot.failed_deployments] == ["acme/payments"]
+    assert snapshot.failed_deployments[0].rules == ("rollback",)
+    assert snapshot.teams == ("*", "orders", "payments")
