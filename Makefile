@@ -6,7 +6,7 @@ PYTHON ?= python3.11
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 SOURCES := $(wildcard store collector analytics dashboards surveys doraspace tests bench)
 
-.PHONY: install test lint typecheck pytest format clean
+.PHONY: install system-packages test lint typecheck pytest format bench clean
 
 # uv itself, when the machine has none: a private venv with pip's uv, never a downloaded Python.
 .tools/bin/uv:
@@ -26,7 +26,11 @@ lint: install
 typecheck: install
 	.venv/bin/mypy
 
-pytest: install
+# PostgreSQL, Prometheus and Chromium for the tests that run them for real (apt, where we are root).
+system-packages:
+	@scripts/system-packages.sh
+
+pytest: install system-packages
 	.venv/bin/pytest -q
 
 test: lint typecheck pytest

@@ -124,7 +124,7 @@ def build_pagerduty(dataset: PagerDutyDataset) -> None:
 
 
 @pytest.fixture
-def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str) -> Iterator[Path]:
     github, pagerduty = GitHubDataset(), PagerDutyDataset()
     build_github(github)
     build_pagerduty(pagerduty)
@@ -132,7 +132,7 @@ def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
         path = tmp_path / "doraspace.yaml"
         path.write_text(f"""
 database:
-  url: duckdb:///{tmp_path}/store.duckdb
+  url: {store_url}
 github:
   base_url: {gh.base_url}
   token: ${{E2E_GH}}

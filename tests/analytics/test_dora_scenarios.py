@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import Engine
 
 from analytics.dora import BREAKDOWN_STAGES, TeamWindowMetrics, compute_dora
 from analytics.ownership import RepoScope
@@ -29,8 +30,8 @@ def approx(value: float) -> object:
 
 
 @pytest.fixture
-def facts() -> Facts:
-    history = Facts.in_memory()
+def facts(store_engine: Engine) -> Facts:
+    history = Facts(store_engine)
     history.deployment(at(1), compare="first")
     return history
 
@@ -143,8 +144,8 @@ def test_direct_commit_starts_at_its_author_date(facts: Facts) -> None:
 # -- which deployments count and which have changes ---------------------------------------------------
 
 
-def test_first_deployment_adds_no_lead_times() -> None:
-    facts = Facts.in_memory()
+def test_first_deployment_adds_no_lead_times(store_engine: Engine) -> None:
+    facts = Facts(store_engine)
     # Even if commits were recorded for it, the first deployment's changes are unknown, and so is what
     # PRs it shipped: no lead time, no breakdown.
     facts.commit("ancient", datetime(2020, 1, 1, tzinfo=UTC))
@@ -186,8 +187,8 @@ def test_staging_deployments_and_other_sources_are_ignored(facts: Facts) -> None
     assert row.lead_time_hours_p50 == approx(24.0)
 
 
-def test_failed_attempts_are_not_deployments() -> None:
-    facts = Facts.in_memory()
+def test_failed_attempts_are_not_deployments(store_engine: Engine) -> None:
+    facts = Facts(store_engine)
     facts.deployment(None)
     facts.deployment(None)
 
@@ -274,8 +275,8 @@ def test_window_edges_are_half_open(facts: Facts) -> None:
     assert month.lead_time_hours_p90 == approx(1.9)
 
 
-def test_deployment_exactly_n_days_before_as_of_is_out() -> None:
-    facts = Facts.in_memory()
+def test_deployment_exactly_n_days_before_as_of_is_out(store_engine: Engine) -> None:
+    facts = Facts(store_engine)
     facts.deployment(datetime(2026, 5, 31, tzinfo=UTC), compare="first")  # as_of − 30 days
     assert team_30d(facts).deployments == 0
 
@@ -495,8 +496,8 @@ def test_two_teams_are_kept_apart(facts: Facts) -> None:
     assert organisation.lead_time_hours_p90 == approx(18.0 + 0.7 * 2.0)  # 19.4
 
 
-def test_nulls_where_there_is_nothing_to_measure() -> None:
-    facts = Facts.in_memory()
+def test_nulls_where_there_is_nothing_to_measure(store_engine: Engine) -> None:
+    facts = Facts(store_engine)
     idle = RepoScope(repo="acme/idle", team="idle-team", source=SOURCE, environment=PRODUCTION)
 
     rows = metrics(facts, scopes=[idle], windows=[W7])

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from pytest import approx
+from sqlalchemy import Engine
 
 from analytics.failures import compute_failures
 from analytics.metrics import compute_metrics
@@ -29,8 +30,8 @@ def sha(name: str) -> str:
 
 
 @pytest.fixture
-def facts() -> Facts:
-    history = Facts.in_memory()
+def facts(store_engine: Engine) -> Facts:
+    history = Facts(store_engine)
     history.deployment(at(1), compare="first", sha=sha("d1"))
     return history
 
@@ -205,8 +206,8 @@ def test_a_pull_request_labelled_hotfix_makes_its_deployment_rework(facts: Facts
     assert metrics.change_failure_rate == 0.0
 
 
-def test_nothing_to_measure_is_null_and_counts_are_zero() -> None:
-    empty = Facts.in_memory()
+def test_nothing_to_measure_is_null_and_counts_are_zero(store_engine: Engine) -> None:
+    empty = Facts(store_engine)
     metrics, _ = failures(empty)
     assert metrics.change_failure_rate is None
     assert metrics.rework_rate is None

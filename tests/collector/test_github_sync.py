@@ -308,3 +308,19 @@ def test_backfill_since_reaches_older_deployments_and_fixes_the_first_compare(
     assert (row.status, row.base_deployment_id, count) == ("ahead", org.ids.orders_deployments[0], 1)
     assert dump(engine)["deployments"] == clean_dump["deployments"]
     assert dump(engine)["deployment_compares"] == clean_dump["deployment_compares"]
+
+
+def test_two_syncs_on_every_backend_store_each_fact_once(
+    org: Org, store_engine: Engine, clean_dump: dict[str, list[tuple[Any, ...]]]
+) -> None:
+    org.sync(store_engine)
+    org.sync(store_engine)
+    assert dump(store_engine) == clean_dump
+    with store_engine.connect() as conn:
+        for table in schema.FACT_TABLES:
+            key = list(table.primary_key.columns)
+            rows = conn.execute(select(func.count()).select_from(table)).scalar_one()
+            distinct = conn.execute(
+                select(func.count()).select_from(select(*key).distinct().subquery())
+            ).scalar_one()
+            assert rows == distinct, table.name
