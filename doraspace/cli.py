@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-config", help="validate the config and print the ownership map")
     _add_common(check)
+
+    serve = sub.add_parser("serve", help="the daemon: scheduled syncs, analytics refresh, /metrics over HTTP")
+    _add_common(serve)
     return parser
 
 
@@ -244,10 +247,21 @@ def _secrets(config: Config) -> list[Secret]:
     return [section.token for section in (config.github, config.pagerduty) if section is not None]
 
 
+def cmd_serve(args: argparse.Namespace, config: Config, now: datetime) -> int:
+    # Imported here: the scheduler and HTTP server are only needed by this command.
+    from doraspace.daemon import serve
+
+    if not args.debug:
+        # Job summaries and failures are the daemon's log; other commands stay quiet below warnings.
+        logging.getLogger("doraspace").setLevel(logging.INFO)
+    return serve(config)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Config, datetime], int]] = {
     "collect": cmd_collect,
     "metrics": cmd_metrics,
     "check-config": cmd_check_config,
+    "serve": cmd_serve,
 }
 
 
