@@ -35,6 +35,10 @@ pytest: install system-packages
 
 test: lint typecheck pytest
 
+# Benchmarks print their figures; they are not tests and `make test` does not run them.
+bench: install
+	.venv/bin/python bench/bench_scrape.py
+
 format: install
 	.venv/bin/ruff check --fix $(SOURCES)
 	.venv/bin/ruff format $(SOURCES)

@@ -47,6 +47,8 @@ class Snapshot:
     metrics: tuple[TeamWindowMetrics, ...]  # one per team and window, sorted like `doraspace metrics`
     weekly: tuple[WeeklyPoint, ...] = ()
     failed_deployments: tuple[FailedDeployment, ...] = ()
+    # The same metrics one longest window earlier, for "change against the previous window".
+    previous: Snapshot | None = None
 
     def team_metrics(self, team: str) -> list[TeamWindowMetrics]:
         return [row for row in self.metrics if row.team == team]

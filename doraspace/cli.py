@@ -15,12 +15,15 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from dateutil.parser import isoparse
 from sqlalchemy.exc import SQLAlchemyError
 
 from analytics.ownership import WindowSpec
+from dashboards.grafana import write_dashboards
+from dashboards.reports import write_reports
 from doraspace.collect import SOURCES, collect
 from doraspace.config import Config, Secret, load_config, repository_source, resolve_config_path
 from doraspace.errors import ConfigError, DoraspaceError, StoreError
@@ -30,7 +33,7 @@ from doraspace.ownership import (
     load_components,
     resolve_ownership,
 )
-from doraspace.pipeline import compute_all
+from doraspace.pipeline import build_snapshot, compute_all
 from store.engine import open_store
 
 log = logging.getLogger("doraspace")
@@ -65,6 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-config", help="validate the config and print the ownership map")
     _add_common(check)
+
+    dashboards = sub.add_parser("dashboards", help="write the Grafana dashboards and a provisioning file")
+    _add_common(dashboards)
+    dashboards.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
+
+    report = sub.add_parser("report", help="write the per-team HTML reports")
+    _add_common(report)
+    report.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
+    report.add_argument("--team", help="only this team's page (the index lists every team)")
 
     serve = sub.add_parser("serve", help="the daemon: scheduled syncs, analytics refresh, /metrics over HTTP")
     _add_common(serve)
@@ -247,6 +259,27 @@ def _secrets(config: Config) -> list[Secret]:
     return [section.token for section in (config.github, config.pagerduty) if section is not None]
 
 
+def cmd_dashboards(args: argparse.Namespace, config: Config, now: datetime) -> int:
+    for path in write_dashboards(Path(args.out), benchmarks=config.benchmarks):
+        print(path)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, config: Config, now: datetime) -> int:
+    engine = open_store(config.database_url)
+    try:
+        snapshot = build_snapshot(config, engine, now=now)
+    finally:
+        engine.dispose()
+    if args.team is not None and args.team not in snapshot.teams:
+        known = ", ".join(snapshot.teams) or "none collected yet"
+        raise ConfigError(f"--team: unknown team {args.team!r} (known: {known})")
+    teams = [args.team] if args.team is not None else None
+    for path in write_reports(snapshot, Path(args.out), previous=snapshot.previous, teams=teams):
+        print(path)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, config: Config, now: datetime) -> int:
     # Imported here: the scheduler and HTTP server are only needed by this command.
     from doraspace.daemon import serve
@@ -261,6 +294,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Config, datetime], int]] = {
     "collect": cmd_collect,
     "metrics": cmd_metrics,
     "check-config": cmd_check_config,
+    "dashboards": cmd_dashboards,
+    "report": cmd_report,
     "serve": cmd_serve,
 }
 

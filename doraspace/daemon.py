@@ -438,7 +438,7 @@ class Daemon:
             self.exposition.update(snapshot)
             # After the exposition: a report that cannot be written fails this run, not the metrics.
             if self._reports_dir is not None:
-                write_reports(snapshot, self._reports_dir)
+                write_reports(snapshot, self._reports_dir, previous=snapshot.previous)
         log.info("analytics: snapshot of %d teams as of %s", len(snapshot.teams), snapshot.as_of.isoformat())
 
 

@@ -89,6 +89,16 @@ def build_snapshot(
     trends over the last ``weeks`` whole weeks and the failed deployments."""
     as_of = as_of or now
     result = compute_all(config, engine, as_of=as_of)
+    longest = max(config.windows, key=lambda window: window.days)
+    previous_as_of = as_of - timedelta(days=longest.days)
+    previous_rows = compute_all(config, engine, as_of=previous_as_of).rows
+    previous = Snapshot(
+        created_at=now,
+        as_of=previous_as_of,
+        benchmarks=config.benchmarks,
+        teams=tuple(dict.fromkeys(row.team for row in previous_rows)),
+        metrics=tuple(previous_rows),
+    )
     return Snapshot(
         created_at=now,
         as_of=as_of,
@@ -97,4 +107,5 @@ def build_snapshot(
         metrics=tuple(result.rows),
         weekly=tuple(weekly_points(config, engine, as_of=as_of, weeks=weeks)),
         failed_deployments=tuple(result.failed_deployments()),
+        previous=previous,
     )

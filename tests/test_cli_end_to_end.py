@@ -254,3 +254,30 @@ def test_snapshot_weekly_trend_uses_the_same_definitions(config_path: Path) -> N
     assert [f.repo for f in snapshot.failed_deployments] == ["acme/payments"]
     assert snapshot.failed_deployments[0].rules == ("rollback",)
     assert snapshot.teams == ("*", "orders", "payments")
+
+
+def test_dashboards_and_report_commands_write_their_files(
+    config_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["collect", "--config", str(config_path)]) == 0
+    assert main(["dashboards", "--config", str(config_path), "--out", str(tmp_path / "dash")]) == 0
+    assert sorted(p.name for p in (tmp_path / "dash").iterdir()) == [
+        "doraspace-dashboards.yaml",
+        "doraspace-overview.json",
+        "doraspace-team.json",
+        "index.html",
+    ]
+    assert (
+        main(["report", "--config", str(config_path), "--out", str(tmp_path / "rep"), "--team", "orders"])
+        == 0
+    )
+    written = sorted(p.name for p in (tmp_path / "rep").iterdir())
+    assert written == ["index.html", "plotly.min.js", "team-orders.html"]
+    page = (tmp_path / "rep" / "team-orders.html").read_text()
+    assert "orders" in page and "alice" not in page and "@" not in page
+    capsys.readouterr()
+    assert (
+        main(["report", "--config", str(config_path), "--out", str(tmp_path / "x"), "--team", "nobody"]) == 2
+    )
+    assert "--team: unknown team 'nobody'" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
