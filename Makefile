@@ -1,4 +1,4 @@
-# make install | test | lint | demo-less for now; every target installs what it needs first.
+# make demo | test | install | lint | bench; every target installs what it needs first.
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
@@ -6,7 +6,7 @@ PYTHON ?= python3.11
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 SOURCES := $(wildcard store collector analytics dashboards surveys doraspace tests bench)
 
-.PHONY: install system-packages test lint typecheck pytest format bench clean
+.PHONY: install system-packages demo test lint typecheck pytest format bench clean
 
 # uv itself, when the machine has none: a private venv with pip's uv, never a downloaded Python.
 .tools/bin/uv:
@@ -18,6 +18,10 @@ SOURCES := $(wildcard store collector analytics dashboards surveys doraspace tes
 	touch $@
 
 install: .venv/.installed
+
+# The whole product on a synthetic organisation: store, analytics, /metrics, dashboards, reports.
+demo: install
+	.venv/bin/doraspace demo --dir demo
 
 lint: install
 	.venv/bin/ruff check $(SOURCES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, delete
+from sqlalchemy import Connection, delete, tuple_
 
 from collector.models import (
     CommitFact,
@@ -76,38 +76,45 @@ def write_deployments(conn: Connection, facts: Iterable[DeploymentFact]) -> int:
     return len(facts)
 
 
+def _commit_row(repo: str, commit: CommitFact) -> dict[str, object]:
+    return {
+        "repo": repo,
+        "sha": commit.sha,
+        "parent_shas": " ".join(commit.parents),
+        "parent_count": len(commit.parents),
+        "author_date": to_db(commit.author_date),
+        "committed_date": to_db(commit.committed_date),
+        "message": commit.message,
+    }
+
+
 def write_commits(conn: Connection, repo: str, commits: Iterable[CommitFact]) -> None:
-    upsert(
-        conn,
-        schema.commits,
-        (
-            {
-                "repo": repo,
-                "sha": commit.sha,
-                "parent_shas": " ".join(commit.parents),
-                "parent_count": len(commit.parents),
-                "author_date": to_db(commit.author_date),
-                "committed_date": to_db(commit.committed_date),
-                "message": commit.message,
-            }
-            for commit in commits
-        ),
-    )
+    upsert(conn, schema.commits, (_commit_row(repo, commit) for commit in commits))
 
 
 def write_compare(conn: Connection, fact: CompareFact) -> None:
     """Replace the compare of one deployment (its base may have changed since it was last fetched)."""
+    write_compares(conn, [fact])
+
+
+def write_compares(conn: Connection, facts: Iterable[CompareFact]) -> None:
+    """Replace the compares of several deployments in a few statements (loading a whole history)."""
+    facts = list(facts)
+    if not facts:
+        return
     table = schema.deployment_commits
     conn.execute(
         delete(table).where(
-            and_(
-                table.c.repo == fact.repo,
-                table.c.source == fact.source,
-                table.c.deployment_id == fact.deployment_id,
+            tuple_(table.c.repo, table.c.source, table.c.deployment_id).in_(
+                [(fact.repo, fact.source, fact.deployment_id) for fact in facts]
             )
         )
     )
-    write_commits(conn, fact.repo, fact.commits)
+    upsert(
+        conn,
+        schema.commits,
+        (_commit_row(fact.repo, commit) for fact in facts for commit in fact.commits),
+    )
     upsert(
         conn,
         table,
@@ -119,13 +126,14 @@ def write_compare(conn: Connection, fact: CompareFact) -> None:
                 "sha": commit.sha,
                 "position": position,
             }
+            for fact in facts
             for position, commit in enumerate(fact.commits)
         ),
     )
     upsert(
         conn,
         schema.deployment_compares,
-        [
+        (
             {
                 "repo": fact.repo,
                 "source": fact.source,
@@ -136,16 +144,19 @@ def write_compare(conn: Connection, fact: CompareFact) -> None:
                 "status": fact.status,
                 "total_commits": fact.total_commits,
             }
-        ],
+            for fact in facts
+        ),
     )
 
 
 def write_pull_requests(conn: Connection, facts: Iterable[PullRequestFact]) -> int:
     """Upsert PRs and replace their commits, reviews and labels (a label may have been removed)."""
     facts = list(facts)
+    if not facts:
+        return 0
+    keys = [(fact.repo, fact.number) for fact in facts]
     for child in (schema.pull_request_commits, schema.pull_request_reviews, schema.pull_request_labels):
-        for fact in facts:
-            conn.execute(delete(child).where(and_(child.c.repo == fact.repo, child.c.number == fact.number)))
+        conn.execute(delete(child).where(tuple_(child.c.repo, child.c.number).in_(keys)))
     upsert(
         conn,
         schema.pull_requests,

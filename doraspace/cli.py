@@ -52,6 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
+    demo = sub.add_parser(
+        "demo", help="a synthetic organisation through the real pipeline (no config, no network)"
+    )
+    demo.add_argument("--port", type=int, default=9464, help="HTTP port on 127.0.0.1 (default 9464)")
+    demo.add_argument(
+        "--dir", default="./demo", metavar="DIR", help="where the store, dashboards and reports go"
+    )
+    demo.add_argument("--once", action="store_true", help="write everything and exit instead of serving")
+    demo.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+
     collect = sub.add_parser("collect", help="one incremental sync of the sources into the store")
     _add_common(collect)
     collect.add_argument("--source", choices=list(SOURCES), default="all", help="which source to sync")
@@ -310,6 +320,10 @@ def main(argv: Sequence[str] | None = None, *, now: datetime | None = None) -> i
     )
     try:
         now = now or datetime.now(UTC)
+        if args.command == "demo":
+            from doraspace.demo import run_demo  # the generator is only needed by the demo
+
+            return run_demo(port=args.port, out_dir=Path(args.dir), once=args.once, now=now)
         config = load_config(resolve_config_path(args.config, os.environ), environ=os.environ, now=now)
         return COMMANDS[args.command](args, config, now)
     except DoraspaceError as exc:

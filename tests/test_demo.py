@@ -1,0 +1,109 @@
+"""`doraspace demo`: the synthetic organisation through the real pipeline, written and served."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from dashboards.exporter import Exposition
+from dashboards.reports import team_page_names
+from doraspace.cli import main
+from doraspace.demo import prepare
+
+NOW = datetime(2026, 6, 30, 12, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Exposition]]:
+    out = tmp_path_factory.mktemp("demo")
+    exposition, _ = prepare(out, now=NOW, progress=lambda _: None)
+    yield out, exposition
+
+
+def test_demo_once_writes_store_config_dashboards_and_reports(demo: tuple[Path, Exposition]) -> None:
+    out, exposition = demo
+    assert (out / "demo.duckdb").is_file()
+    assert (out / "doraspace.yaml").is_file()
+    assert {p.name for p in (out / "dashboards").iterdir()} >= {
+        "doraspace-overview.json",
+        "doraspace-team.json",
+        "doraspace-dashboards.yaml",
+    }
+    reports = {p.name for p in (out / "reports").iterdir()}
+    assert {"index.html", "plotly.min.js", "team-organisation.html"} <= reports
+    snapshot = exposition.snapshot
+    assert snapshot is not None
+    real_teams = [team for team in snapshot.teams if team not in ("*", "unowned")]
+    assert len(real_teams) >= 6
+    assert set(team_page_names(snapshot.teams).values()) <= reports
+
+
+def test_demo_numbers_agree_with_doraspace_metrics(
+    demo: tuple[Path, Exposition], capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, exposition = demo
+    snapshot = exposition.snapshot
+    assert snapshot is not None
+    as_of = snapshot.as_of.isoformat()
+    capsys.readouterr()
+    assert (
+        main(["metrics", "--config", str(out / "doraspace.yaml"), "--format", "json", "--as-of", as_of]) == 0
+    )
+    assert json.loads(capsys.readouterr().out) == [row.to_json_dict() for row in snapshot.metrics]
+
+
+def test_no_report_names_a_person(demo: tuple[Path, Exposition]) -> None:
+    out, _ = demo
+    store_text = (out / "doraspace.yaml").read_text()
+    pages = "".join(p.read_text() for p in (out / "reports").glob("*.html"))
+    # The generated people are dev-N / rev-N handles; none may reach a report, nor any e-mail.
+    assert not re.search(r"\b(dev|rev|user)-\d+\b", pages)
+    assert "@" not in pages.replace("@media", "")
+    assert "noreply" not in pages
+    assert "alice" not in store_text
+
+
+def test_demo_serves_metrics_reports_and_dashboards(tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("doraspace")
+    process = subprocess.Popen(
+        [script, "demo", "--port", "0", "--dir", str(tmp_path / "demo")],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ},
+    )
+    try:
+        assert process.stderr is not None
+        base = None
+        deadline = time.monotonic() + 120
+        while base is None and time.monotonic() < deadline:
+            line = process.stderr.readline()
+            assert line, "demo exited before it was ready"
+            match = re.search(r"metrics:\s+(http://127\.0\.0\.1:\d+)/metrics", line)
+            base = match.group(1) if match else None
+        assert base is not None, "demo not ready within 2 minutes"
+        with urllib.request.urlopen(f"{base}/readyz", timeout=10) as response:
+            assert response.status == 200
+        with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
+            body = response.read().decode()
+        assert 'dora_deployments{team="*",window="90d"}' in body
+        assert "doraspace_last_sync_timestamp_seconds" in body
+        with urllib.request.urlopen(f"{base}/reports/team-organisation.html", timeout=10) as response:
+            assert "Organisation" in response.read().decode()
+        with urllib.request.urlopen(f"{base}/dashboards/doraspace-team.json", timeout=10) as response:
+            assert json.loads(response.read())["schemaVersion"] >= 39
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=15) == 0
+        if process.stderr is not None:
+            process.stderr.close()
