@@ -46,9 +46,16 @@ def _incidents_and_catalog(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=[schema.incidents, schema.catalog_components])
 
 
+def _surveys(conn: Connection) -> None:
+    schema.metadata.create_all(
+        conn, tables=[schema.survey_items, schema.survey_responses, schema.survey_answers]
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "github facts: deployments, commits, pull requests", _initial),
     Migration(2, "incidents (pagerduty, github issues) and catalog components", _incidents_and_catalog),
+    Migration(3, "SPACE survey items, responses and answers", _surveys),
 )
 
 

@@ -8,7 +8,7 @@ computes them from timestamps (and would use ``Double``, never ``Float``, which 
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -159,6 +159,43 @@ catalog_components = Table(
     Column("pagerduty_service", String),  # pagerduty.com/service-id
 )
 
+# SPACE survey answers (SPEC §7). A respondent is only an HMAC pseudonym; no name, e-mail or free
+# text is ever stored. A missing answer is no row (it leaves the denominator).
+survey_items = Table(
+    "survey_items",
+    metadata,
+    Column("survey", String, primary_key=True),
+    Column("quarter", String, primary_key=True),  # 2026-Q3
+    Column("item_id", String, primary_key=True),
+    Column(
+        "dimension", String, nullable=False
+    ),  # satisfaction | performance | activity | communication | efficiency
+    Column("points", Integer, nullable=False),
+    Column("favourable", String, nullable=False),  # comma-separated scale points, e.g. "4,5"
+    Column("reverse", Boolean, nullable=False),
+    Column("wording_fingerprint", String, nullable=False),  # sha256 of the item text as asked
+)
+
+survey_responses = Table(
+    "survey_responses",
+    metadata,
+    Column("survey", String, primary_key=True),
+    Column("quarter", String, primary_key=True),
+    Column("respondent", String, primary_key=True),  # HMAC-SHA256(respondent_secret, identifier), hex
+    Column("team", String, nullable=False),
+    Column("submitted_at", DateTime),
+)
+
+survey_answers = Table(
+    "survey_answers",
+    metadata,
+    Column("survey", String, primary_key=True),
+    Column("quarter", String, primary_key=True),
+    Column("respondent", String, primary_key=True),
+    Column("item_id", String, primary_key=True),
+    Column("value", Integer, nullable=False),  # the scale point answered, 1..points, before reversing
+)
+
 # Where each stream of each scope (usually a repo) has got to. Moved only in the transaction that
 # commits the data behind it.
 sync_cursors = Table(
@@ -192,5 +229,8 @@ FACT_TABLES: tuple[Table, ...] = (
     pull_request_labels,
     incidents,
     catalog_components,
+    survey_items,
+    survey_responses,
+    survey_answers,
     sync_cursors,
 )
