@@ -92,7 +92,7 @@ class Prometheus:
     def _get_json(self, path: str, params: dict[str, Any]) -> Any:
         url = f"{self.url}{path}?{urlencode(params)}"
         try:
-            with urlopen(url, timeout=10) as response:  # noqa: S310 (a loopback http URL we built)
+            with urlopen(url, timeout=10) as response:
                 body = json.load(response)
         except HTTPError as error:
             # Bad queries answer 400/422 with a JSON error; keep Prometheus' message.
@@ -172,7 +172,7 @@ def _wait_ready(prometheus: Prometheus, timeout: float) -> None:
                 f"prometheus exited with {prometheus.process.returncode}:\n{prometheus.log()}"
             )
         try:
-            with urlopen(f"{prometheus.url}/-/ready", timeout=1) as response:  # noqa: S310
+            with urlopen(f"{prometheus.url}/-/ready", timeout=1) as response:
                 return True if response.status == 200 else None
         except (URLError, ConnectionError, HTTPError):
             return None  # not listening yet, or 503 while the TSDB opens
