@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,18 @@ from sqlalchemy import Engine
 
 from store.engine import open_store
 from tests.postgres import PostgresServer
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's headless Chromium, for the tests that look at pages as a team lead would."""
+    binary = Path("/usr/bin/chromium")
+    if not binary.exists():
+        message = "chromium missing: apt-get install chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return binary
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ from dashboards.exporter import Exposition
 from dashboards.reports import team_page_names
 from doraspace.cli import main
 from doraspace.demo import prepare
+from tests.test_reports_browser import ARTIFACTS, run_chromium
 
 NOW = datetime(2026, 6, 30, 12, tzinfo=UTC)
 
@@ -74,7 +75,7 @@ def test_no_report_names_a_person(demo: tuple[Path, Exposition]) -> None:
     assert "alice" not in store_text
 
 
-def test_demo_serves_metrics_reports_and_dashboards(tmp_path: Path) -> None:
+def test_demo_serves_metrics_reports_and_dashboards(tmp_path: Path, chromium: Path) -> None:
     script = Path(sys.executable).with_name("doraspace")
     process = subprocess.Popen(
         [script, "demo", "--port", "0", "--dir", str(tmp_path / "demo")],
@@ -102,6 +103,14 @@ def test_demo_serves_metrics_reports_and_dashboards(tmp_path: Path) -> None:
             assert "Organisation" in response.read().decode()
         with urllib.request.urlopen(f"{base}/dashboards/doraspace-team.json", timeout=10) as response:
             assert json.loads(response.read())["schemaVersion"] >= 39
+        # A team lead's view: the checkout team's page from the running server, in headless Chromium.
+        page = f"{base}/reports/team-checkout.html"
+        dom = run_chromium(chromium, tmp_path / "profile", page, "--dump-dom")
+        assert dom.count('class="main-svg"') >= 5  # every chart rendered by plotly
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "demo-team-checkout.png"
+        run_chromium(chromium, tmp_path / "profile2", page, f"--screenshot={shot}", "--window-size=1366,900")
+        assert shot.stat().st_size > 10_000
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=15) == 0

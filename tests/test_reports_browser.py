@@ -31,7 +31,6 @@ import pytest
 from dashboards import reports
 from tests.dashboards.test_reports import EVIL_TEAM, TEAM, previous_snapshot, sample_snapshot
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CSP_REPORTS = "/csp-report"
 # Only the page's own origin; no eval. plotly.js renders under this, which is itself part of the proof.
@@ -42,16 +41,6 @@ CSP = (
 CHARTS = ("chart-deployments", "chart-lead-time", "chart-cfr", "chart-recovery", "chart-breakdown")
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        message = "chromium missing: apt-get install chromium"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
 
 
 @dataclass
