@@ -353,11 +353,15 @@ def test_nobody_real_appears(organisation: DemoOrganisation) -> None:
 # -- loading ------------------------------------------------------------------------------------------
 
 
+# The tables the collector's writers fill; survey answers arrive through the survey importer instead.
+COLLECTED_TABLES = [table for table in schema.FACT_TABLES if not table.name.startswith("survey_")]
+
+
 def row_counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {
             table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in schema.FACT_TABLES
+            for table in COLLECTED_TABLES
         }
 
 
