@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from analytics.dora import TeamWindowMetrics
+from analytics.space import SpaceScore
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class Snapshot:
     failed_deployments: tuple[FailedDeployment, ...] = ()
     # The same metrics one longest window earlier, for "change against the previous window".
     previous: Snapshot | None = None
+    # Shown SPACE scores only (suppressed groups are absent), sorted as `doraspace survey scores`.
+    space: tuple[SpaceScore, ...] = ()
 
     def team_metrics(self, team: str) -> list[TeamWindowMetrics]:
         return [row for row in self.metrics if row.team == team]

@@ -8,6 +8,10 @@ Two kinds of families:
   never NaN. ``dora_band{team, metric, band}`` is a state set: 1 for the team's band and 0 for the other
   three; a metric without a band has no ``dora_band`` series at all. Bands come from the longest window
   (SPEC §6.3: every row of a team carries the same bands), so ``dora_band`` has no ``window`` label.
+* **SPACE families** (``space_*``): the survey scores of the snapshot, one sample per shown team (or
+  organisation), quarter and dimension; ``space_respondents`` and ``space_response_rate`` per team and
+  quarter. A suppressed group (SPEC §7.4) is not in the snapshot at all, so it has no series here either.
+  Labels are only team, quarter and dimension: no respondent, name, e-mail or answer text exists to export.
 * **health families** (``doraspace_*``): ``doraspace_up``, the last successful sync per source, failed
   runs per source, GitHub's remaining rate limit and the snapshot's age, from a :class:`Health` value.
 
@@ -47,6 +51,7 @@ __all__ = [
     "health_families",
     "render_families",
     "snapshot_families",
+    "space_families",
 ]
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
@@ -88,7 +93,7 @@ def _seconds(hours: float | None) -> float | None:
 
 
 def snapshot_families(snapshot: Snapshot) -> list[Metric]:
-    """The ``dora_*`` families of ``snapshot``; families without any sample are left out."""
+    """The ``dora_*`` and ``space_*`` families of ``snapshot``; families without any sample are left out."""
     team_window = ["team", "window"]
     with_percentile = ["team", "window", "percentile"]
     deployments = GaugeMetricFamily(
@@ -181,8 +186,45 @@ def snapshot_families(snapshot: Snapshot) -> list[Metric]:
         rework_rate,
         breakdown,
         band,
+        *space_families(snapshot),
     ]
     return [family for family in families if family.samples]
+
+
+def space_families(snapshot: Snapshot) -> list[Metric]:
+    """The ``space_*`` families of ``snapshot.space`` (shown groups only); empty families are left out."""
+    with_dimension = ["team", "dimension", "quarter"]
+    team_quarter = ["team", "quarter"]
+    score = GaugeMetricFamily(
+        "space_score",
+        "SPACE survey score of a dimension, 0-100: mean over its items of the mean answer on the scale.",
+        labels=with_dimension,
+    )
+    favourable = GaugeMetricFamily(
+        "space_favourable_ratio",
+        "Favourable answers divided by valid answers over a SPACE dimension's items (0-1).",
+        labels=with_dimension,
+    )
+    respondents = GaugeMetricFamily(
+        "space_respondents", "Distinct survey respondents of the team in the quarter.", labels=team_quarter
+    )
+    response_rate = GaugeMetricFamily(
+        "space_response_rate",
+        "Survey respondents divided by the team's headcount (0-1).",
+        labels=team_quarter,
+    )
+    seen: set[tuple[str, str]] = set()
+    for row in snapshot.space:
+        score.add_metric([row.team, row.dimension, row.quarter], row.score)
+        favourable.add_metric([row.team, row.dimension, row.quarter], row.favourable)
+        # Every row of a team-quarter carries the same team-quarter figures: one sample for them.
+        if (row.team, row.quarter) in seen:
+            continue
+        seen.add((row.team, row.quarter))
+        respondents.add_metric([row.team, row.quarter], float(row.quarter_respondents))
+        if row.response_rate is not None and _measured(row.response_rate):
+            response_rate.add_metric([row.team, row.quarter], row.response_rate)
+    return [family for family in (score, favourable, respondents, response_rate) if family.samples]
 
 
 # --------------------------------------------------------------------------------- health families
@@ -251,7 +293,7 @@ def render_families(families: Iterable[Metric]) -> bytes:
 
 
 class SnapshotCollector:
-    """A ``prometheus_client`` collector yielding the ``dora_*`` families of the latest snapshot.
+    """A ``prometheus_client`` collector yielding the snapshot families of the latest snapshot.
 
     ``snapshot`` is called at each collection; it returns None while there is no snapshot yet.
     """

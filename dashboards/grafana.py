@@ -1,9 +1,10 @@
 """Grafana dashboards for the SPEC §8.1 metrics, generated from code (SPEC §8.2).
 
-Two dashboards: an organisation overview (every team's four keys with band colours) and a team
-dashboard (``$team``, ``$window``). Both take their data source from a ``datasource`` template
-variable, never from a fixed uid or an ``__inputs`` placeholder, so the same file works imported
-through the UI and provisioned from disk. ``write_dashboards`` writes them, a file-provider YAML and an
+Three dashboards: an organisation overview (every team's four keys with band colours), a team
+dashboard (``$team``, ``$window``) and a SPACE dashboard (``$team``, ``$quarter``: survey scores per
+dimension). All take their data source from a ``datasource`` template variable, never from a fixed
+uid or an ``__inputs`` placeholder, so the same file works imported through the UI and provisioned
+from disk. ``write_dashboards`` writes them, a file-provider YAML and an
 ``index.html`` for ``/dashboards/``.
 
 Band colours come from ``analytics.benchmarks`` so that a stat panel's colour and the band the
@@ -11,7 +12,8 @@ analytics give can never drift apart. Grafana thresholds mean "value ≥ step": 
 better" metrics the steps are placed so the edges agree with SPEC §6.3 (see ``docs/grafana.md``).
 
 The exporter serves windowed gauges, so a trend is the gauge plotted over time; ``rate()`` over these
-gauges would measure the exporter's uptime, not delivery, and is never used.
+gauges would measure the exporter's uptime, not delivery, and is never used. SPACE scores are per
+quarter (a label), so their history is a table of quarters, not a line over time.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ OVERVIEW_UID = "doraspace-overview"
 TEAM_UID = "doraspace-team"
 OVERVIEW_FILE = "doraspace-overview.json"
 TEAM_FILE = "doraspace-team.json"
+SPACE_UID = "doraspace-space"
+SPACE_FILE = "doraspace-space.json"
 PROVIDER_FILE = "doraspace-dashboards.yaml"
 INDEX_FILE = "index.html"
 DEFAULT_BENCHMARKS = "dora-2023"
@@ -923,9 +927,233 @@ def team_dashboard(benchmarks: str = DEFAULT_BENCHMARKS) -> Json:
     )
 
 
+# -- SPACE -----------------------------------------------------------------------------------------
+
+# Alphabetical "desc": quarters are YYYY-Qn, so the latest comes first and is the default.
+ALPHABETICAL_DESC = 2
+SPACE_SUPPRESSION_NOTE = (
+    "Groups with too few respondents are never exported (SPEC §7.4), so 'No data' means not enough "
+    "responses (or not surveyed), never zero."
+)
+SPACE_SCORE_FIELD: Json = {"min": 0, "max": 100, "decimals": 1}
+
+
+def quarter_variable() -> Json:
+    return query_variable("quarter", "Quarter", "label_values(space_score, quarter)", sort=ALPHABETICAL_DESC)
+
+
+def space_team_variable() -> Json:
+    # Teams with shown scores only: a suppressed team has no space_score series to list.
+    return query_variable("team", "Team", "label_values(space_score, team)", regex=TEAM_REGEX)
+
+
+def space_selector(metric: str, team: str, quarter: str = "$quarter") -> str:
+    """``metric{team…,quarter="…"}``; ``team`` is a full matcher such as ``team="$team"``."""
+    return f'{metric}{{{team},quarter="{quarter}"}}'
+
+
+def _matrix_table(
+    title: str, expr: str, *, rows: str, columns: str, description: str, unit: str, extra: Json | None = None
+) -> Json:
+    """One instant query pivoted to ``rows`` × ``columns`` (e.g. dimension × quarter)."""
+    corner = f"{rows}\\{columns}"
+    return table_panel(
+        title,
+        [target(expr, table=True)],
+        description=description,
+        transformations=[
+            {
+                "id": "groupingToMatrix",
+                "options": {"columnField": columns, "rowField": rows, "valueField": "Value"},
+            },
+            {"id": "sortBy", "options": {"sort": [{"field": corner, "desc": False}]}},
+        ],
+        overrides=[override(corner, displayName=rows.capitalize())],
+        defaults={
+            "unit": unit,
+            **(extra or {}),
+            "custom": {"align": "auto", "cellOptions": {"type": "auto"}},
+        },
+    )
+
+
+def _team_against_organisation() -> Json:
+    team, org = 'team="$team"', 'team="*"'
+    columns = {
+        "A": ("space_score", team, "$team score", "none"),
+        "B": ("space_score", org, "Organisation score", "none"),
+        "C": ("space_favourable_ratio", team, "$team favourable", "percentunit"),
+        "D": ("space_favourable_ratio", org, "Organisation favourable", "percentunit"),
+    }
+    # `max by (dimension)` leaves only the dimension label, so "merge" joins the four on it.
+    targets = [
+        target(f"max by (dimension) ({space_selector(metric, matcher)})", ref_id=ref_id, table=True)
+        for ref_id, (metric, matcher, _, _) in columns.items()
+    ]
+    overrides = [
+        override(
+            f"Value #{ref_id}",
+            displayName=title,
+            unit=unit,
+            decimals=1 if unit == "none" else 0,
+        )
+        for ref_id, (_, _, title, unit) in columns.items()
+    ]
+    overrides.append(override("dimension", displayName="Dimension"))
+    return table_panel(
+        "$team against the organisation, $quarter",
+        targets,
+        description="Score (0–100) and favourable share per dimension, for the team and for the whole "
+        f"organisation (every respondent, suppressed teams included). {SPACE_SUPPRESSION_NOTE}",
+        transformations=[
+            {"id": "merge", "options": {}},
+            {"id": "organize", "options": {"excludeByName": {"Time": True}, "renameByName": {}}},
+            {"id": "sortBy", "options": {"sort": [{"field": "dimension", "desc": False}]}},
+        ],
+        overrides=overrides,
+    )
+
+
+def _teams_respondents_table() -> Json:
+    teams = 'team!="*"'
+    return table_panel(
+        "Respondents per team, $quarter",
+        [
+            target(f"max by (team) ({space_selector('space_respondents', teams)})", ref_id="A", table=True),
+            target(f"max by (team) ({space_selector('space_response_rate', teams)})", ref_id="B", table=True),
+        ],
+        description="Respondents of each shown team and their share of its headcount (empty without a "
+        f"headcount). {SPACE_SUPPRESSION_NOTE}",
+        transformations=[
+            {"id": "merge", "options": {}},
+            {"id": "organize", "options": {"excludeByName": {"Time": True}, "renameByName": {}}},
+            {"id": "sortBy", "options": {"sort": [{"field": "team", "desc": False}]}},
+        ],
+        overrides=[
+            override("team", displayName="Team"),
+            override("Value #A", displayName="Respondents", unit="short", decimals=0),
+            override("Value #B", displayName="Response rate", unit="percentunit", decimals=0),
+        ],
+    )
+
+
+def space_dashboard() -> Json:
+    """SPACE survey scores: one team's dimensions in a quarter, against the organisation, by quarter,
+    and every shown team side by side."""
+    layout = Layout()
+    team = 'team="$team"'
+
+    layout.row("$team — SPACE survey, $quarter")
+    scores = stat_panel(
+        "Score by dimension",
+        [target(space_selector("space_score", team), legend="{{dimension}}")],
+        unit="none",
+        sparkline=False,
+        description="Mean over the dimension's items of the mean answer mapped to 0–100 (reverse items "
+        f"reversed first). {SPACE_SUPPRESSION_NOTE}",
+    )
+    scores["fieldConfig"]["defaults"].update(SPACE_SCORE_FIELD)
+    layout.add(scores, 24, 5)
+    favourable = bargauge_panel(
+        "Favourable answers by dimension",
+        [target(space_selector("space_favourable_ratio", team), legend="{{dimension}}")],
+        unit="percentunit",
+        description="Favourable answers (e.g. agree or strongly agree, after reversing) ÷ valid answers. "
+        + SPACE_SUPPRESSION_NOTE,
+    )
+    favourable["fieldConfig"]["defaults"]["max"] = 1
+    layout.add(favourable, 12, 8)
+    layout.add(
+        stat_panel(
+            "Respondents",
+            [target(space_selector("space_respondents", team), legend="respondents")],
+            unit="short",
+            decimals=0,
+            sparkline=False,
+            description="Distinct respondents of the team in the quarter.",
+        ),
+        6,
+        8,
+    )
+    layout.add(
+        stat_panel(
+            "Response rate",
+            [target(space_selector("space_response_rate", team), legend="response rate")],
+            unit="percentunit",
+            decimals=0,
+            sparkline=False,
+            description="Respondents ÷ the team's configured headcount. No data without a headcount.",
+        ),
+        6,
+        8,
+    )
+
+    layout.row("$team against the organisation")
+    layout.add(_team_against_organisation(), 24, 8)
+
+    layout.row("$team by quarter")
+    layout.add(
+        _matrix_table(
+            "Score by quarter",
+            f"space_score{{{team}}}",
+            rows="dimension",
+            columns="quarter",
+            unit="none",
+            extra=SPACE_SCORE_FIELD,
+            description="Each dimension's score (0–100) in every quarter with enough responses. Compare "
+            "quarters only where the questions stayed the same (the reports say where they did not). "
+            + SPACE_SUPPRESSION_NOTE,
+        ),
+        12,
+        8,
+    )
+    layout.add(
+        _matrix_table(
+            "Favourable by quarter",
+            f"space_favourable_ratio{{{team}}}",
+            rows="dimension",
+            columns="quarter",
+            unit="percentunit",
+            extra={"decimals": 0},
+            description=f"Each dimension's favourable share in every quarter. {SPACE_SUPPRESSION_NOTE}",
+        ),
+        12,
+        8,
+    )
+
+    layout.row("Every team, $quarter")
+    layout.add(
+        _matrix_table(
+            "Score per team and dimension",
+            space_selector("space_score", 'team!="*"'),
+            rows="team",
+            columns="dimension",
+            unit="none",
+            extra=SPACE_SCORE_FIELD,
+            description=f"Every shown team's score per dimension (0–100). {SPACE_SUPPRESSION_NOTE}",
+        ),
+        16,
+        10,
+    )
+    layout.add(_teams_respondents_table(), 8, 10)
+
+    return dashboard(
+        SPACE_UID,
+        "doraspace — SPACE survey",
+        "Developer-experience survey scores per SPACE dimension: a team's quarter, its change over "
+        "quarters and every team side by side. Groups too small to stay anonymous are never shown.",
+        layout.panels,
+        [space_team_variable(), quarter_variable()],
+    )
+
+
 def build_dashboards(benchmarks: str = DEFAULT_BENCHMARKS) -> dict[str, Json]:
     """File name → dashboard, in the order ``/dashboards/`` lists them."""
-    return {OVERVIEW_FILE: overview_dashboard(benchmarks), TEAM_FILE: team_dashboard(benchmarks)}
+    return {
+        OVERVIEW_FILE: overview_dashboard(benchmarks),
+        TEAM_FILE: team_dashboard(benchmarks),
+        SPACE_FILE: space_dashboard(),
+    }
 
 
 def all_exprs(dashboard: Mapping[str, Any]) -> list[str]:

@@ -6,8 +6,10 @@ network. Every value comes from an analytics ``Snapshot`` (plus, optionally, the
 previous window for the "change" column); nothing here reads the store or runs analytics.
 
 Privacy: a snapshot carries team-level figures only, and this module adds no other source, so no page
-can name, count or quote a person. Team, repo and incident names are data and are always escaped;
-they never go into chart JSON, where HTML escaping would not apply.
+can name, count or quote a person. SPACE survey groups too small to stay anonymous (SPEC §7.4) are not
+in the snapshot at all; a page says "not enough responses" there and shows no number for them. Team,
+repo and incident names are data and are always escaped; they never go into chart JSON, where HTML
+escaping would not apply.
 
 Accessibility: colours are the Okabe–Ito palette (readable with the common colour-vision deficiencies),
 every band colour also carries the band's name, lines differ by dash and marker as well as colour, and
@@ -32,6 +34,7 @@ from analytics.benchmarks import BANDS, DORA_2024_CHANGE_FAILURE_RATE, METRICS
 from analytics.dora import BREAKDOWN_STAGES, TeamWindowMetrics
 from analytics.ownership import ORGANISATION
 from analytics.snapshot import FailedDeployment, Snapshot, WeeklyPoint
+from analytics.space import SpaceScore, previous_quarter, quarter_key
 from analytics.windows import as_utc
 
 INDEX_FILE = "index.html"
@@ -741,13 +744,137 @@ def _incidents_table(rows: Sequence[TeamWindowMetrics]) -> str:
     return _table(f'<th scope="col">Window</th>{heads}', body)
 
 
-def _space_section() -> str:
-    # SPACE survey scores (SPEC §7.4) arrive with a later change; this is where they go. No numbers
-    # until then: an empty table would read as "the team scored nothing".
+SPACE_TITLES: dict[str, str] = {
+    "satisfaction": "Satisfaction and well-being",
+    "performance": "Performance",
+    "activity": "Activity",
+    "communication": "Communication and collaboration",
+    "efficiency": "Efficiency and flow",
+}
+NOT_ENOUGH = "not enough responses"
+# rising/falling in the report's better/worse colours: every SPACE score is "higher is better".
+CHANGE_CLASSES: dict[str, str] = {"rising": "better", "falling": "worse", "stable": ""}
+
+
+def _dimension_title(dimension: str) -> str:
+    return SPACE_TITLES.get(dimension, dimension.capitalize())
+
+
+def _dimension_order(dimension: str) -> tuple[int, str]:
+    """S, P, A, C, E as the framework names them; any other dimension after them, by name."""
+    known = list(SPACE_TITLES)
+    return (known.index(dimension) if dimension in SPACE_TITLES else len(known), dimension)
+
+
+def _space_change(row: SpaceScore, previous: SpaceScore | None) -> str:
+    if row.change is None:
+        # A shown previous row with no change: the items or their wording differ between the quarters.
+        text = "not comparable: the questions changed" if previous is not None else "no earlier quarter"
+        return f"<td>{_e(text)}</td>"
+    since = f" (from {previous.score:.1f})" if previous is not None else ""
+    css = CHANGE_CLASSES.get(row.change, "")
     return (
-        '<section id="space" aria-labelledby="space-title"><h2 id="space-title">SPACE survey scores</h2>'
-        "<p>Survey scores are not part of these reports yet.</p></section>"
+        f'<td class="{css}">{_e(row.change)}{_e(since)}</td>'
+        if css
+        else f"<td>{_e(row.change)}{_e(since)}</td>"
     )
+
+
+def _space_quarter_table(
+    team_rows: Mapping[tuple[str, str], SpaceScore], quarter: str, dimensions: Sequence[str]
+) -> str:
+    before = previous_quarter(quarter)
+    heads = (
+        '<th scope="col">Dimension</th><th scope="col" class="num">Score (0–100)</th>'
+        '<th scope="col" class="num">Favourable</th><th scope="col" class="num">Respondents</th>'
+        f'<th scope="col">Change since {_e(before)}</th>'
+    )
+    body = []
+    for dimension in dimensions:
+        row = team_rows.get((quarter, dimension))
+        title = f'<th scope="row">{_e(_dimension_title(dimension))}</th>'
+        if row is None:
+            body.append(f'<tr>{title}<td colspan="4">{NOT_ENOUGH}</td></tr>')
+            continue
+        body.append(
+            f'<tr>{title}<td class="num">{row.score:.1f}</td>'
+            f'<td class="num">{_e(format_ratio(row.favourable))}</td><td class="num">{row.respondents}</td>'
+            + _space_change(row, team_rows.get((before, dimension)))
+            + "</tr>"
+        )
+    return _table(heads, "".join(body))
+
+
+def _space_history_table(
+    team_rows: Mapping[tuple[str, str], SpaceScore],
+    quarters: Sequence[str],
+    dimensions_by_quarter: Mapping[str, set[str]],
+) -> str:
+    dimensions = sorted(set().union(*dimensions_by_quarter.values()), key=_dimension_order)
+    heads = '<th scope="col">Dimension</th>' + "".join(
+        f'<th scope="col" class="num">{_e(quarter)}</th>' for quarter in quarters
+    )
+    body = []
+    for dimension in dimensions:
+        cells = []
+        for quarter in quarters:
+            row = team_rows.get((quarter, dimension))
+            if row is not None:
+                cells.append(f'<td class="num">{row.score:.1f}</td>')
+            elif dimension in dimensions_by_quarter[quarter]:
+                cells.append(f'<td class="num">{NOT_ENOUGH}</td>')
+            else:
+                cells.append('<td class="num">—</td>')  # no group at all has this dimension that quarter
+        body.append(f'<tr><th scope="row">{_e(_dimension_title(dimension))}</th>{"".join(cells)}</tr>')
+    return _table(heads, "".join(body))
+
+
+def _space_section(snapshot: Snapshot, team: str) -> str:
+    """The team's SPACE scores of the latest survey quarter, with change, and its earlier quarters.
+
+    Only shown groups are in the snapshot, so whatever a team lacks is "not enough responses" — which
+    also covers a team that did not take part: telling the two apart would say how many answered.
+    """
+    if not snapshot.space:
+        return _section("space", "SPACE survey scores", "<p>No survey scores in this snapshot.</p>")
+    quarters = sorted({row.quarter for row in snapshot.space}, key=quarter_key)
+    dimensions_by_quarter: dict[str, set[str]] = {quarter: set() for quarter in quarters}
+    for row in snapshot.space:
+        dimensions_by_quarter[row.quarter].add(row.dimension)
+    team_rows = {(row.quarter, row.dimension): row for row in snapshot.space if row.team == team}
+    latest = quarters[-1]
+    latest_rows = [row for (quarter, _), row in team_rows.items() if quarter == latest]
+    parts = []
+    if not latest_rows:
+        parts.append(
+            f"<p>{_e(latest)}: {NOT_ENOUGH}. Scores are shown only for groups large enough that no "
+            "answer can be traced to a person.</p>"
+        )
+    else:
+        first = latest_rows[0]
+        rate = (
+            f"a response rate of {_e(format_ratio(first.response_rate))}"
+            if first.response_rate is not None
+            else "no headcount configured for a response rate"
+        )
+        parts.append(f"<p>{_e(latest)}: {first.quarter_respondents} respondents, {rate}.</p>")
+        parts.append(
+            _space_quarter_table(
+                team_rows, latest, sorted(dimensions_by_quarter[latest], key=_dimension_order)
+            )
+        )
+    if len(quarters) > 1 and team_rows:
+        parts.append("<h3>Score by quarter</h3>")
+        parts.append(_space_history_table(team_rows, quarters, dimensions_by_quarter))
+    parts.append(
+        '<p class="note">Score: the mean answer of each question on 0–100 (0 the least favourable end of '
+        "the scale, reverse-worded questions turned round), averaged over the dimension's questions. "
+        "Favourable: the share of answers at the favourable end (e.g. agree, strongly agree). Change is "
+        "rising or falling only when the score moved at least 5 points and more than its sampling noise "
+        "(1.96 standard errors); it is not comparable when the questions changed. Groups with too few "
+        f"respondents to stay anonymous show “{NOT_ENOUGH}” and no number, here and everywhere else.</p>"
+    )
+    return _section("space", "SPACE survey scores", "".join(parts))
 
 
 def _table(head_row: str, body_rows: str) -> str:
@@ -826,7 +953,7 @@ def team_page(snapshot: Snapshot, team: str, *, previous: Snapshot | None = None
             _section("failed", "Failed deployments", _failed_table(snapshot, team, row.window_days))
         )
         sections.append(_section("incidents", "Incidents", _incidents_table(rows)))
-    sections.append(_space_section())
+    sections.append(_space_section(snapshot, team))
     footer = (
         f"<footer><p>doraspace report from the snapshot of {_e(format_instant(snapshot.created_at))}. "
         "Team-level figures only: no person is named or measured.</p></footer>"

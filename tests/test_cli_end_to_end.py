@@ -264,6 +264,7 @@ def test_dashboards_and_report_commands_write_their_files(
     assert sorted(p.name for p in (tmp_path / "dash").iterdir()) == [
         "doraspace-dashboards.yaml",
         "doraspace-overview.json",
+        "doraspace-space.json",
         "doraspace-team.json",
         "index.html",
     ]

@@ -23,6 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from analytics.benchmarks import BENCHMARK_SETS, bands
 from analytics.dora import TeamWindowMetrics
 from analytics.snapshot import Snapshot
+from analytics.space import SpaceScore
 from dashboards import grafana
 from dashboards.exporter import Exposition, Health
 from tests.prometheus import Prometheus, require_binary, running_prometheus
@@ -30,7 +31,7 @@ from tests.prometheus import Prometheus, require_binary, running_prometheus
 DASHBOARDS = grafana.build_dashboards()
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 PROMTOOL = Path("/usr/bin/promtool")
-EXAMPLE_VARIABLES = {"team": "order-team", "window": "30d"}
+EXAMPLE_VARIABLES = {"team": "order-team", "window": "30d", "quarter": "2026-Q2"}
 
 
 def panels_of(board: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -82,6 +83,7 @@ def test_uids_are_stable() -> None:
     assert {name: board["uid"] for name, board in DASHBOARDS.items()} == {
         "doraspace-overview.json": "doraspace-overview",
         "doraspace-team.json": "doraspace-team",
+        "doraspace-space.json": "doraspace-space",
     }
 
 
@@ -241,10 +243,11 @@ def test_write_dashboards_writes_json_provider_and_index(tmp_path: Path) -> None
     assert [path.name for path in written] == [
         "doraspace-overview.json",
         "doraspace-team.json",
+        "doraspace-space.json",
         "doraspace-dashboards.yaml",
         "index.html",
     ]
-    for path in written[:2]:
+    for path in written[:3]:
         assert json.loads(path.read_text()) == DASHBOARDS[path.name]
     provider = yaml.safe_load((out / "doraspace-dashboards.yaml").read_text())
     assert provider["apiVersion"] == 1
@@ -293,6 +296,7 @@ def test_every_expr_parses_under_promtool(tmp_path: Path) -> None:
 COMPLETE_TEAM = "order-team"  # every family present
 SPARSE_TEAM = "search-team"  # no failed deployment recovered, no breakdown: null metrics are absent
 WINDOWS = {"7d": 7, "30d": 30}
+QUARTERS = ("2026-Q1", "2026-Q2")  # the sparse team's survey groups are suppressed: no SPACE rows
 NOW = datetime(2026, 6, 30, tzinfo=UTC)
 
 
@@ -345,12 +349,29 @@ def synthetic_snapshot() -> Snapshot:
         for team, per_week in (("*", 12), (COMPLETE_TEAM, 9), (SPARSE_TEAM, 3))
         for banded_row in banded([row(team, window, per_week) for window in WINDOWS])
     ]
+    space = [
+        SpaceScore(
+            team=team,
+            quarter=quarter,
+            dimension=dimension,
+            score=50.0 + 5 * index + (10.0 if team == "*" else 0.0),
+            favourable=0.4 + 0.05 * index,
+            respondents=respondents - index,
+            response_rate=respondents / (respondents + 2),
+            change="stable" if quarter == QUARTERS[1] else None,
+            quarter_respondents=respondents,
+        )
+        for team, respondents in (("*", 30), (COMPLETE_TEAM, 8))
+        for quarter in QUARTERS
+        for index, dimension in enumerate(("satisfaction", "performance", "efficiency"))
+    ]
     return Snapshot(
         created_at=NOW,
         as_of=NOW,
         benchmarks="dora-2023",
         teams=("*", COMPLETE_TEAM, SPARSE_TEAM),
         metrics=tuple(rows),
+        space=tuple(space),
     )
 
 
@@ -433,7 +454,7 @@ def queries(variables: Mapping[str, str]) -> list[tuple[str, str, str]]:
 @pytest.mark.slow
 @pytest.mark.parametrize("window", sorted(WINDOWS))
 def test_every_query_returns_data_for_a_real_team(scraped: Prometheus, window: str) -> None:
-    variables = {"team": COMPLETE_TEAM, "window": window}
+    variables = {"team": COMPLETE_TEAM, "window": window, "quarter": QUARTERS[-1]}
     empty = [
         (name, title, expr)
         for name, title, expr in queries(variables)
@@ -455,7 +476,7 @@ def test_the_exporter_serves_every_family_the_dashboards_query() -> None:
 @pytest.mark.slow
 def test_every_query_is_valid_for_a_team_with_gaps(scraped: Prometheus) -> None:
     # Null metrics are absent series: panels show "No data", the queries themselves must not fail.
-    for _, _, expr in queries({"team": SPARSE_TEAM, "window": "30d"}):
+    for _, _, expr in queries({"team": SPARSE_TEAM, "window": "30d", "quarter": QUARTERS[-1]}):
         scraped.query(expr)
 
 
