@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -33,7 +34,7 @@ from doraspace.ownership import (
     load_components,
     resolve_ownership,
 )
-from doraspace.pipeline import build_snapshot, compute_all
+from doraspace.pipeline import build_snapshot, compute_all, compute_survey_scores
 from store.engine import open_store
 
 log = logging.getLogger("doraspace")
@@ -78,6 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-config", help="validate the config and print the ownership map")
     _add_common(check)
+
+    survey = sub.add_parser("survey", help="SPACE developer-experience surveys")
+    survey_sub = survey.add_subparsers(dest="survey_command", metavar="SUBCOMMAND", required=True)
+    scores = survey_sub.add_parser("scores", help="SPACE scores per team, quarter and dimension")
+    _add_common(scores)
+    scores.add_argument("--team", help="only this team ('*' for the organisation)")
+    scores.add_argument("--quarter", help="only this quarter, e.g. 2026-Q3")
+    scores.add_argument("--format", choices=["table", "json", "csv"], default="table")
 
     dashboards = sub.add_parser("dashboards", help="write the Grafana dashboards and a provisioning file")
     _add_common(dashboards)
@@ -168,7 +177,7 @@ def _flatten(row: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def format_table(rows: Sequence[dict[str, Any]]) -> str:
+def format_table(rows: Sequence[dict[str, Any]], *, title: str | None = None) -> str:
     if not rows:
         return "no teams\n"
     flat = [_flatten(row) for row in rows]
@@ -188,7 +197,8 @@ def format_table(rows: Sequence[dict[str, Any]]) -> str:
         "  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip()
         for line in table
     ]
-    return f"as of {rows[0]['as_of']} (hours; '-' = nothing to measure)\n" + "\n".join(lines) + "\n"
+    heading = title or f"as of {rows[0]['as_of']} (hours; '-' = nothing to measure)"
+    return heading + "\n" + "\n".join(lines) + "\n"
 
 
 def format_csv(rows: Sequence[dict[str, Any]]) -> str:
@@ -269,6 +279,31 @@ def _secrets(config: Config) -> list[Secret]:
     return [section.token for section in (config.github, config.pagerduty) if section is not None]
 
 
+QUARTER = re.compile(r"^\d{4}-Q[1-4]$")
+
+
+def cmd_survey(args: argparse.Namespace, config: Config, now: datetime) -> int:
+    if args.quarter is not None and not QUARTER.match(args.quarter):
+        raise ConfigError(f"--quarter: expected a quarter like 2026-Q3, got {args.quarter!r}")
+    engine = open_store(config.database_url)
+    try:
+        scores = compute_survey_scores(config, engine, quarters=[args.quarter] if args.quarter else None)
+    finally:
+        engine.dispose()
+    rows = [score.to_json_dict() for score in scores]
+    if args.team is not None:
+        rows = [row for row in rows if row["team"] == args.team]
+    if args.format == "json":
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    elif args.format == "csv":
+        sys.stdout.write(format_csv(rows))
+    elif rows:
+        sys.stdout.write(format_table(rows, title="SPACE scores (0-100; suppressed groups are not shown)"))
+    else:
+        sys.stdout.write("no SPACE scores to show (no survey imported, or every group is too small)\n")
+    return 0
+
+
 def cmd_dashboards(args: argparse.Namespace, config: Config, now: datetime) -> int:
     for path in write_dashboards(Path(args.out), benchmarks=config.benchmarks):
         print(path)
@@ -304,6 +339,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Config, datetime], int]] = {
     "collect": cmd_collect,
     "metrics": cmd_metrics,
     "check-config": cmd_check_config,
+    "survey": cmd_survey,
     "dashboards": cmd_dashboards,
     "report": cmd_report,
     "serve": cmd_serve,

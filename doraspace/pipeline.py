@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from analytics.metrics import MetricsResult, compute_metrics
 from analytics.snapshot import Snapshot, WeeklyPoint
+from analytics.space import SpaceScore, compute_space
 from analytics.windows import WindowSpec
 from doraspace.config import Config
 from doraspace.ownership import (
@@ -29,6 +30,18 @@ def band_window_of(config: Config) -> WindowSpec:
     """Bands come from the 90-day window, else the longest configured (SPEC §6.3)."""
     windows = windows_of(config)
     return next((w for w in windows if w.days == 90), max(windows, key=lambda w: w.days))
+
+
+def compute_survey_scores(
+    config: Config, engine: Engine, *, quarters: Sequence[str] | None = None
+) -> list[SpaceScore]:
+    """SPACE scores after the anonymity rules (SPEC §7.4), every team's headcount from the config."""
+    return compute_space(
+        engine,
+        teams={team.name: team.headcount for team in config.teams},
+        min_group_size=config.surveys.min_group_size,
+        quarters=quarters,
+    )
 
 
 def compute_all(
@@ -108,4 +121,5 @@ def build_snapshot(
         weekly=tuple(weekly_points(config, engine, as_of=as_of, weeks=weeks)),
         failed_deployments=tuple(result.failed_deployments()),
         previous=previous,
+        space=tuple(compute_survey_scores(config, engine)),
     )

@@ -1,0 +1,107 @@
+"""`doraspace survey scores` and the SPACE part of the snapshot: teams of 4, 6 and 30 with the
+organisation row shown → the team of 4 and, by the differencing rule, the team of 6 are hidden in the
+CLI, in /metrics and in the reports (SPEC §7.4)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from collector.models import RepositoryFact
+from collector.writer import write_repositories
+from dashboards.exporter import Exposition
+from dashboards.reports import write_reports
+from doraspace.cli import main
+from doraspace.config import load_config
+from doraspace.pipeline import build_snapshot
+from store.engine import open_store
+from tests.analytics.test_space import Q, Survey, three_teams
+
+
+@pytest.fixture
+def config_path(tmp_path: Path) -> Path:
+    path = tmp_path / "doraspace.yaml"
+    path.write_text(f"""
+database:
+  url: duckdb:///{tmp_path}/store.duckdb
+teams:
+  - {{name: small, headcount: 5, repositories: [acme/small]}}
+  - {{name: medium, headcount: 8, repositories: [acme/medium]}}
+  - {{name: large, headcount: 40, repositories: [acme/large]}}
+surveys:
+  min_group_size: 5
+""")
+    engine = open_store(f"duckdb:///{tmp_path}/store.duckdb")
+    try:
+        three_teams(Survey(engine), {"small": 4, "medium": 6, "large": 30})
+        with engine.begin() as conn:  # collected repositories, so every team has a report page
+            write_repositories(
+                conn,
+                [RepositoryFact(f"acme/{name}", "main") for name in ("small", "medium", "large")],
+                {},
+                datetime(2026, 9, 1, tzinfo=UTC),
+            )
+    finally:
+        engine.dispose()
+    return path
+
+
+def test_cli_shows_only_the_organisation_and_the_large_team(
+    config_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["survey", "scores", "--config", str(config_path), "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["team"], r["quarter"], r["dimension"]) for r in rows] == [
+        ("*", Q, "performance"),
+        ("*", Q, "satisfaction"),
+        ("large", Q, "performance"),
+        ("large", Q, "satisfaction"),
+    ]
+    large = rows[3]
+    assert list(large) == [
+        "team",
+        "quarter",
+        "dimension",
+        "score",
+        "favourable",
+        "respondents",
+        "response_rate",
+        "change",
+    ]
+    assert (large["respondents"], large["response_rate"], large["change"]) == (30, 30 / 40, None)
+    assert rows[0]["response_rate"] == pytest.approx(40 / 53)  # every respondent ÷ every headcount
+    assert main(["survey", "scores", "--config", str(config_path), "--team", "small"]) == 0
+    assert "no SPACE scores to show" in capsys.readouterr().out
+
+
+def test_metrics_and_reports_hide_the_same_teams(config_path: Path, tmp_path: Path) -> None:
+    config = load_config(config_path, environ={})
+    engine = open_store(config.database_url)
+    try:
+        snapshot = build_snapshot(config, engine, now=datetime(2026, 9, 30, tzinfo=UTC), weeks=1)
+    finally:
+        engine.dispose()
+    exposition = Exposition()
+    exposition.update(snapshot)
+    body = exposition.render().decode()
+    assert 'space_score{dimension="satisfaction",quarter="2026-Q3",team="large"}' in body
+    space_lines = [line for line in body.splitlines() if line.startswith("space_")]
+    assert space_lines and not [
+        line for line in space_lines if 'team="small"' in line or 'team="medium"' in line
+    ]
+    write_reports(snapshot, tmp_path / "reports")
+    pages = {page.name: page.read_text() for page in (tmp_path / "reports").glob("team-*.html")}
+    assert set(pages) == {"team-organisation.html", "team-small.html", "team-medium.html", "team-large.html"}
+    large_scores = [s for s in snapshot.space if s.team == "large"]
+    assert {s.team for s in snapshot.space} == {"*", "large"} and large_scores
+    for hidden in ("team-small.html", "team-medium.html"):
+        assert "not enough responses" in pages[hidden].lower()
+        assert f"{large_scores[0].score:.1f}" not in pages[hidden]
+
+
+def test_a_bad_quarter_is_a_usage_error(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["survey", "scores", "--config", str(config_path), "--quarter", "Q3-2026"]) == 2
+    assert "--quarter: expected a quarter like 2026-Q3" in capsys.readouterr().err
