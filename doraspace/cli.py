@@ -36,6 +36,8 @@ from doraspace.ownership import (
 )
 from doraspace.pipeline import build_snapshot, compute_all, compute_survey_scores
 from store.engine import open_store
+from surveys.definition import load_definition
+from surveys.importer import import_survey, team_spellings
 
 log = logging.getLogger("doraspace")
 
@@ -82,6 +84,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     survey = sub.add_parser("survey", help="SPACE developer-experience surveys")
     survey_sub = survey.add_subparsers(dest="survey_command", metavar="SUBCOMMAND", required=True)
+    survey_import = survey_sub.add_parser("import", help="import one survey export, all or nothing")
+    _add_common(survey_import)
+    survey_import.add_argument("file", metavar="FILE", help="the export: CSV, or .xlsx for Microsoft Forms")
+    survey_import.add_argument(
+        "--definition", required=True, metavar="DEF.yaml", help="the survey definition"
+    )
+    survey_import.add_argument(
+        "--quarter", required=True, help="the quarter the answers belong to, e.g. 2026-Q3"
+    )
+    survey_import.add_argument(
+        "--format",
+        choices=["auto", "long", "google-forms", "microsoft-forms", "typeform", "qualtrics"],
+        default="auto",
+    )
     scores = survey_sub.add_parser("scores", help="SPACE scores per team, quarter and dimension")
     _add_common(scores)
     scores.add_argument("--team", help="only this team ('*' for the organisation)")
@@ -283,6 +299,8 @@ QUARTER = re.compile(r"^\d{4}-Q[1-4]$")
 
 
 def cmd_survey(args: argparse.Namespace, config: Config, now: datetime) -> int:
+    if args.survey_command == "import":
+        return cmd_survey_import(args, config)
     if args.quarter is not None and not QUARTER.match(args.quarter):
         raise ConfigError(f"--quarter: expected a quarter like 2026-Q3, got {args.quarter!r}")
     engine = open_store(config.database_url)
@@ -301,6 +319,41 @@ def cmd_survey(args: argparse.Namespace, config: Config, now: datetime) -> int:
         sys.stdout.write(format_table(rows, title="SPACE scores (0-100; suppressed groups are not shown)"))
     else:
         sys.stdout.write("no SPACE scores to show (no survey imported, or every group is too small)\n")
+    return 0
+
+
+def cmd_survey_import(args: argparse.Namespace, config: Config) -> int:
+    if not QUARTER.match(args.quarter):
+        raise ConfigError(f"--quarter: expected a quarter like 2026-Q3, got {args.quarter!r}")
+    definition = load_definition(args.definition)
+    secret = config.surveys.respondent_secret.value()
+    engine = open_store(config.database_url)
+    try:
+        # Teams as the ownership map knows them (config and catalog), with the config's spellings.
+        owners = resolve_ownership(config, collected_repositories(engine), load_components(engine))
+        spellings: dict[str, tuple[str, ...]] = {team: () for team in set(owners.repo_team.values())}
+        spellings.pop("unowned", None)
+        spellings.update({team.name: team.survey_names for team in config.teams})
+        report = import_survey(
+            engine,
+            Path(args.file),
+            definition,
+            quarter=args.quarter,
+            fmt=args.format,
+            secret=secret,
+            team_names=team_spellings(spellings),
+        )
+    finally:
+        engine.dispose()
+    # Totals only: per-team counts of a small team would be a figure the anonymity rules hide.
+    print(
+        f"{report.file}: {report.format}, {report.survey} {report.quarter}: {report.responses} respondents "
+        f"({report.new_responses} new), {report.answers} answers, {report.missing_answers} missing answers, "
+        f"{report.skipped} unfinished responses skipped",
+        file=sys.stderr,
+    )
+    if report.ignored_columns:
+        print(f"not imported (no matching item): {len(report.ignored_columns)} columns", file=sys.stderr)
     return 0
 
 

@@ -23,6 +23,7 @@ from dashboards.grafana import write_dashboards
 from dashboards.reports import write_reports
 from doraspace.config import parse_config
 from doraspace.demo_org import build_demo_organisation, load_demo_organisation
+from doraspace.demo_surveys import import_demo_surveys
 from doraspace.http_server import HttpServer
 from doraspace.pipeline import build_snapshot
 from store.engine import open_store
@@ -59,6 +60,8 @@ def prepare(
     try:
         progress("demo: loading raw facts into the store")
         load_demo_organisation(organisation, engine)
+        progress("demo: importing two quarters of the developer-experience survey")
+        import_demo_surveys(organisation, engine, out_dir / "surveys", seed=DEMO_SEED)
         loaded_at = datetime.now(UTC)
         progress("demo: computing metrics")
         snapshot = build_snapshot(config, engine, now=now)

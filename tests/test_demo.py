@@ -116,3 +116,41 @@ def test_demo_serves_metrics_reports_and_dashboards(tmp_path: Path, chromium: Pa
         assert process.wait(timeout=15) == 0
         if process.stderr is not None:
             process.stderr.close()
+
+
+def test_demo_surveys_two_quarters_with_small_teams_suppressed(demo: tuple[Path, Exposition]) -> None:
+    out, exposition = demo
+    snapshot = exposition.snapshot
+    assert snapshot is not None
+    quarters = sorted({score.quarter for score in snapshot.space})
+    assert quarters == ["2026-Q1", "2026-Q2"]  # the demo ends in June 2026
+    shown = {score.team for score in snapshot.space}
+    assert {"*", "checkout", "billing"} <= shown
+    assert not shown & {"search", "data"}  # 3-4 respondents: under the threshold of 5
+    assert any(score.change in ("rising", "falling", "stable") for score in snapshot.space)
+    search = (out / "reports" / "team-search.html").read_text().lower()
+    assert "not enough responses" in search
+
+
+def test_the_demo_store_and_metrics_keep_no_identity_or_free_text(demo: tuple[Path, Exposition]) -> None:
+    from sqlalchemy import select
+
+    from store import schema
+    from store.engine import open_store
+
+    out, exposition = demo
+    engine = open_store(f"duckdb:///{(out / 'demo.duckdb').resolve()}")
+    try:
+        with engine.connect() as conn:
+            respondents = conn.execute(select(schema.survey_responses.c.respondent)).scalars().all()
+            values = conn.execute(select(schema.survey_answers.c.value)).scalars().all()
+    finally:
+        engine.dispose()
+    assert respondents and all(re.fullmatch(r"[0-9a-f]{64}", r) for r in respondents)  # HMAC pseudonyms only
+    assert values and all(isinstance(v, int) and 1 <= v <= 5 for v in values)  # answers are scale points
+    body = exposition.render().decode()
+    space = [line for line in body.splitlines() if line.startswith("space_")]
+    assert space
+    labels = {name for line in space for name in re.findall(r'(\w+)="', line)}
+    assert labels <= {"team", "quarter", "dimension"}
+    assert "resp-" not in body and "@" not in body

@@ -105,3 +105,107 @@ def test_metrics_and_reports_hide_the_same_teams(config_path: Path, tmp_path: Pa
 def test_a_bad_quarter_is_a_usage_error(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["survey", "scores", "--config", str(config_path), "--quarter", "Q3-2026"]) == 2
     assert "--quarter: expected a quarter like 2026-Q3" in capsys.readouterr().err
+
+
+SURVEYS = Path(__file__).resolve().parent / "fixtures" / "surveys"
+DEFINITION = Path(__file__).resolve().parent.parent / "surveys" / "definitions" / "space-default.yaml"
+
+
+@pytest.fixture
+def import_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TEST_SURVEY_SECRET", "k")
+    path = tmp_path / "import.yaml"
+    path.write_text(f"""
+database:
+  url: duckdb:///{tmp_path}/import.duckdb
+teams:
+  - {{name: orders, survey_names: [Orders, Order team]}}
+  - {{name: payments, survey_names: [Payments]}}
+  - {{name: platform}}
+surveys:
+  respondent_secret: ${{TEST_SURVEY_SECRET}}
+""")
+    return path
+
+
+def stored_answers(config_path: Path) -> int:
+    from sqlalchemy import func, select
+
+    from store import schema
+
+    config = load_config(config_path, environ={"TEST_SURVEY_SECRET": "k"})
+    engine = open_store(config.database_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(schema.survey_answers)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_survey_import_command_is_idempotent_and_prints_no_identity(
+    import_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [
+        "survey",
+        "import",
+        str(SURVEYS / "typeform.csv"),
+        "--config",
+        str(import_config),
+        "--definition",
+        str(DEFINITION),
+        "--quarter",
+        "2026-Q3",
+    ]
+    assert main(args) == 0
+    first = stored_answers(import_config)
+    err = capsys.readouterr().err
+    assert "typeform" in err and first > 0
+    assert "f3k9a1b2c3d4e5f6g7h8" not in err  # the response id is an identity: never printed
+    assert main(args) == 0
+    assert stored_answers(import_config) == first
+    assert "(0 new)" in capsys.readouterr().err
+
+
+def test_survey_import_of_a_bad_file_exits_2_and_stores_nothing(
+    import_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.csv"
+    lines = (SURVEYS / "typeform.long.csv").read_text().splitlines()
+    lines[3] = lines[3].rsplit(",", 1)[0] + ",Mostly agree"  # an answer no scale knows
+    bad.write_text("\n".join(lines) + "\n")
+    args = [
+        "survey",
+        "import",
+        str(bad),
+        "--config",
+        str(import_config),
+        "--definition",
+        str(DEFINITION),
+        "--quarter",
+        "2026-Q3",
+        "--format",
+        "long",
+    ]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "row 4" in err and "column 'answer'" in err and "Mostly agree" in err and err.count("\n") == 1
+    assert stored_answers(import_config) == 0
+
+
+def test_survey_import_without_a_secret_is_a_config_error(
+    import_config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("TEST_SURVEY_SECRET")
+    args = [
+        "survey",
+        "import",
+        str(SURVEYS / "typeform.csv"),
+        "--config",
+        str(import_config),
+        "--definition",
+        str(DEFINITION),
+        "--quarter",
+        "2026-Q3",
+    ]
+    assert main(args) == 2
+    assert "TEST_SURVEY_SECRET" in capsys.readouterr().err
