@@ -123,19 +123,18 @@ def build_pagerduty(dataset: PagerDutyDataset) -> None:
     dataset.add_incident("PZ-1", "PZ", "Not ours and not listed: never collected", at(5))
 
 
-@pytest.fixture
-def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str) -> Iterator[Path]:
-    github, pagerduty = GitHubDataset(), PagerDutyDataset()
-    build_github(github)
-    build_pagerduty(pagerduty)
-    with GitHubEmulator(github, token="gh-token") as gh, PagerDutyEmulator(pagerduty, token="pd-token") as pd:
-        path = tmp_path / "doraspace.yaml"
-        path.write_text(f"""
+def config_text(
+    store_url: str, github_url: str, pagerduty_url: str, ca_file: str, *, tokens: tuple[str, str]
+) -> str:
+    """The organisation's config: every deployment source, both incident sources, two config teams
+    (beta's ownership comes from its catalog-info.yaml)."""
+    github_token, pagerduty_token = tokens
+    return f"""
 database:
   url: {store_url}
 github:
-  base_url: {gh.base_url}
-  token: ${{E2E_GH}}
+  base_url: {github_url}
+  token: ${{{github_token}}}
   since: 2026-02-01
   repositories:
     - acme/alpha
@@ -147,18 +146,29 @@ github:
       deployments: {{source: releases}}
   incident_labels: [incident]
 pagerduty:
-  base_url: {pd.base_url}
-  token: ${{E2E_PD}}
-  ca_bundle: {pd.ca_file}
+  base_url: {pagerduty_url}
+  token: ${{{pagerduty_token}}}
+  ca_bundle: {ca_file}
 teams:
   - name: alpha
     repositories: [acme/alpha]
     pagerduty_services: [PA]
   - name: gamma
     repositories: [acme/gamma-web, acme/gamma-lib]
-metrics:
-  windows: [7d, 30d]
-""")
+"""
+
+
+@pytest.fixture
+def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str) -> Iterator[Path]:
+    github, pagerduty = GitHubDataset(), PagerDutyDataset()
+    build_github(github)
+    build_pagerduty(pagerduty)
+    with GitHubEmulator(github, token="gh-token") as gh, PagerDutyEmulator(pagerduty, token="pd-token") as pd:
+        path = tmp_path / "doraspace.yaml"
+        path.write_text(
+            config_text(store_url, gh.base_url, pd.base_url, str(pd.ca_file), tokens=("E2E_GH", "E2E_PD"))
+            + "metrics:\n  windows: [7d, 30d]\n"
+        )
         monkeypatch.setenv("E2E_GH", "gh-token")
         monkeypatch.setenv("E2E_PD", "pd-token")
         yield path

@@ -14,7 +14,7 @@ from tests.dashboards.test_grafana import panels_of, substitute
 from tests.emulators.github import GitHubDataset, GitHubEmulator
 from tests.emulators.pagerduty import PagerDutyDataset, PagerDutyEmulator
 from tests.prometheus import running_prometheus
-from tests.test_incidents_end_to_end import build_github, build_pagerduty
+from tests.test_incidents_end_to_end import build_github, build_pagerduty, config_text
 from tests.test_serve import TOKEN, ServeProcess, wait_for_metrics
 
 pytestmark = pytest.mark.slow
@@ -28,38 +28,20 @@ DASHBOARDS = {
 
 def write_config(folder: Path, github_url: str, pagerduty_url: str, ca_file: str) -> Path:
     path = folder / "doraspace.yaml"
-    path.write_text(f"""
-database:
-  url: duckdb:///{folder}/store.duckdb
-github:
-  base_url: {github_url}
-  token: ${{SERVE_GITHUB_TOKEN}}
-  since: 2026-02-01
-  repositories:
-    - acme/alpha
-    - name: acme/beta
-      deployments: {{source: workflow_runs, workflow: deploy.yml}}
-    - name: acme/gamma-web
-      deployments: {{source: merged_prs}}
-    - name: acme/gamma-lib
-      deployments: {{source: releases}}
-  incident_labels: [incident]
-pagerduty:
-  base_url: {pagerduty_url}
-  token: ${{SERVE_GITHUB_TOKEN}}
-  ca_bundle: {ca_file}
-teams:
-  - name: alpha
-    repositories: [acme/alpha]
-    pagerduty_services: [PA]
-  - name: gamma
-    repositories: [acme/gamma-web, acme/gamma-lib]
-metrics:
-  windows: [7d, 3650d]
-schedule: {{github: 1h, pagerduty: 1h, analytics: 1h}}
-http:
-  listen: 127.0.0.1:0
-""")
+    text = config_text(
+        f"duckdb:///{folder}/store.duckdb",
+        github_url,
+        pagerduty_url,
+        ca_file,
+        tokens=("SERVE_GITHUB_TOKEN", "SERVE_GITHUB_TOKEN"),
+    )
+    # The facts are of March 2026 and serve runs as of now: a long window keeps them all in view.
+    path.write_text(
+        text
+        + "metrics:\n  windows: [7d, 3650d]\n"
+        + "schedule: {github: 1h, pagerduty: 1h, analytics: 1h}\n"
+        + "http:\n  listen: 127.0.0.1:0\n"
+    )
     return path
 
 
