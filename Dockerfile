@@ -31,8 +31,9 @@ VOLUME ["/var/lib/doraspace"]
 # Config by mount (/etc/doraspace/doraspace.yaml) or DORASPACE_CONFIG; tokens only from the environment
 # (GITHUB_TOKEN, PAGERDUTY_TOKEN) or mounted files (token_file:), never baked into the image.
 EXPOSE 9464
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["/opt/doraspace/.venv/bin/python", "-c", "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:9464/healthz', timeout=4).status == 200 else 1)"]
+# /healthz needs no credentials; HTTPS too, for when http.tls is on.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+    CMD ["/opt/doraspace/.venv/bin/python", "-m", "doraspace.healthcheck", "http://127.0.0.1:9464/healthz", "https://127.0.0.1:9464/healthz"]
 
 ENTRYPOINT ["/opt/doraspace/.venv/bin/doraspace"]
 CMD ["serve"]

@@ -8,11 +8,12 @@
   symlinks leading out).
 
 TLS and basic auth follow Prometheus' web configuration: a certificate and key file, and
-``basic_auth_users`` mapping a user to a bcrypt hash. Auth covers every path, as in Prometheus' own
-exporter toolkit, so probes must send credentials too. bcrypt is slow on purpose, so a pair it has
-accepted is remembered (as an HMAC under a per-process key, never the password) and a scrape every 15 s
-costs one hash, not one bcrypt run. An unknown user is still checked against a dummy hash, so the
-answer time does not tell which users exist.
+``basic_auth_users`` mapping a user to a bcrypt hash. Auth covers every path but the two probes,
+``/healthz`` and ``/readyz``: they say only "ok" or "not ready", and container health checks and
+orchestrator probes cannot be expected to carry the scrape credentials. bcrypt is slow on purpose,
+so a pair it has accepted is remembered (as an HMAC under a per-process key, never the password) and a
+scrape every 15 s costs one hash, not one bcrypt run. An unknown user is still checked against a
+dummy hash, so the answer time does not tell which users exist.
 
 The server is a ``ThreadingHTTPServer`` speaking HTTP/1.1 with keep-alive (Prometheus reuses its
 connection); TLS handshakes happen in the connection's thread, so a slow client cannot stall accept.
@@ -56,6 +57,10 @@ IDLE_TIMEOUT = 60.0
 _DUMMY_HASH = b"$2b$10$v61/Ht0V18m0iaScy3c.7uci5gDFL2hdMsl2Gl5.Mr4LO6n/xWuWS"
 # Accepted credential pairs remembered at most; past it the memory starts again (bcrypt runs once more).
 _VERIFIED_CACHE_SIZE = 1024
+
+
+# Liveness and readiness probes answer without credentials; they reveal nothing but "ok".
+PROBES = frozenset({"/healthz", "/readyz"})
 
 
 class MetricsSource(Protocol):
@@ -265,14 +270,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._text(HTTPStatus.MOVED_PERMANENTLY, f"see {location}\n", {"Location": location})
 
     def do_GET(self) -> None:
-        if not self.server.auth.verify(self.headers.get("Authorization")):
+        path = urlsplit(self.path).path
+        if path not in PROBES and not self.server.auth.verify(self.headers.get("Authorization")):
             self._text(
                 HTTPStatus.UNAUTHORIZED,
                 "authentication required\n",
                 {"WWW-Authenticate": 'Basic realm="doraspace", charset="UTF-8"'},
             )
             return
-        path = urlsplit(self.path).path
         if path == "/metrics":
             self._metrics()
         elif path == "/healthz":

@@ -325,6 +325,9 @@ def test_tls_and_basic_auth_refuse_a_wrong_password(
         with refused.value:
             assert refused.value.code == 401
             assert refused.value.headers["WWW-Authenticate"].startswith("Basic realm=")
+    # The probes answer without credentials (health checks carry none); they reveal nothing else.
+    with fetch(f"{server.url}/healthz", context=trusting) as probe:
+        assert probe.status == 200 and probe.read() == b"ok\n"
     # A client that does not trust the certificate gets nowhere, nor does plain HTTP.
     with pytest.raises(urllib.error.URLError):
         fetch(f"{server.url}/healthz", context=ssl.create_default_context())
