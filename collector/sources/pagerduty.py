@@ -16,6 +16,7 @@ translated in ``classify`` and nowhere else.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import ssl
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,6 +36,8 @@ SOURCE = "pagerduty"
 PAGE_LIMIT = 100  # the largest page PagerDuty serves
 # offset + limit may not pass this on classic pagination; PagerDuty answers 400 (code 2002) beyond it.
 OFFSET_CAP = pagerduty.ITERATION_LIMIT
+# Service ids per incident listing: keeps request URLs short for organisations with many services.
+SERVICE_CHUNK = 50
 # PagerDuty refuses since/until ranges longer than 6 months; 179 days stays clear of every month length.
 MAX_RANGE = timedelta(days=179)
 OFFSET_CAP_ERROR_CODE = 2002
@@ -344,9 +347,17 @@ class PagerDutyClient:
         self, service_ids: Sequence[str], urgencies: Sequence[str], since: datetime, until: datetime
     ) -> Iterator[IncidentPage]:
         """Every incident of the services and urgencies created in [since, until), page by page, in
-        chronological ranges: at most 179 days each, halved until each holds at most 10,000."""
+        chronological ranges: at most 179 days each, halved until each holds at most 10,000, for at
+        most ``SERVICE_CHUNK`` services a request."""
+        # Long service lists go in chunks, so that no request URL grows past what servers accept. A
+        # slice is complete only once its last chunk is: the cursor must not pass incidents of a
+        # chunk not listed yet.
+        ids = list(service_ids)
+        chunks = [ids[i : i + SERVICE_CHUNK] for i in range(0, len(ids), SERVICE_CHUNK)] or [[]]
         for start, end in date_slices(whole_second(since), whole_second(until)):
-            yield from self._range_pages(service_ids, urgencies, start, end)
+            for number, chunk in enumerate(chunks, start=1):
+                for page in self._range_pages(chunk, urgencies, start, end):
+                    yield dataclasses.replace(page, complete=page.complete and number == len(chunks))
 
     def _range_pages(
         self, service_ids: Sequence[str], urgencies: Sequence[str], since: datetime, until: datetime

@@ -505,3 +505,46 @@ def test_the_devlake_recorded_incidents_parse(pd: PagerDuty, engine: Engine) -> 
     )
     assert (spam["title"], spam["urgency"], spam["service"]) == ("Spamming logs", "low", "PIKL83L")
     assert crash["updated_at"] == datetime(2022, 11, 3, 7, 2, 36)  # last_status_change_at stands in
+
+
+def test_a_long_service_list_goes_in_chunks_and_the_cursor_waits_for_the_last(
+    pd: PagerDuty, engine: Engine
+) -> None:
+    services = [f"PSVC{n:03d}" for n in range(120)]
+    for n, service in enumerate(services):
+        pd.dataset.add_service(service, service)
+        pd.dataset.add_incident(
+            f"QSVC{n:03d}", service, f"incident {n}", at(10, minute=n), resolved_at=at(11)
+        )
+    report = pd.sync(engine, services=services)
+    assert report.listed == 120 and len(stored(engine)) == 120
+    lists = [r for r in pd.emulator.requests_to(INCIDENTS) if r.status == 200]
+    sizes = [len(r.query["service_ids[]"]) for r in lists]
+    assert sizes == [50, 50, 20] * 4  # 18 months from SINCE: four slices of at most 179 days, 3 chunks each
+    assert sorted(s for r in lists[:3] for s in r.query["service_ids[]"]) == sorted(
+        services
+    )  # each once a slice
+    assert cursor(engine, services) is not None
+
+
+def test_an_interrupted_chunked_listing_leaves_the_cursor_where_it_was(pd: PagerDuty, engine: Engine) -> None:
+    services = [f"PSVC{n:03d}" for n in range(60)]
+    for n, service in enumerate(services):
+        pd.dataset.add_service(service, service)
+        pd.dataset.add_incident(
+            f"QSVC{n:03d}", service, f"incident {n}", at(10, minute=n), resolved_at=at(11)
+        )
+
+    class RefusesTheSecondChunk(PagerDutyClient):
+        def _incident_list(self, service_ids: Sequence[str], *args: Any, **kwargs: Any) -> Any:
+            if service_ids and service_ids[0] == services[50]:
+                raise FatalSourceError("refused", source="pagerduty")
+            return super()._incident_list(service_ids, *args, **kwargs)
+
+    failing = RefusesTheSecondChunk(pd.emulator.base_url, "test-token", ca_bundle=pd.emulator.ca_file)
+    with pytest.raises(FatalSourceError):
+        pd.sync(engine, services=services, client=failing, since=at(0))  # one slice
+    assert len(stored(engine)) == 50  # the first chunk is kept…
+    assert cursor(engine, services) is None  # …but the range is not done until every chunk is
+    pd.sync(engine, services=services, since=at(0))
+    assert len(stored(engine)) == 60 and cursor(engine, services) is not None
