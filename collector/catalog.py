@@ -21,13 +21,15 @@ import yaml
 from sqlalchemy import Engine, delete, func
 
 from collector.models import ComponentFact
-from collector.sources.github import NotFoundError
+from collector.sources.github import FileRead, NotFoundError
 from store import schema
+from store.cursors import read_cursor, write_cursor
 from store.errors import InputError
 from store.upsert import upsert
 
 log = logging.getLogger(__name__)
 
+CATALOG_STREAM = "catalog-etag"
 CATALOG_PATH = "catalog-info.yaml"
 PROJECT_SLUG = "github.com/project-slug"
 PAGERDUTY_SERVICE = "pagerduty.com/service-id"
@@ -51,7 +53,7 @@ class CatalogError(InputError):
 class CatalogSource(Protocol):
     """What the catalog reader needs of a GitHub client (``GitHubClient`` has it)."""
 
-    def file_text(self, full_name: str, path: str, ref: str | None = None) -> str | None: ...
+    def file_text_if_changed(self, full_name: str, path: str, etag: str | None) -> FileRead: ...
 
 
 def parse_owner(reference: str) -> str | None:
@@ -171,24 +173,33 @@ def sync_catalog(
             continue
         seen.add(file_repo.lower())
         progress(f"catalog {file_repo}")
+        with engine.connect() as conn:
+            etag = read_cursor(conn, "github", CATALOG_STREAM, file_repo.lower())
         try:
-            text = client.file_text(file_repo, CATALOG_PATH)
+            read = client.file_text_if_changed(file_repo, CATALOG_PATH, etag)
         except NotFoundError as exc:
             warn(f"repository {file_repo}: catalog not read: {exc}")
             continue
+        if read.state == "unchanged":
+            continue  # a 304: same file, same rows, no rate limit spent
         try:
-            components = [] if text is None else parse_catalog(file_repo, text)
+            components = [] if read.text is None else parse_catalog(file_repo, read.text)
         except CatalogError as exc:
+            # No etag is kept: the file is read (and warned about) again until it is fixed.
             warn(f"repository {file_repo}: {CATALOG_PATH} skipped: {exc.reason}")
             continue
-        write_components(engine, file_repo, components)
+        write_components(engine, file_repo, components, etag=read.etag)
     return warnings
 
 
-def write_components(engine: Engine, file_repo: str, components: Sequence[ComponentFact]) -> None:
-    """Replace every row read from ``file_repo``'s file with ``components``, in one transaction."""
+def write_components(
+    engine: Engine, file_repo: str, components: Sequence[ComponentFact], *, etag: str | None = None
+) -> None:
+    """Replace every row read from ``file_repo``'s file with ``components``, in one transaction, with
+    the file's ``etag`` (the next sync asks GitHub whether it changed since)."""
     table = schema.catalog_components
     with engine.begin() as conn:
+        write_cursor(conn, "github", CATALOG_STREAM, file_repo.lower(), etag or "")
         conn.execute(delete(table).where(func.lower(table.c.file_repo) == file_repo.lower()))
         upsert(
             conn,

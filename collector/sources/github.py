@@ -14,6 +14,7 @@ import base64
 import re
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -129,14 +130,18 @@ class GitHubClient:
     def close(self) -> None:
         self._github.close()
 
-    def _get(self, url: str, params: dict[str, Any] | None = None) -> tuple[dict[str, str], Any]:
+    def _get(
+        self, url: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[dict[str, str], Any]:
         def operation() -> tuple[dict[str, str], Any]:
             self.requests_made += 1
-            headers, data = self._github.requester.requestJsonAndCheck("GET", url, parameters=params)
-            remaining = _header(headers, "x-ratelimit-remaining")
+            response_headers, data = self._github.requester.requestJsonAndCheck(
+                "GET", url, parameters=params, headers=headers
+            )
+            remaining = _header(response_headers, "x-ratelimit-remaining")
             if remaining is not None and remaining.isdigit():
                 self.rate_limit_remaining = int(remaining)
-            return headers, data
+            return response_headers, data
 
         return call_with_retries(
             self._retry, f"GET {url}", operation, lambda exc, _: classify(exc, self._clock)
@@ -190,17 +195,17 @@ class GitHubClient:
         assert summary is not None
         return summary, commits
 
-    def file_text(self, full_name: str, path: str, ref: str | None = None) -> str | None:
-        """A file's text at ``ref`` (default branch when None), or None when it does not exist."""
+    def file_text_if_changed(self, full_name: str, path: str, etag: str | None) -> FileRead:
+        """A file at the default branch, asked with ``If-None-Match``: GitHub answers an unchanged file
+        with 304, which costs no rate limit, so a sync that re-reads every catalog file stays cheap."""
+        url = f"/repos/{full_name}/contents/{path}"
         try:
-            _, data = self._get(f"/repos/{full_name}/contents/{path}", {"ref": ref} if ref else None)
+            headers, data = self._get(url, None, {"If-None-Match": etag} if etag else None)
         except NotFoundError:
-            return None
-        if not isinstance(data, dict) or data.get("type") != "file":
-            return None
-        if data.get("encoding") == "base64":
-            return base64.b64decode(data.get("content") or "").decode("utf-8", errors="replace")
-        return str(data.get("content") or "")
+            return FileRead("absent")
+        if data is None:  # 304 Not Modified: no body
+            return FileRead("unchanged", etag=etag)
+        return FileRead("found", _file_content(data), _header(headers, "etag"))
 
     def workflow_runs(self, full_name: str, workflow: str, branch: str) -> Iterator[list[Json]]:
         return self.pages(
@@ -238,6 +243,24 @@ class GitHubClient:
 
     def pull_reviews(self, full_name: str, number: int) -> list[Json]:
         return [item for page in self.pages(f"/repos/{full_name}/pulls/{number}/reviews") for item in page]
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """A conditional read of a file: ``found`` (with its text, None if it is not a file), ``absent``, or
+    ``unchanged`` since the ``etag`` given."""
+
+    state: str
+    text: str | None = None
+    etag: str | None = None
+
+
+def _file_content(data: Any) -> str | None:
+    if not isinstance(data, dict) or data.get("type") != "file":
+        return None
+    if data.get("encoding") == "base64":
+        return base64.b64decode(data.get("content") or "").decode("utf-8", errors="replace")
+    return str(data.get("content") or "")
 
 
 def utc_now() -> datetime:

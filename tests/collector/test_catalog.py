@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 
 from collector.catalog import CATALOG_PATH, CatalogError, parse_catalog, parse_owner, sync_catalog
 from collector.models import ComponentFact
-from collector.sources.github import GitHubClient, NotFoundError
+from collector.sources.github import FileRead, GitHubClient, NotFoundError
 from collector.sources.retry import RetryPolicy
 from store import schema
 from store.engine import open_store
@@ -294,10 +294,11 @@ class GoneRepoClient:
         self.gone = gone
         self.files = files
 
-    def file_text(self, full_name: str, path: str, ref: str | None = None) -> str | None:
+    def file_text_if_changed(self, full_name: str, path: str, etag: str | None) -> FileRead:
         if full_name == self.gone:
             raise NotFoundError("not found on GitHub: Not Found", source="github", status=404)
-        return self.files.get(full_name)
+        text = self.files.get(full_name)
+        return FileRead("absent") if text is None else FileRead("found", text)
 
 
 def test_a_gone_repo_is_a_warning_and_keeps_its_rows(engine: Engine) -> None:
@@ -306,3 +307,25 @@ def test_a_gone_repo_is_a_warning_and_keeps_its_rows(engine: Engine) -> None:
     (warning,) = sync_catalog(engine, GoneRepoClient("acme/orders", files), ["acme/orders", "acme/payments"])
     assert warning.startswith("repository acme/orders: catalog not read: not found on GitHub")
     assert [row[0] for row in rows(engine)] == ["acme/orders", "acme/payments"]
+
+
+def test_an_unchanged_catalog_is_asked_with_its_etag_and_costs_no_rate_limit(
+    catalogs: Catalogs, engine: Engine
+) -> None:
+    catalogs.write("acme/orders", component("orders", "order-team"))
+    catalogs.write("acme/payments", component("pay", "pay-team"))
+    catalogs.sync(engine, ["acme/orders", "acme/payments"])
+    before = rows(engine)
+    served = len(catalogs.emulator.requests)
+    remaining = catalogs.emulator.rate_remaining
+    catalogs.sync(engine, ["acme/orders", "acme/payments"])
+    again = catalogs.emulator.requests[served:]
+    assert [r.status for r in again] == [304, 304]
+    assert all("if-none-match" in r.headers for r in again)
+    assert catalogs.emulator.rate_remaining == remaining  # GitHub does not count a 304
+    assert rows(engine) == before
+    # A changed file has a new etag: it is read and its rows replaced.
+    catalogs.write("acme/orders", component("orders", "platform-team"))
+    catalogs.sync(engine, ["acme/orders", "acme/payments"])
+    assert [r.status for r in catalogs.emulator.requests[served + 2 :]] == [200, 304]
+    assert ("acme/orders", 0, "orders", "platform-team") in [tuple(row[:4]) for row in rows(engine)]
