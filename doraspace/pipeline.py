@@ -4,11 +4,13 @@ one-shot commands and the demo all go through here, so they can never disagree."
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
 from analytics.metrics import MetricsResult, compute_metrics
+from analytics.ownership import PagerDutyScope, RepoScope
 from analytics.snapshot import Snapshot, WeeklyPoint
 from analytics.space import SpaceScore, compute_space
 from analytics.windows import WindowSpec
@@ -44,27 +46,56 @@ def compute_survey_scores(
     )
 
 
-def compute_all(
-    config: Config, engine: Engine, *, as_of: datetime, windows: Sequence[WindowSpec] | None = None
-) -> MetricsResult:
-    """Every team's metrics as of ``as_of`` for ``windows`` (default: the configured ones); the band
-    window is always computed so that bands do not depend on which windows were asked for."""
+@dataclass(frozen=True)
+class Scopes:
+    """Who owns what, resolved once from the config and the store's catalog (SPEC §4)."""
+
+    repos: list[RepoScope]
+    pagerduty: list[PagerDutyScope]
+
+
+def resolve_scopes(config: Config, engine: Engine) -> Scopes:
     repositories = collected_repositories(engine)
     ownership = resolve_ownership(config, repositories, load_components(engine))
-    band_window = band_window_of(config)
-    wanted = list(windows) if windows is not None else windows_of(config)
-    computed = wanted + ([band_window] if band_window.label not in {w.label for w in wanted} else [])
-    result = compute_metrics(
+    return Scopes(repo_scopes(config, repositories, ownership), pagerduty_scopes(ownership, config))
+
+
+def _metrics(
+    config: Config,
+    engine: Engine,
+    scopes: Scopes,
+    windows: Sequence[WindowSpec],
+    as_of: datetime,
+    band_window: WindowSpec,
+) -> MetricsResult:
+    return compute_metrics(
         engine,
-        repo_scopes(config, repositories, ownership),
-        computed,
+        scopes.repos,
+        windows,
         as_of,
-        pagerduty_scopes=pagerduty_scopes(ownership, config),
+        pagerduty_scopes=scopes.pagerduty,
         attribution_window=config.attribution_window,
         rework_labels=config.rework_labels,
         benchmarks=config.benchmarks,
         band_window=band_window,
     )
+
+
+def compute_all(
+    config: Config,
+    engine: Engine,
+    *,
+    as_of: datetime,
+    windows: Sequence[WindowSpec] | None = None,
+    scopes: Scopes | None = None,
+) -> MetricsResult:
+    """Every team's metrics as of ``as_of`` for ``windows`` (default: the configured ones); the band
+    window is always computed so that bands do not depend on which windows were asked for."""
+    scopes = scopes or resolve_scopes(config, engine)
+    band_window = band_window_of(config)
+    wanted = list(windows) if windows is not None else windows_of(config)
+    computed = wanted + ([band_window] if band_window.label not in {w.label for w in wanted} else [])
+    result = _metrics(config, engine, scopes, computed, as_of, band_window)
     labels = {w.label for w in wanted}
     return MetricsResult([row for row in result.rows if row.window in labels], result.failures)
 
@@ -72,15 +103,19 @@ def compute_all(
 WEEK = WindowSpec(label="7d", days=7)
 
 
-def weekly_points(config: Config, engine: Engine, *, as_of: datetime, weeks: int) -> list[WeeklyPoint]:
+def weekly_points(
+    config: Config, engine: Engine, *, as_of: datetime, weeks: int, scopes: Scopes | None = None
+) -> list[WeeklyPoint]:
     """Each team's last ``weeks`` whole ISO weeks (Monday 00:00 UTC to Monday), computed with the very
-    same definitions as every other number: a 7-day window as of each week's end."""
+    same definitions as every other number: a 7-day window as of each week's end. Weekly points carry
+    no bands, so no band window is computed for them."""
+    scopes = scopes or resolve_scopes(config, engine)
     utc = as_of.astimezone(UTC)
     this_monday = (utc - timedelta(days=utc.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
     points: list[WeeklyPoint] = []
     for back in range(weeks, 0, -1):
         week_end = this_monday - timedelta(weeks=back - 1)
-        for row in compute_all(config, engine, as_of=week_end, windows=[WEEK]).rows:
+        for row in _metrics(config, engine, scopes, [WEEK], week_end, WEEK).rows:
             points.append(
                 WeeklyPoint(
                     team=row.team,
@@ -101,10 +136,11 @@ def build_snapshot(
     """Every team's metrics for every configured window as of ``as_of`` (default ``now``), with weekly
     trends over the last ``weeks`` whole weeks and the failed deployments."""
     as_of = as_of or now
-    result = compute_all(config, engine, as_of=as_of)
+    scopes = resolve_scopes(config, engine)
+    result = compute_all(config, engine, as_of=as_of, scopes=scopes)
     longest = max(config.windows, key=lambda window: window.days)
     previous_as_of = as_of - timedelta(days=longest.days)
-    previous_rows = compute_all(config, engine, as_of=previous_as_of).rows
+    previous_rows = compute_all(config, engine, as_of=previous_as_of, scopes=scopes).rows
     previous = Snapshot(
         created_at=now,
         as_of=previous_as_of,
@@ -118,7 +154,7 @@ def build_snapshot(
         benchmarks=config.benchmarks,
         teams=tuple(dict.fromkeys(row.team for row in result.rows)),
         metrics=tuple(result.rows),
-        weekly=tuple(weekly_points(config, engine, as_of=as_of, weeks=weeks)),
+        weekly=tuple(weekly_points(config, engine, as_of=as_of, weeks=weeks, scopes=scopes)),
         failed_deployments=tuple(result.failed_deployments()),
         previous=previous,
         space=tuple(compute_survey_scores(config, engine)),
