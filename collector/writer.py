@@ -88,10 +88,6 @@ def _commit_row(repo: str, commit: CommitFact) -> dict[str, object]:
     }
 
 
-def write_commits(conn: Connection, repo: str, commits: Iterable[CommitFact]) -> None:
-    upsert(conn, schema.commits, (_commit_row(repo, commit) for commit in commits))
-
-
 def write_compare(conn: Connection, fact: CompareFact) -> None:
     """Replace the compare of one deployment (its base may have changed since it was last fetched)."""
     write_compares(conn, [fact])

@@ -38,7 +38,6 @@ __all__ = [
     "load_components",
     "pagerduty_services_to_collect",
     "repo_scopes",
-    "repository_teams",
     "resolve_ownership",
 ]
 
@@ -248,11 +247,6 @@ def load_components(engine: Engine) -> list[ComponentRow]:
 def collected_repositories(engine: Engine) -> list[str]:
     with engine.connect() as conn:
         return [row[0] for row in conn.execute(select(schema.repositories.c.full_name))]
-
-
-def repository_teams(config: Config) -> dict[str, str]:
-    """Repository → team as ``teams:`` alone says (no catalog)."""
-    return {repo: team.name for team in config.teams for repo in team.repositories}
 
 
 def repo_scopes(

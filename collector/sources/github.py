@@ -261,7 +261,3 @@ def _file_content(data: Any) -> str | None:
     if data.get("encoding") == "base64":
         return base64.b64decode(data.get("content") or "").decode("utf-8", errors="replace")
     return str(data.get("content") or "")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
