@@ -137,19 +137,22 @@ def load_deployments(engine: Engine, scopes: Sequence[RepoScope], as_of: datetim
 def load_revert_commits(
     engine: Engine, scopes: Sequence[RepoScope], as_of: datetime
 ) -> list[tuple[DeploymentKey, str]]:
-    """(deployment, message) of every revert commit, attributed to the deployment that first shipped it."""
-    shipped = fact_ctes(scopes, as_of).first_shipments
+    """(deployment, message) of every revert commit, attributed to the deployment that first shipped it.
+
+    Only changes count: a merge commit ships no change of its own (SPEC §5.2), so a merge commit whose
+    message quotes a revert does not make a second deployment the reverting one."""
+    changes = fact_ctes(scopes, as_of).changes
     commits = schema.commits
     statement = (
         select(
-            shipped.c.repo,
-            shipped.c.source,
-            shipped.c.environment,
-            shipped.c.deployment_id,
+            changes.c.repo,
+            changes.c.source,
+            changes.c.environment,
+            changes.c.deployment_id,
             commits.c.message,
         )
         .select_from(
-            shipped.join(commits, and_(commits.c.repo == shipped.c.repo, commits.c.sha == shipped.c.sha))
+            changes.join(commits, and_(commits.c.repo == changes.c.repo, commits.c.sha == changes.c.sha))
         )
         .where(commits.c.message.contains(_REVERT_MARKER))
     )
@@ -163,25 +166,47 @@ def load_revert_commits(
 def load_rework_pull_deployments(
     engine: Engine, scopes: Sequence[RepoScope], as_of: datetime, labels: Sequence[str]
 ) -> set[DeploymentKey]:
-    """Deployments that shipped the merge commit of a PR carrying one of the rework ``labels``."""
+    """Deployments one of whose changes belongs to a merged PR carrying one of the rework ``labels``.
+
+    A change belongs to a PR when it is one of the PR's commits, or the commit its merge produced (a
+    squash or rebase merge's ``merge_commit_sha``). The merge commit of a true merge is no change: a
+    hotfix deployed from its branch before the merge is the rework, not the deployment that later ships
+    the merge commit."""
     if not labels:
         return set()
     facts = fact_ctes(scopes, as_of)
-    shipped, merged = facts.first_shipments, facts.merged_pull_requests
-    pr_labels = schema.pull_request_labels
-    statement = (
-        select(shipped.c.repo, shipped.c.source, shipped.c.environment, shipped.c.deployment_id)
+    changes, merged = facts.changes, facts.merged_pull_requests
+    pr_commits, pr_labels = schema.pull_request_commits, schema.pull_request_labels
+    rework_pulls = (
+        select(merged.c.repo, merged.c.number, merged.c.merge_commit_sha)
         .select_from(
-            shipped.join(
-                merged, and_(merged.c.repo == shipped.c.repo, merged.c.merge_commit_sha == shipped.c.sha)
-            ).join(pr_labels, and_(pr_labels.c.repo == merged.c.repo, pr_labels.c.number == merged.c.number))
+            merged.join(
+                pr_labels, and_(pr_labels.c.repo == merged.c.repo, pr_labels.c.number == merged.c.number)
+            )
         )
         .where(pr_labels.c.label.in_(list(labels)))
         .distinct()
+        .cte("rework_pulls")
+    )
+    deployment = (changes.c.repo, changes.c.source, changes.c.environment, changes.c.deployment_id)
+    by_pull_commit = select(*deployment).select_from(
+        changes.join(
+            pr_commits, and_(pr_commits.c.repo == changes.c.repo, pr_commits.c.sha == changes.c.sha)
+        ).join(
+            rework_pulls,
+            and_(rework_pulls.c.repo == pr_commits.c.repo, rework_pulls.c.number == pr_commits.c.number),
+        )
+    )
+    by_merge_result = select(*deployment).select_from(
+        changes.join(
+            rework_pulls,
+            and_(rework_pulls.c.repo == changes.c.repo, rework_pulls.c.merge_commit_sha == changes.c.sha),
+        )
     )
     with engine.connect() as conn:
         return {
-            (row.repo, row.source, row.environment, int(row.deployment_id)) for row in conn.execute(statement)
+            (row.repo, row.source, row.environment, int(row.deployment_id))
+            for row in conn.execute(by_pull_commit.union(by_merge_result))
         }
 
 
