@@ -20,7 +20,7 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -534,11 +534,25 @@ def wide_export(
     columns: Sequence[tuple[int, Column]],
     rows: Sequence[tuple[int, tuple[str, ...], str, datetime | None]],
     skipped: int,
+    free_text: Collection[int] = (),
 ) -> ParsedExport:
-    """The export of a wide table: ``rows`` are (row number, cells, identifier, submitted at)."""
-    team = team_column(table, [column for _, column in columns], team_question)
-    team_position = next(position for position, column in columns if column is team)
-    questions = [(position, column) for position, column in columns if column is not team]
+    """The export of a wide table: ``rows`` are (row number, cells, identifier, submitted at).
+
+    ``free_text`` are the positions of text-entry columns the format can tell apart (Qualtrics ``_TEXT``).
+    They are never read as items, but the team question is found whatever kind of question asked it
+    (SPEC §7.1): among the other columns first, so a choice question's "Other - Text" box beside it does
+    not count twice, else among the text entries."""
+    chosen = list(columns)
+    for kind in (False, True):
+        of_kind = [(position, column) for position, column in columns if (position in free_text) is kind]
+        if find_column([column for _, column in of_kind], team_question):
+            chosen = of_kind
+            break
+    team = team_column(table, [column for _, column in chosen], team_question)
+    team_position = next(position for position, column in chosen if column is team)
+    questions = [
+        (position, column) for position, column in columns if column is not team and position not in free_text
+    ]
     responses = tuple(
         RawResponse(
             row_number=row,

@@ -8,8 +8,9 @@ the ``timeZone`` of the times. Answers are choice text or, with "Use numeric val
 Only real, finished responses count: ``Finished`` 1 (or ``True``) and ``Status`` 0 (IP Address) or 4
 (Imported), or their labels; previews, tests, spam and partial responses are skipped. Name, e-mail,
 IP address, location, external reference and text-entry (``_TEXT``) columns are never read as
-questions. The respondent is ``RecipientEmail`` where there is one, else ``ResponseId``; the
-submission time is ``RecordedDate`` (``EndDate`` failing that).
+questions; a text entry is read only when it asks the definition's team question. The respondent is
+``RecipientEmail`` where there is one, else ``ResponseId``; the submission time is ``RecordedDate``
+(``EndDate`` failing that).
 """
 
 from __future__ import annotations
@@ -77,19 +78,16 @@ def parse(table: Table, definition: SurveyDefinition) -> ParsedExport:
         body = body[1:]
 
     metadata = {fold(name) for name in _METADATA}
-    excluded = set()
+    excluded, free_text = set(), set()
     for position, column_id in enumerate(table.header):
         folded = fold(column_id)
         import_id = import_ids[position]
         imported = fold(str(import_id["ImportId"])) if import_id else ""
         # Q_… ids are Qualtrics' own metadata (reCAPTCHA score, duplicate checks, total duration).
-        if (
-            folded in metadata
-            or folded.startswith("q_")
-            or folded.endswith("_text")
-            or imported.endswith("_text")
-        ):
+        if folded in metadata or folded.startswith("q_"):
             excluded.add(position)
+        elif folded.endswith("_text") or imported.endswith("_text"):
+            free_text.add(position)
     columns = question_columns(table, excluded, titles=wording)
 
     status = table.index("Status")
@@ -128,6 +126,7 @@ def parse(table: Table, definition: SurveyDefinition) -> ParsedExport:
         fmt=FORMAT,
         team_question=definition.team_question,
         columns=columns,
+        free_text=free_text,
         rows=rows,
         skipped=len(body) - len(kept),
     )
