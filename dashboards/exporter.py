@@ -77,6 +77,9 @@ class Health:
     """Source (``github``, ``pagerduty``) → when its latest successful sync finished."""
     sync_errors: Mapping[str, int] = field(default_factory=dict)
     """Source (``github``, ``pagerduty``, ``analytics``) → failed runs since the daemon started."""
+    sources: tuple[str, ...] = ()
+    """Every source that runs here (and ``analytics``): its error counter exists at 0 from the first
+    scrape, so ``increase()`` and alerts tell a healthy source from an absent one (SPEC §8.1)."""
     github_rate_limit_remaining: int | None = None
     """GitHub's ``x-ratelimit-remaining`` as of the latest GitHub sync; None before one."""
 
@@ -248,15 +251,16 @@ def health_families(health: Health, snapshot_created_at: datetime | None, now: d
         for source, finished in sorted(health.last_sync.items()):
             last_sync.add_metric([source], as_utc(finished).timestamp())
         families.append(last_sync)
-    if health.sync_errors:
+    error_sources = sorted(set(health.sources) | set(health.sync_errors))
+    if error_sources:
         # Named without _total: the client adds it to the sample and the TYPE line of a counter.
         errors = CounterMetricFamily(
             "doraspace_sync_errors",
             "Failed runs of a source's sync (or of the analytics refresh) since the daemon started.",
             labels=["source"],
         )
-        for source, count in sorted(health.sync_errors.items()):
-            errors.add_metric([source], float(count))
+        for source in error_sources:
+            errors.add_metric([source], float(health.sync_errors.get(source, 0)))
         families.append(errors)
     if health.github_rate_limit_remaining is not None:
         families.append(

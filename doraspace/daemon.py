@@ -154,6 +154,11 @@ def job_engine(
     return engine
 
 
+def configured_sources(config: Config) -> tuple[str, ...]:
+    """The sources ``config`` has a section for, in the order they sync."""
+    return tuple(source for source in SOURCES if getattr(config, source) is not None)
+
+
 @dataclass
 class _HealthState:
     """What the health families show; written by jobs, read by scrapes, guarded by one lock."""
@@ -166,7 +171,6 @@ class _HealthState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        # Counters exist from the start at 0, so rate() and increase() see the first failure.
         self.errors = dict.fromkeys(self.jobs, 0)
 
     def succeeded(self, job: str, finished: datetime | None = None) -> None:
@@ -186,6 +190,7 @@ class _HealthState:
                 up=not self.failing,
                 last_sync=dict(self.last_sync),
                 sync_errors=dict(self.errors),
+                sources=self.jobs,
                 github_rate_limit_remaining=self.github_rate_limit_remaining,
             )
 
@@ -225,7 +230,7 @@ class Daemon:
         self._output = output_dir
         self._reports_dir: Path | None = None
         self._temporary: tempfile.TemporaryDirectory[str] | None = None
-        self.sources = tuple(source for source in SOURCES if getattr(config, source) is not None)
+        self.sources = configured_sources(config)
         self._health = _HealthState(jobs=(*self.sources, ANALYTICS))
         self.exposition = Exposition(health=self._health.health, clock=clock)
         self._stopping = threading.Event()

@@ -22,6 +22,7 @@ from dashboards.exporter import Exposition, Health
 from dashboards.grafana import write_dashboards
 from dashboards.reports import write_reports
 from doraspace.config import parse_config
+from doraspace.daemon import ANALYTICS, configured_sources
 from doraspace.demo_org import build_demo_organisation, load_demo_organisation
 from doraspace.demo_surveys import import_demo_surveys
 from doraspace.http_server import HttpServer
@@ -70,7 +71,10 @@ def prepare(
     write_dashboards(out_dir / "dashboards", benchmarks=config.benchmarks)
     write_reports(snapshot, out_dir / "reports", previous=snapshot.previous)
     # No source was called: the "syncs" are the load, and there is no GitHub rate limit to report.
-    health = Health(up=True, last_sync={"github": loaded_at, "pagerduty": loaded_at}, sync_errors={})
+    sources = configured_sources(config)
+    health = Health(
+        up=True, last_sync=dict.fromkeys(sources, loaded_at), sources=(*sources, ANALYTICS), sync_errors={}
+    )
     exposition = Exposition(health=lambda: health)
     exposition.update(snapshot)
     return exposition, time.monotonic() - started

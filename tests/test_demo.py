@@ -13,13 +13,17 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
+from dashboards import grafana
 from dashboards.exporter import Exposition
 from dashboards.reports import team_page_names
 from doraspace.cli import main
 from doraspace.demo import prepare
+from tests.dashboards.test_grafana import panels_of, substitute
+from tests.prometheus import running_prometheus
 from tests.test_reports_browser import ARTIFACTS, run_chromium
 
 NOW = datetime(2026, 6, 30, 12, tzinfo=UTC)
@@ -75,10 +79,13 @@ def test_no_report_names_a_person(demo: tuple[Path, Exposition]) -> None:
     assert "alice" not in store_text
 
 
-def test_demo_serves_metrics_reports_and_dashboards(tmp_path: Path, chromium: Path) -> None:
+@pytest.fixture(scope="module")
+def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`doraspace demo` serving on a free port; yields its base URL, and checks it stops cleanly."""
     script = Path(sys.executable).with_name("doraspace")
+    folder = tmp_path_factory.mktemp("served-demo")
     process = subprocess.Popen(
-        [script, "demo", "--port", "0", "--dir", str(tmp_path / "demo")],
+        [script, "demo", "--port", "0", "--dir", str(folder / "demo")],
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ},
@@ -93,29 +100,66 @@ def test_demo_serves_metrics_reports_and_dashboards(tmp_path: Path, chromium: Pa
             match = re.search(r"metrics:\s+(http://127\.0\.0\.1:\d+)/metrics", line)
             base = match.group(1) if match else None
         assert base is not None, "demo not ready within 2 minutes"
-        with urllib.request.urlopen(f"{base}/readyz", timeout=10) as response:
-            assert response.status == 200
-        with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
-            body = response.read().decode()
-        assert 'dora_deployments{team="*",window="90d"}' in body
-        assert "doraspace_last_sync_timestamp_seconds" in body
-        with urllib.request.urlopen(f"{base}/reports/team-organisation.html", timeout=10) as response:
-            assert "Organisation" in response.read().decode()
-        with urllib.request.urlopen(f"{base}/dashboards/doraspace-team.json", timeout=10) as response:
-            assert json.loads(response.read())["schemaVersion"] >= 39
-        # A team lead's view: the checkout team's page from the running server, in headless Chromium.
-        page = f"{base}/reports/team-checkout.html"
-        dom = run_chromium(chromium, tmp_path / "profile", page, "--dump-dom")
-        assert dom.count('class="main-svg"') >= 5  # every chart rendered by plotly
-        ARTIFACTS.mkdir(exist_ok=True)
-        shot = ARTIFACTS / "demo-team-checkout.png"
-        run_chromium(chromium, tmp_path / "profile2", page, f"--screenshot={shot}", "--window-size=1366,900")
-        assert shot.stat().st_size > 10_000
+        yield base
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=15) == 0
         if process.stderr is not None:
             process.stderr.close()
+
+
+def test_demo_serves_metrics_reports_and_dashboards(served_demo: str, tmp_path: Path, chromium: Path) -> None:
+    base = served_demo
+    with urllib.request.urlopen(f"{base}/readyz", timeout=10) as response:
+        assert response.status == 200
+    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
+        body = response.read().decode()
+    assert 'dora_deployments{team="*",window="90d"}' in body
+    assert "doraspace_last_sync_timestamp_seconds" in body
+    with urllib.request.urlopen(f"{base}/reports/team-organisation.html", timeout=10) as response:
+        assert "Organisation" in response.read().decode()
+    with urllib.request.urlopen(f"{base}/dashboards/doraspace-team.json", timeout=10) as response:
+        assert json.loads(response.read())["schemaVersion"] >= 39
+    # A team lead's view: the checkout team's page from the running server, in headless Chromium.
+    page = f"{base}/reports/team-checkout.html"
+    dom = run_chromium(chromium, tmp_path / "profile", page, "--dump-dom")
+    assert dom.count('class="main-svg"') >= 5  # every chart rendered by plotly
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "demo-team-checkout.png"
+    run_chromium(chromium, tmp_path / "profile2", page, f"--screenshot={shot}", "--window-size=1366,900")
+    assert shot.stat().st_size > 10_000
+
+
+def test_sync_error_counters_exist_at_zero_from_the_first_scrape(served_demo: str) -> None:
+    with urllib.request.urlopen(f"{served_demo}/metrics", timeout=10) as response:
+        body = response.read().decode()
+    errors = sorted(line for line in body.splitlines() if line.startswith("doraspace_sync_errors_total"))
+    assert errors == [
+        'doraspace_sync_errors_total{source="analytics"} 0.0',
+        'doraspace_sync_errors_total{source="github"} 0.0',
+        'doraspace_sync_errors_total{source="pagerduty"} 0.0',
+    ]
+
+
+# The demo calls no GitHub API, so it has no rate limit to show; every other overview query has data.
+NO_DEMO_DATA = {"doraspace_github_rate_limit_remaining"}
+
+
+def test_every_overview_query_returns_data_from_a_prometheus_scraping_the_demo(served_demo: str) -> None:
+    overview = grafana.build_dashboards()["doraspace-overview.json"]
+    with running_prometheus(urlparse(served_demo).netloc) as prometheus:
+        prometheus.wait_for('count_over_time(up{job="doraspace"}[1m]) >= 2 and up{job="doraspace"} == 1')
+        asked = [
+            (panel["title"], expr)
+            for panel in panels_of(overview)
+            for target in panel.get("targets", [])
+            for expr in [substitute(target["expr"], {"window": "90d", "team": "checkout"})]
+            if expr not in NO_DEMO_DATA
+        ]
+        empty = [(title, expr) for title, expr in asked if not prometheus.query(expr)]
+    assert empty == []
+    assert any("doraspace_sync_errors_total" in expr for _, expr in asked)
+    assert len(asked) >= 10  # not vacuous
 
 
 def test_demo_surveys_two_quarters_with_small_teams_suppressed(demo: tuple[Path, Exposition]) -> None:

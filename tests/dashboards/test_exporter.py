@@ -266,6 +266,16 @@ def test_health_families() -> None:
     assert "# TYPE doraspace_sync_errors_total counter" in text
 
 
+def test_sync_error_counters_of_known_sources_exist_at_zero() -> None:
+    # No run has failed yet: each source that runs here still has its counter, at 0 (SPEC §8.1).
+    health = Health(sources=("github", "analytics"), sync_errors={"pagerduty": 3})
+    registry = CollectorRegistry()
+    registry.register(Exposition(health=lambda: health))
+    assert value(registry, "doraspace_sync_errors_total", source="github") == 0
+    assert value(registry, "doraspace_sync_errors_total", source="analytics") == 0
+    assert value(registry, "doraspace_sync_errors_total", source="pagerduty") == 3
+
+
 def test_unknown_health_values_are_absent() -> None:
     registry = CollectorRegistry()
     registry.register(Exposition())
