@@ -1,0 +1,180 @@
+"""Reading an export file into a :class:`Table`: CSV (UTF-8 or UTF-16, comma, semicolon or tab), .xlsx,
+or a ZIP holding one CSV. Rows are numbered as a spreadsheet shows them: the header is row 1."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import warnings
+import zipfile
+from datetime import date, datetime, time
+from pathlib import Path
+
+from store.errors import SurveyImportError
+from surveys.formats.shapes import MAX_FILE_BYTES, Table
+
+
+def read_table(path: Path) -> Table:
+    """Read an export: CSV (UTF-8 with or without BOM, or UTF-16 with BOM; comma, semicolon or tab
+    separated), an .xlsx workbook (its first sheet), or a ZIP holding one CSV (Google Forms' download).
+    The content decides, not the file name."""
+    label = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SurveyImportError(f"file is {size} bytes, over the {MAX_FILE_BYTES} limit", file=label)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SurveyImportError(f"cannot read: {exc.strerror or exc}", file=label) from None
+    if data.startswith(_OLE_MAGIC):
+        raise SurveyImportError("an Excel 97-2003 .xls workbook: save it as .xlsx or CSV UTF-8", file=label)
+    if data.startswith(b"PK\x03\x04"):
+        return _table(label, _zip_records(label, data))
+    return _table(label, _csv_records(label, data))
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _zip_records(label: str, data: bytes) -> list[tuple[int, list[str]]]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = [info for info in archive.infolist() if not info.is_dir()]
+            if any(info.filename == "[Content_Types].xml" for info in members):
+                return _xlsx_records(label, data)
+            exports = [info for info in members if info.filename.lower().endswith((".csv", ".tsv", ".txt"))]
+            if len(exports) != 1:
+                raise SurveyImportError(
+                    f"a ZIP archive must hold exactly one CSV export (found {len(exports)})", file=label
+                )
+            if exports[0].file_size > MAX_FILE_BYTES:
+                raise SurveyImportError(f"{exports[0].filename} in the archive is too large", file=label)
+            content = archive.read(exports[0])
+    except SurveyImportError:
+        raise
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        EOFError,
+        OSError,
+        ValueError,
+    ) as exc:
+        # NotImplementedError: an unsupported compression method; the others: a damaged archive.
+        raise SurveyImportError(f"not a readable ZIP archive or .xlsx workbook: {exc}", file=label) from None
+    return _csv_records(label, content)
+
+
+def _decode(label: str, data: bytes) -> str:
+    # Excel's "Unicode text" save is UTF-16 with a BOM (and tab-separated).
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    encoding = "utf-16" if utf16 else "utf-8-sig"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SurveyImportError(
+            f"not {encoding.removesuffix('-sig').upper()} text: byte {exc.start} on line {line} "
+            "(export the file as UTF-8 CSV)",
+            file=label,
+        ) from None
+
+
+def _csv_records(label: str, data: bytes) -> list[tuple[int, list[str]]]:
+    text = _decode(label, data)
+    if "\x00" in text:
+        raise SurveyImportError("contains NUL characters: not a text export", file=label)
+    delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[tuple[int, list[str]]] = []
+    number = 0
+    try:
+        for number, record in enumerate(reader, start=1):
+            records.append((number, record))
+    except csv.Error as exc:
+        raise SurveyImportError(f"malformed CSV: {exc}", file=label, row=number + 1) from None
+    return records
+
+
+def _delimiter(text: str) -> str:
+    # European Excel saves CSV with semicolons and "Unicode text" with tabs. The header decides: the
+    # delimiter that splits the first record into the most fields.
+    first = text[: text.find("\n") + 1 if "\n" in text else len(text)]
+    best, best_fields = ",", 1
+    for candidate in (",", ";", "\t"):
+        try:
+            fields = next(csv.reader(io.StringIO(first, newline=""), delimiter=candidate), [])
+        except csv.Error:
+            continue
+        if len(fields) > best_fields:
+            best, best_fields = candidate, len(fields)
+    return best
+
+
+def _xlsx_records(label: str, data: bytes) -> list[tuple[int, list[str]]]:
+    # openpyxl parses untrusted XML and ZIP: anything it raises means "not a readable workbook".
+    import openpyxl  # type: ignore[import-untyped]  # no stubs; imported late: only .xlsx needs it
+
+    try:
+        with warnings.catch_warnings():
+            # "Workbook contains no default style" and friends say nothing about the answers.
+            warnings.simplefilter("ignore")
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                if not workbook.worksheets:
+                    raise SurveyImportError("the workbook has no worksheet", file=label)
+                sheet = workbook.worksheets[0]
+                records = [
+                    (number, [_cell_text(value) for value in values])
+                    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+                ]
+            finally:
+                workbook.close()
+    except SurveyImportError:
+        raise
+    except Exception as exc:  # see above: any parser failure means a malformed file
+        raise SurveyImportError(
+            f"cannot read the .xlsx workbook: {type(exc).__name__}: {exc}", file=label
+        ) from None
+    return records
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _table(label: str, records: list[tuple[int, list[str]]]) -> Table:
+    rows = [(number, record) for number, record in records if any(cell.strip() for cell in record)]
+    if not rows:
+        raise SurveyImportError("the file is empty", file=label)
+    (_, header), body = rows[0], rows[1:]
+    # Spreadsheets pad rows with empty cells; only trailing empties are padding.
+    while header and not header[-1].strip():
+        header = header[:-1]
+    width = len(header)
+    shaped: list[tuple[int, tuple[str, ...]]] = []
+    for number, record in body:
+        cells = list(record)
+        if len(cells) > width:
+            if any(cell.strip() for cell in cells[width:]):
+                raise SurveyImportError(
+                    f"has {len(cells)} fields, the header has {width}", file=label, row=number
+                )
+            cells = cells[:width]
+        if len(cells) < width:
+            raise SurveyImportError(
+                f"has {len(cells)} fields, the header has {width}", file=label, row=number
+            )
+        shaped.append((number, tuple(cells)))
+    return Table(file=label, header=tuple(cell.strip() for cell in header), rows=tuple(shaped))

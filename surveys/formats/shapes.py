@@ -1,0 +1,69 @@
+"""The neutral shapes every format module produces: a file's table, its question columns, raw responses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from store.errors import SurveyImportError
+from surveys.definition import fold
+
+# Nobody's survey export is this big; a bigger file is something else (and would eat memory).
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Column:
+    """A question column: ``key`` names it (unique, used in errors), ``title`` is its question wording."""
+
+    key: str
+    title: str
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    """One response as the export holds it, before any matching. ``identifier`` is never stored."""
+
+    row_number: int
+    identifier: str
+    team_answer: str
+    submitted_at: datetime | None
+    answers: Mapping[str, str]
+    """Column key → the answer as written."""
+    answer_rows: Mapping[str, int] = field(default_factory=dict)
+    """Column key → its row, where answers come from several rows (the long format)."""
+
+
+@dataclass(frozen=True)
+class ParsedExport:
+    format: str
+    team_column: str
+    columns: tuple[Column, ...]
+    """Candidate question columns (not the team question, not identity or metadata columns)."""
+    responses: tuple[RawResponse, ...]
+    skipped: int = 0
+    """Rows the export itself marks as not a finished response (partial, preview, unfinished)."""
+    by_item_id: bool = False
+    """Column keys are item ids (the long format), not question wording."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """The records of a file, every one as long as the header (blank records dropped)."""
+
+    file: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[int, tuple[str, ...]], ...]
+    """(row number, cells) of every non-blank record after the header."""
+
+    def error(self, message: str, *, row: int | None = None, column: str | None = None) -> SurveyImportError:
+        return SurveyImportError(message, file=self.file, row=row, column=column)
+
+    def index(self, *names: str) -> int | None:
+        """Position of the first header cell matching one of ``names`` (folded), or None."""
+        wanted = {fold(name) for name in names}
+        for position, title in enumerate(self.header):
+            if fold(title) in wanted:
+                return position
+        return None
