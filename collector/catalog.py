@@ -7,7 +7,7 @@ its last good read, since half a file could hand a service to the wrong team. It
 
 Owner references follow Backstage's entity reference syntax ``[kind:][namespace/]name``; ``spec.owner``
 defaults to kind ``group``, and only a group is a team. Resolving the rows into the repo/service → team
-map (config overrides, conflicts, ``unowned``) is ``doraspace.ownership``'s job, not the collector's.
+map (config overrides, conflicts, ``unowned``) is ``analytics.ownership``'s job, not the collector's.
 """
 
 from __future__ import annotations

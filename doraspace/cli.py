@@ -22,19 +22,20 @@ from typing import Any, TextIO
 from dateutil.parser import isoparse
 from sqlalchemy.exc import SQLAlchemyError
 
-from analytics.ownership import WindowSpec
+from analytics.ownership import (
+    CatalogComponent,
+    WindowSpec,
+    collected_repositories,
+    load_components,
+    resolve_ownership,
+)
 from dashboards.grafana import write_dashboards
 from dashboards.reports import write_reports
 from doraspace.collect import SOURCES, collect
 from doraspace.config import Config, Secret, load_config, repository_source, resolve_config_path
 from doraspace.errors import ConfigError, DoraspaceError, StoreError
-from doraspace.ownership import (
-    ComponentRow,
-    collected_repositories,
-    load_components,
-    resolve_ownership,
-)
 from doraspace.pipeline import build_snapshot, compute_all, compute_survey_scores
+from doraspace.settings import ownership_settings
 from store.engine import open_store
 from surveys.definition import load_definition
 from surveys.importer import import_survey, team_spellings
@@ -250,7 +251,7 @@ def cmd_check_config(args: argparse.Namespace, config: Config, now: datetime) ->
     url = config.database_url
     duckdb_path = url.removeprefix("duckdb:///") if url.startswith("duckdb:///") else None
     collected: list[str] = []
-    components: list[ComponentRow] = []
+    components: list[CatalogComponent] = []
     if url.startswith("duckdb:///:memory:") or (duckdb_path is not None and not os.path.exists(duckdb_path)):
         print("store: not created yet; the catalog is read by `doraspace collect`")
     else:
@@ -267,7 +268,7 @@ def cmd_check_config(args: argparse.Namespace, config: Config, now: datetime) ->
             print(f"store: not read ({first_line}); showing the config alone")
 
     configured = [repo.name for repo in (config.github.repositories if config.github else ())]
-    ownership = resolve_ownership(config, [*collected, *configured], components)
+    ownership = resolve_ownership(ownership_settings(config), [*collected, *configured], components)
     print("ownership (repository/PagerDuty service → team):")
     if not ownership.repo_team and not ownership.service_team:
         print("  (no repositories or PagerDuty services)")
@@ -330,7 +331,9 @@ def cmd_survey_import(args: argparse.Namespace, config: Config) -> int:
     engine = open_store(config.database_url)
     try:
         # Teams as the ownership map knows them (config and catalog), with the config's spellings.
-        owners = resolve_ownership(config, collected_repositories(engine), load_components(engine))
+        owners = resolve_ownership(
+            ownership_settings(config), collected_repositories(engine), load_components(engine)
+        )
         spellings: dict[str, tuple[str, ...]] = {team: () for team in set(owners.repo_team.values())}
         spellings.pop("unowned", None)
         spellings.update({team.name: team.survey_names for team in config.teams})

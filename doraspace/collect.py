@@ -13,6 +13,12 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from analytics.ownership import (
+    collected_repositories,
+    load_components,
+    pagerduty_services_to_collect,
+    resolve_ownership,
+)
 from collector.catalog import sync_catalog
 from collector.github_sync import GitHubSync, RepoTarget
 from collector.pagerduty_sync import PagerDutySync
@@ -21,12 +27,7 @@ from collector.sources.pagerduty import PagerDutyClient
 from collector.sources.retry import RetryPolicy
 from doraspace.config import Config, repository_source
 from doraspace.errors import ConfigError
-from doraspace.ownership import (
-    collected_repositories,
-    load_components,
-    pagerduty_services_to_collect,
-    resolve_ownership,
-)
+from doraspace.settings import ownership_settings
 
 SOURCES = ("github", "pagerduty", "all")
 
@@ -103,8 +104,9 @@ def collect(
 
     if want_pagerduty and config.pagerduty is not None:
         pagerduty = config.pagerduty
-        ownership = resolve_ownership(config, collected_repositories(engine), load_components(engine))
-        services = pagerduty_services_to_collect(ownership, config)
+        settings = ownership_settings(config)
+        ownership = resolve_ownership(settings, collected_repositories(engine), load_components(engine))
+        services = pagerduty_services_to_collect(ownership, settings)
         if not services:
             result.warnings.append(
                 "pagerduty: no PagerDuty service is owned or listed in pagerduty.service_ids"

@@ -44,19 +44,16 @@ import ssl
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor  # type: ignore[import-untyped]
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Engine
 
 from analytics.snapshot import Snapshot
 from collector.sources.retry import RetryPolicy
@@ -65,10 +62,10 @@ from dashboards.grafana import write_dashboards
 from dashboards.reports import write_reports
 from doraspace.collect import CollectResult, collect
 from doraspace.config import Config
-from doraspace.errors import ConfigError, DoraspaceError, StoreError
+from doraspace.errors import ConfigError, DoraspaceError
 from doraspace.http_server import HttpServer
 from doraspace.pipeline import build_snapshot
-from store.engine import _pin_utc, is_lock_error, open_store
+from store.engine import is_duckdb_file, turn_taking_engine
 
 __all__ = ["Daemon", "DaemonStopping", "job_engine", "serve"]
 
@@ -94,10 +91,6 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _is_duckdb_file(url: str) -> bool:
-    return url.startswith("duckdb:///") and not url.startswith("duckdb:///:memory:")
-
-
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
@@ -110,48 +103,15 @@ def job_engine(
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     open_timeout: float = 30.0,
 ) -> Engine:
-    """The daemon's engine: migrated once, and for a DuckDB file, holding the file only per connection.
-
-    Every connect refuses with ``DaemonStopping`` once ``stopping`` is set. For a DuckDB file, a connect
-    that meets another process' lock waits (up to ``lock_timeout``) instead of failing, then raises a
-    ``StoreError`` naming the busy file.
-    """
-    if not _is_duckdb_file(url):
-        engine = open_store(url, lock_timeout=open_timeout)
-    else:
-        # Create and migrate with the usual opener, then let go of the file at once.
-        open_store(url, lock_timeout=open_timeout).dispose()
-        engine = create_engine(url, poolclass=NullPool)
-        _pin_utc(engine)
-        path = url.removeprefix("duckdb:///")
-
-        @event.listens_for(engine, "do_connect")
-        def _wait_for_file(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
-            deadline = time.monotonic() + lock_timeout
-            delay = 0.02
-            while True:
-                if stopping.is_set():
-                    raise DaemonStopping("doraspace is stopping")
-                try:
-                    return dialect.connect(*cargs, **cparams)
-                except Exception as exc:
-                    if not is_lock_error(exc):
-                        raise
-                    if time.monotonic() >= deadline:
-                        raise StoreError(
-                            f"the store {path} is in use by another doraspace process "
-                            f"(waited {lock_timeout:.0f} s); this run is skipped"
-                        ) from None
-                if stopping.wait(delay):
-                    raise DaemonStopping("doraspace is stopping")
-                delay = min(delay * 2, 0.5)
-
-    @event.listens_for(engine, "checkout")
-    def _refuse_when_stopping(*_args: Any) -> None:
-        if stopping.is_set():
-            raise DaemonStopping("doraspace is stopping")
-
-    return engine
+    """The daemon's engine: migrated once, holding a DuckDB file only per connection; every connect
+    refuses with ``DaemonStopping`` once ``stopping`` is set (``store.engine.turn_taking_engine``)."""
+    return turn_taking_engine(
+        url,
+        stopping,
+        lambda: DaemonStopping("doraspace is stopping"),
+        lock_timeout=lock_timeout,
+        open_timeout=open_timeout,
+    )
 
 
 def configured_sources(config: Config) -> tuple[str, ...]:
@@ -274,7 +234,7 @@ class Daemon:
         if self._output is not None:
             return self._output
         url = self.config.database_url
-        if _is_duckdb_file(url):
+        if is_duckdb_file(url):
             return Path(url.removeprefix("duckdb:///")).resolve().parent
         self._temporary = tempfile.TemporaryDirectory(prefix="doraspace-serve-")
         return Path(self._temporary.name)
@@ -426,7 +386,7 @@ class Daemon:
         # The analytics connect a few hundred times, and opening a DuckDB file costs ~30 ms: one held
         # connection keeps the file open, so the others share it. The file is busy for the length of
         # one build (seconds), which a CLI command's open retry easily waits out.
-        if not _is_duckdb_file(self.config.database_url):
+        if not is_duckdb_file(self.config.database_url):
             yield
             return
         with engine.connect():

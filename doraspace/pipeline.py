@@ -10,18 +10,20 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from analytics.metrics import MetricsResult, compute_metrics
-from analytics.ownership import PagerDutyScope, RepoScope
-from analytics.snapshot import Snapshot, WeeklyPoint
-from analytics.space import SpaceScore, compute_space
-from analytics.windows import WindowSpec
-from doraspace.config import Config
-from doraspace.ownership import (
+from analytics.ownership import (
+    PagerDutyScope,
+    RepoScope,
     collected_repositories,
     load_components,
     pagerduty_scopes,
     repo_scopes,
     resolve_ownership,
 )
+from analytics.snapshot import Snapshot, WeeklyPoint
+from analytics.space import SpaceScore, compute_space
+from analytics.windows import WindowSpec
+from doraspace.config import Config
+from doraspace.settings import ownership_settings
 
 
 def windows_of(config: Config) -> list[WindowSpec]:
@@ -56,8 +58,9 @@ class Scopes:
 
 def resolve_scopes(config: Config, engine: Engine) -> Scopes:
     repositories = collected_repositories(engine)
-    ownership = resolve_ownership(config, repositories, load_components(engine))
-    return Scopes(repo_scopes(config, repositories, ownership), pagerduty_scopes(ownership, config))
+    settings = ownership_settings(config)
+    ownership = resolve_ownership(settings, repositories, load_components(engine))
+    return Scopes(repo_scopes(settings, repositories, ownership), pagerduty_scopes(ownership, settings))
 
 
 def _metrics(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import NullPool
 
 from store.errors import StoreError
 from store.migrations import migrate
@@ -18,6 +21,11 @@ _LOCK_MARKERS = ("Could not set lock on file", "Conflicting lock is held")
 
 def is_lock_error(exc: BaseException) -> bool:
     return any(marker in str(exc) for marker in _LOCK_MARKERS)
+
+
+def is_duckdb_file(url: str) -> bool:
+    """A DuckDB store in a file (not in memory): one writer at a time, across processes."""
+    return url.startswith("duckdb:///") and not url.startswith("duckdb:///:memory:")
 
 
 def open_store(
@@ -32,7 +40,7 @@ def open_store(
     A DuckDB file held by another process is retried until ``lock_timeout`` seconds have passed; then
     the error says which file is busy instead of DuckDB's raw lock message.
     """
-    if url.startswith("duckdb:///") and not url.startswith("duckdb:///:memory:"):
+    if is_duckdb_file(url):
         path = url.removeprefix("duckdb:///")
         parent = os.path.dirname(path)
         if parent:
@@ -78,3 +86,56 @@ def _pin_utc(engine: Engine) -> None:
             pass
         finally:
             cursor.close()
+
+
+def turn_taking_engine(
+    url: str,
+    stopping: threading.Event,
+    stop_error: Callable[[], BaseException],
+    *,
+    lock_timeout: float,
+    open_timeout: float = 30.0,
+) -> Engine:
+    """An engine for a long-running process: migrated once, and for a DuckDB file, holding the file only
+    per connection, so other processes (a CLI command beside a daemon) get their turn.
+
+    Every connection checkout raises ``stop_error()`` once ``stopping`` is set. For a DuckDB file, a
+    connect that meets another process' lock waits (up to ``lock_timeout``) instead of failing, then
+    raises a ``StoreError`` naming the busy file.
+    """
+    if not is_duckdb_file(url):
+        engine = open_store(url, lock_timeout=open_timeout)
+    else:
+        # Create and migrate with the usual opener, then let go of the file at once.
+        open_store(url, lock_timeout=open_timeout).dispose()
+        engine = create_engine(url, poolclass=NullPool)
+        _pin_utc(engine)
+        path = url.removeprefix("duckdb:///")
+
+        @event.listens_for(engine, "do_connect")
+        def _wait_for_file(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+            deadline = time.monotonic() + lock_timeout
+            delay = 0.02
+            while True:
+                if stopping.is_set():
+                    raise stop_error()
+                try:
+                    return dialect.connect(*cargs, **cparams)
+                except Exception as exc:
+                    if not is_lock_error(exc):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise StoreError(
+                            f"the store {path} is in use by another doraspace process "
+                            f"(waited {lock_timeout:.0f} s); this run is skipped"
+                        ) from None
+                if stopping.wait(delay):
+                    raise stop_error()
+                delay = min(delay * 2, 0.5)
+
+    @event.listens_for(engine, "checkout")
+    def _refuse_when_stopping(*_args: Any) -> None:
+        if stopping.is_set():
+            raise stop_error()
+
+    return engine

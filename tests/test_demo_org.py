@@ -18,11 +18,12 @@ from sqlalchemy import Engine, func, select
 from analytics.dora import TeamWindowMetrics
 from analytics.failures import RULES
 from analytics.metrics import MetricsResult
+from analytics.ownership import UNOWNED, collected_repositories, load_components, resolve_ownership
 from collector.models import CompareFact
 from doraspace.config import Config, parse_config, repository_source
 from doraspace.demo_org import DemoOrganisation, build_demo_organisation, load_demo_organisation
-from doraspace.ownership import UNOWNED, collected_repositories, load_components, resolve_ownership
 from doraspace.pipeline import compute_all
+from doraspace.settings import ownership_settings
 from store import schema
 from store.engine import open_store
 
@@ -247,7 +248,7 @@ def test_a_team_deploys_on_merge_and_one_is_known_only_from_the_catalog(demo: Lo
     catalog_only = demo.organisation.team(team_with_shape(demo.organisation, "catalog-only"))
     assert catalog_only.config_repositories == ()
     ownership = resolve_ownership(
-        demo.config, collected_repositories(demo.engine), load_components(demo.engine)
+        ownership_settings(demo.config), collected_repositories(demo.engine), load_components(demo.engine)
     )
     for repo in catalog_only.repositories:
         assert ownership.team_of_repo(repo) == catalog_only.name

@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from collector.catalog import write_components
-from collector.models import ComponentFact, RepositoryFact
-from collector.writer import write_repositories
-from doraspace.cli import main
-from doraspace.config import Config, parse_config
-from doraspace.ownership import (
+from analytics.ownership import (
     UNOWNED,
+    CatalogComponent,
+    OwnershipSettings,
     load_components,
     pagerduty_services_to_collect,
     repo_scopes,
     resolve_ownership,
 )
+from collector.catalog import write_components
+from collector.models import ComponentFact, RepositoryFact
+from collector.writer import write_repositories
+from doraspace.cli import main
+from doraspace.config import parse_config
+from doraspace.settings import ownership_settings
 from store.engine import open_store
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
 
 
-def config(teams: str = "", service_ids: str = "[]", discover: bool = True) -> Config:
+def config(teams: str = "", service_ids: str = "[]", discover: bool = True) -> OwnershipSettings:
     text = textwrap.dedent(
         """\
         database:
@@ -40,7 +44,7 @@ def config(teams: str = "", service_ids: str = "[]", discover: bool = True) -> C
     text += f"  service_ids: {service_ids}\ncatalog:\n  discover: {str(discover).lower()}\n"
     if teams:
         text += "teams:\n" + textwrap.indent(textwrap.dedent(teams), "  ")
-    return parse_config(text, environ={}, now=NOW)
+    return ownership_settings(parse_config(text, environ={}, now=NOW))
 
 
 def comp(
@@ -50,8 +54,8 @@ def comp(
     owner: str | None,
     repo: str | None = None,
     service: str | None = None,
-) -> ComponentFact:
-    return ComponentFact(file_repo, position, name, owner, repo or file_repo, service)
+) -> CatalogComponent:
+    return CatalogComponent(file_repo, position, name, owner, repo or file_repo, service)
 
 
 def test_catalog_owners_without_config() -> None:
@@ -241,6 +245,11 @@ def test_repository_names_compare_case_insensitively() -> None:
     assert ownership.service_of_repo("acme/payments") == "payments"
 
 
+def fact(*components: CatalogComponent) -> list[ComponentFact]:
+    """Components as the collector writes them."""
+    return [ComponentFact(**dataclasses.asdict(component)) for component in components]
+
+
 def test_repo_scopes_take_the_team_from_the_map() -> None:
     teams = """\
         - name: team-a
@@ -266,9 +275,9 @@ def test_repo_scopes_take_the_team_from_the_map() -> None:
 def test_load_components_reads_the_store_in_file_order(tmp_path: Path) -> None:
     engine = open_store(f"duckdb:///{tmp_path}/store.duckdb")
     try:
-        write_components(engine, "acme/b", [comp("acme/b", 0, "b", "team-b")])
+        write_components(engine, "acme/b", fact(comp("acme/b", 0, "b", "team-b")))
         write_components(
-            engine, "acme/a", [comp("acme/a", 3, "a3", None), comp("acme/a", 1, "a1", "t", service="P")]
+            engine, "acme/a", fact(comp("acme/a", 3, "a3", None), comp("acme/a", 1, "a1", "t", service="P"))
         )
         assert load_components(engine) == [
             comp("acme/a", 1, "a1", "t", service="P"),
@@ -323,12 +332,12 @@ def test_check_config_prints_the_resolved_map(
         write_components(
             engine,
             "acme/payments",
-            [
+            fact(
                 comp("acme/payments", 0, "payments", "team-p", service="PPAY"),
                 comp("acme/payments", 1, "orders-ui", "team-p", repo="acme/orders"),
-            ],
+            ),
         )
-        write_components(engine, "acme/zz", [comp("acme/zz", 0, "pay-2", "team-q", repo="acme/payments")])
+        write_components(engine, "acme/zz", fact(comp("acme/zz", 0, "pay-2", "team-q", repo="acme/payments")))
     finally:
         engine.dispose()
 

@@ -1,0 +1,34 @@
+"""The configuration as the plain values the other packages take: parsed once in ``doraspace.config``,
+handed on here, so analytics never sees a config object (ARCHITECTURE: who may import whom)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from analytics.ownership import DeploymentChoice, OwnershipSettings, TeamClaim
+from doraspace.config import Config, DeploymentSource
+
+
+def _choice(source: DeploymentSource) -> DeploymentChoice:
+    return DeploymentChoice(source.source, source.environment)
+
+
+def ownership_settings(config: Config) -> OwnershipSettings:
+    """What ownership resolution (SPEC §4) reads of ``config``: teams, catalog, PagerDuty ids, sources."""
+    settings = OwnershipSettings(
+        teams=tuple(
+            TeamClaim(team.name, tuple(team.repositories), tuple(team.pagerduty_services))
+            for team in config.teams
+        ),
+        catalog_discover=config.catalog_discover,
+        pagerduty_service_ids=tuple(config.pagerduty.service_ids) if config.pagerduty is not None else (),
+    )
+    if config.github is None:
+        return settings  # no deployments are collected; the default source stands
+    return dataclasses.replace(
+        settings,
+        repository_sources=tuple(
+            (repository.name, _choice(repository.deployments)) for repository in config.github.repositories
+        ),
+        default_source=_choice(config.github.deployments),
+    )
