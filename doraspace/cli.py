@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from dateutil.parser import isoparse
-from sqlalchemy.exc import SQLAlchemyError
 
 from analytics.ownership import (
     CatalogComponent,
@@ -33,10 +32,10 @@ from dashboards.grafana import write_dashboards
 from dashboards.reports import write_reports
 from doraspace.collect import SOURCES, collect
 from doraspace.config import Config, Secret, load_config, repository_source, resolve_config_path
-from doraspace.errors import ConfigError, DoraspaceError, StoreError
+from doraspace.errors import ConfigError, DoraspaceError
 from doraspace.pipeline import build_snapshot, compute_all, compute_survey_scores
 from doraspace.settings import ownership_settings
-from store.engine import open_store
+from store.engine import STORE_FAILURES, open_store
 from surveys.definition import load_definition
 from surveys.importer import import_survey, team_spellings
 
@@ -263,7 +262,7 @@ def cmd_check_config(args: argparse.Namespace, config: Config, now: datetime) ->
             finally:
                 engine.dispose()
             print(f"store: {len(collected)} repositories collected, {len(components)} catalog components")
-        except (StoreError, SQLAlchemyError) as exc:
+        except STORE_FAILURES as exc:
             first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
             print(f"store: not read ({first_line}); showing the config alone")
 

@@ -53,7 +53,6 @@ from types import FrameType
 from apscheduler.executors.pool import ThreadPoolExecutor  # type: ignore[import-untyped]
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
-from sqlalchemy import Engine
 
 from analytics.snapshot import Snapshot
 from collector.sources.retry import RetryPolicy
@@ -65,7 +64,7 @@ from doraspace.config import Config
 from doraspace.errors import ConfigError, DoraspaceError
 from doraspace.http_server import HttpServer
 from doraspace.pipeline import build_snapshot
-from store.engine import is_duckdb_file, turn_taking_engine
+from store.engine import Engine, is_duckdb_file, turn_taking_engine
 
 __all__ = ["Daemon", "DaemonStopping", "job_engine", "serve"]
 

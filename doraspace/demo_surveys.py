@@ -16,9 +16,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine
-
 from doraspace.demo_org import DemoOrganisation, DemoTeam
+from store.engine import Engine
 from surveys.definition import SurveyDefinition, load_definition
 from surveys.importer import ImportReport, import_survey, team_spellings
 

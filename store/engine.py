@@ -9,11 +9,24 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from store.errors import StoreError
 from store.migrations import migrate
+
+__all__ = [
+    "STORE_FAILURES",
+    "Engine",
+    "is_duckdb_file",
+    "is_lock_error",
+    "open_store",
+    "turn_taking_engine",
+]
+
+STORE_FAILURES: tuple[type[Exception], ...] = (StoreError, SQLAlchemyError)
+"""What reading the store can raise: ours, or the database's own (a store not migrated, a lost server).
+Callers outside ``store`` catch these without importing SQLAlchemy."""
 
 # Another process holds the DuckDB file: DuckDB allows one writer per file across processes.
 _LOCK_MARKERS = ("Could not set lock on file", "Conflicting lock is held")
