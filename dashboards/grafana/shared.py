@@ -202,11 +202,8 @@ def band_mappings() -> list[Json]:
     return [to_json(mapping) for mapping in band_mapping_models()]
 
 
+# No band: the value in the theme's text colour.
 NEUTRAL = models.ThresholdsConfig(mode=models.ThresholdsMode.ABSOLUTE, steps=[Threshold(None, "text")])
-
-
-def neutral_thresholds() -> builders.ThresholdsConfig:
-    return builders.ThresholdsConfig().mode(models.ThresholdsMode.ABSOLUTE).steps([Threshold(None, "text")])
 
 
 def thresholds_builder(config: models.ThresholdsConfig) -> builders.ThresholdsConfig:
@@ -315,7 +312,7 @@ def stat_panel(
     """A stat coloured by ``thresholds`` (background), last non-null value of each series."""
     panel = _common(stat.Panel(), title, targets, description, overrides, unit, decimals)
     return (
-        panel.thresholds(thresholds_builder(thresholds) if thresholds else neutral_thresholds())
+        panel.thresholds(thresholds_builder(thresholds or NEUTRAL))
         .mappings(list(mappings or []))
         .color_scheme(colour_by(models.FieldColorModeId.THRESHOLDS))
         .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]).fields("").values(False))
@@ -395,7 +392,7 @@ def bargauge_panel(title: str, targets: Sequence[Query], *, unit: str, descripti
     panel = _common(bargauge.Panel(), title, targets, description, (), unit, None)
     return (
         panel.min(0)
-        .thresholds(neutral_thresholds())
+        .thresholds(thresholds_builder(NEUTRAL))
         .color_scheme(colour_by(models.FieldColorModeId.FIXED, BAND_COLOURS["elite"]))
         .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]).fields("").values(False))
         .orientation(common.VizOrientation.HORIZONTAL)
