@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,16 @@ def test_dashboard_is_grafana_json_that_round_trips(name: str) -> None:
     assert board["schemaVersion"] >= 39
     assert json.loads(grafana.dashboard_json(board)) == board
     assert grafana.build_dashboards()[name] == board  # generation is deterministic
+
+
+def test_the_grafana_sdk_pinned_gives_schema_version_39_or_later() -> None:
+    # An unpinned grafana-foundation-sdk resolves to its Grafana 10.1 builders (schemaVersion 36), which
+    # Grafana 11 would migrate on every load; the pin in pyproject.toml gives the 11.6 ones (41).
+    from grafana_foundation_sdk.models.dashboard import Dashboard
+
+    assert metadata.version("grafana-foundation-sdk") == "1769699379!11.6.0"
+    assert Dashboard().schema_version >= 39
+    assert {board["schemaVersion"] for board in DASHBOARDS.values()} == {Dashboard().schema_version}
 
 
 def test_uids_are_stable() -> None:
