@@ -47,7 +47,6 @@ __all__ = [
     "CONTENT_TYPE",
     "Exposition",
     "Health",
-    "SnapshotCollector",
     "health_families",
     "render_families",
     "snapshot_families",
@@ -294,21 +293,6 @@ class _Families:
 def render_families(families: Iterable[Metric]) -> bytes:
     """``families`` in the Prometheus text format (HELP and TYPE lines, label values escaped)."""
     return generate_latest(_Families(families))
-
-
-class SnapshotCollector:
-    """A ``prometheus_client`` collector yielding the snapshot families of the latest snapshot.
-
-    ``snapshot`` is called at each collection; it returns None while there is no snapshot yet.
-    """
-
-    def __init__(self, snapshot: Callable[[], Snapshot | None]) -> None:
-        self._snapshot = snapshot
-
-    def collect(self) -> Iterator[Metric]:
-        snapshot = self._snapshot()
-        if snapshot is not None:
-            yield from snapshot_families(snapshot)
 
 
 # ------------------------------------------------------------------------------------- exposition

@@ -21,7 +21,7 @@ import dashboards.exporter as exporter
 from analytics.benchmarks import BANDS, METRICS
 from analytics.dora import TeamWindowMetrics
 from analytics.snapshot import Snapshot
-from dashboards.exporter import Exposition, Health, SnapshotCollector
+from dashboards.exporter import Exposition, Health
 
 AS_OF = datetime(2026, 3, 7, tzinfo=UTC)
 HOUR = 3600.0
@@ -331,12 +331,12 @@ def test_gzip_body_is_one_gzip_stream_of_the_same_text() -> None:
     assert len(compressed) < len(plain) / 3
 
 
-def test_snapshot_collector_follows_the_latest_snapshot() -> None:
-    current: list[Snapshot | None] = [None]
+def test_the_exposition_as_a_registry_collector_follows_the_latest_snapshot() -> None:
+    exposition = Exposition()
     registry = CollectorRegistry()
-    registry.register(SnapshotCollector(lambda: current[0]))
-    assert list(registry.collect()) == []
-    current[0] = snapshot()
+    registry.register(exposition)
+    assert [family.name for family in registry.collect() if family.name.startswith("dora_")] == []
+    exposition.update(snapshot())
     assert value(registry, "dora_deployments", team="orders", window="90d") == 99
 
 
