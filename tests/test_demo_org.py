@@ -21,7 +21,7 @@ from analytics.metrics import MetricsResult
 from analytics.ownership import UNOWNED, collected_repositories, load_components, resolve_ownership
 from collector.models import CompareFact
 from doraspace.config import Config, parse_config, repository_source
-from doraspace.demo_org import DemoOrganisation, build_demo_organisation, load_demo_organisation
+from doraspace.demo import DemoOrganisation, build_demo_organisation, load_demo_organisation
 from doraspace.pipeline import compute_all
 from doraspace.settings import ownership_settings
 from store import schema

@@ -1,6 +1,6 @@
 """`doraspace demo`: a synthetic organisation through the real pipeline, no config and no network.
 
-The organisation (``doraspace.demo_org``) is generated as the collector's own records and written with
+The organisation (``doraspace.demo.facts``) is generated as the collector's own records and written with
 the collector's own writers; from there everything is what a real deployment runs: the store, the
 analytics snapshot, the exporter, the Grafana dashboards, the reports and the HTTP server. The config
 the demo uses is written beside the store, so `doraspace metrics --config DIR/doraspace.yaml` gives the
@@ -23,8 +23,9 @@ from dashboards.grafana import write_dashboards
 from dashboards.reports import write_reports
 from doraspace.config import parse_config
 from doraspace.daemon import ANALYTICS, configured_sources
-from doraspace.demo_org import build_demo_organisation, load_demo_organisation
-from doraspace.demo_surveys import import_demo_surveys
+from doraspace.demo.facts import build_demo_organisation
+from doraspace.demo.load import load_demo_organisation
+from doraspace.demo.surveys import import_demo_surveys
 from doraspace.http_server import HttpServer
 from doraspace.pipeline import build_snapshot
 from store.engine import open_store

@@ -16,12 +16,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from doraspace.demo_org import DemoOrganisation, DemoTeam
+from doraspace.demo.facts import DemoOrganisation, DemoTeam
 from store.engine import Engine
-from surveys.definition import SurveyDefinition, load_definition
+from surveys.definition import DEFAULT_DEFINITION, SurveyDefinition, load_definition
 from surveys.importer import ImportReport, import_survey, team_spellings
 
-DEFAULT_DEFINITION = Path(__file__).resolve().parent.parent / "surveys" / "definitions" / "space-default.yaml"
 # Not a secret: the demo's respondents are invented. A real deployment sets surveys.respondent_secret.
 DEMO_SECRET = "doraspace-demo-only"  # noqa: S105
 # Respondents per team (of its headcount) in the two quarters; search and data stay under 5.
