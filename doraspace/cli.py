@@ -23,6 +23,7 @@ from dateutil.parser import isoparse
 from sqlalchemy.exc import SQLAlchemyError
 
 from analytics.ownership import WindowSpec
+from analytics.windows import parse_window
 from dashboards.grafana import write_dashboards
 from dashboards.reports import write_reports
 from doraspace.collect import SOURCES, collect
@@ -129,9 +130,11 @@ def parse_instant_arg(value: str, option: str) -> datetime:
 
 
 def parse_window_arg(value: str) -> WindowSpec:
-    if len(value) < 2 or value[-1] != "d" or not value[:-1].isdigit() or int(value[:-1]) <= 0:
-        raise ConfigError(f"--window: expected a whole number of days like 30d, got {value!r}")
-    return WindowSpec(label=value, days=int(value[:-1]))
+    try:
+        return parse_window(value)  # the same words as metrics.windows in the configuration
+    except ValueError:
+        message = f"--window: expected a whole number of days like 30d or 2w, got {value!r}"
+        raise ConfigError(message) from None
 
 
 def _progress(stream: TextIO) -> Callable[[str], None]:

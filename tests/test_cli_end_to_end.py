@@ -210,7 +210,7 @@ def test_console_script_prints_csv_and_table(config_path: Path) -> None:
     ("args", "message"),
     [
         (["metrics", "--as-of", "yesterday"], "--as-of: not an ISO 8601"),
-        (["metrics", "--window", "3w"], "--window: expected a whole number of days"),
+        (["metrics", "--window", "36h"], "--window: expected a whole number of days"),
         (["metrics", "--team", "nobody"], "--team: unknown team 'nobody'"),
     ],
 )
