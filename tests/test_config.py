@@ -706,6 +706,29 @@ def test_organizations_and_incident_labels(tmp_path: Path) -> None:
     )
 
 
+def test_github_api_and_rate_limit_reserve(tmp_path: Path) -> None:
+    github = load(tmp_path, MINIMAL + "github: {}\n").github
+    assert github is not None and (github.api, github.rate_limit_reserve) == ("rest", 0.1)
+    github = load(tmp_path, MINIMAL + "github: {api: graphql, rate_limit_reserve: 0}\n").github
+    assert github is not None and (github.api, github.rate_limit_reserve) == ("graphql", 0.0)
+    github = load(
+        tmp_path, MINIMAL + "github: {rate_limit_reserve: '${RESERVE}'}\n", {"RESERVE": "0.25"}
+    ).github
+    assert github is not None and github.rate_limit_reserve == 0.25
+    assert error_of(tmp_path, MINIMAL + "github:\n  api: soap\n") == (
+        "config.yaml:3: github.api: must be one of rest, graphql (got 'soap')"
+    )
+    assert error_of(tmp_path, MINIMAL + "github:\n  rate_limit_reserve: 1\n") == (
+        "config.yaml:3: github.rate_limit_reserve: must be less than 1 (got 1)"
+    )
+    assert error_of(tmp_path, MINIMAL + "github:\n  rate_limit_reserve: -0.1\n") == (
+        "config.yaml:3: github.rate_limit_reserve: must be at least 0 (got -0.1)"
+    )
+    assert error_of(tmp_path, MINIMAL + "github:\n  rate_limit_reserve: lots\n") == (
+        "config.yaml:3: github.rate_limit_reserve: must be a number (got 'lots')"
+    )
+
+
 def test_base_url_must_be_http(tmp_path: Path) -> None:
     assert error_of(tmp_path, MINIMAL + "github: {base_url: api.github.com}\n") == (
         "config.yaml:2: github.base_url: must be an http(s) URL (got 'api.github.com')"

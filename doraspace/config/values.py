@@ -1,30 +1,32 @@
-"""The typed values of the configuration: each checks one YAML value and says, in our words, what is
-wrong with it; ``${VAR}`` interpolation; ``Secret``; and the one formatter of validation errors.
+"""``${VAR}`` interpolation, the checks pydantic has no word for, ``Secret``, and the one formatter
+that turns a validation error into ``file:line: key.path: message``.
 
-A check raises ``problem(message, *at)``: a pydantic error whose context keeps our message and the
-key path below the value being validated (``at``), so that ``config_error`` can name the key and its
-line. ``{first}`` in a message becomes the place of an earlier key (``first=``, a path relative to the
-same value), for "listed twice (first at config.yaml:4)".
+Our own checks raise ``problem(message, *at)``: a pydantic error whose context keeps the message and
+the key path below the value being validated. ``{first}`` in a message becomes the place of an
+earlier key (``first=``, relative to the same value): "listed twice (first at config.yaml:4)".
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Annotated, Any, NoReturn
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-from pydantic import PlainValidator, ValidationError, ValidationInfo
+from pydantic import ValidationError, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from analytics.windows import SpanError, WindowSpec, parse_duration, parse_window
 from store.errors import ConfigError
 from surveys.yaml_lines import key_path, where
 
-Path = tuple[str | int, ...]
+REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$"
+ORGANIZATION = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$"
+BCRYPT = r"^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$"
+SECRET_KEYS = ("github.token", "pagerduty.token", "surveys.respondent_secret")  # read lazily
 
 
 @dataclass(frozen=True)
@@ -43,81 +45,82 @@ class Source:
         return f"{place}: {key}: {text}" if key else f"{place}: {text}"
 
 
-def problem(message: str, *at: str | int, first: Path | None = None) -> NoReturn:
+def problem(message: str, *at: str | int, first: tuple[str | int, ...] | None = None) -> NoReturn:
     raise PydanticCustomError("config", "{message}", {"message": message, "at": at, "first": first})
 
 
-def below(at: Path, check: Callable[[Any, Source | None], Any], value: Any, source: Source | None) -> Any:
-    """``check(value)`` for a value ``at`` a path below the one being validated."""
-    try:
-        return check(value, source)
-    except PydanticCustomError as exc:
-        context = exc.context or {}
-        first = context.get("first")
-        problem(context["message"], *at, *context["at"], first=None if first is None else (*at, *first))
-
-
-_REQUIRED = {
-    "database.url": "required (e.g. duckdb:///data/doraspace.duckdb)",
-    "github.repositories[].name": "required (owner/name)",
+# Pydantic's own checks, in our words; {got} is the value as written.
+_WORDS = {
+    "string_type": "must be a string (got {got})",
+    "string_too_short": "must not be empty",
+    "int_parsing": "must be a whole number (got {got})",
+    "int_from_float": "must be a whole number (got {got})",
+    "int_type": "must be a whole number (got {got})",
+    "bool_parsing": "must be true or false (got {got})",
+    "bool_type": "must be true or false (got {got})",
+    "float_parsing": "must be a number (got {got})",
+    "literal_error": "must be one of {expected} (got {got})",
+    "greater_than_equal": "must be at least {ge:g} (got {got})",
+    "less_than": "must be less than {lt:g} (got {got})",
+    "tuple_type": "must be a list (got {got})",
+    "dict_type": "must be a mapping of user: bcrypt hash (got {got})",
+    "missing": "required",
+    "greater_than_equal teams[].headcount": "must be a positive whole number or null (got {got})",
+    f"string_pattern_mismatch {REPOSITORY}": "must be a repository as owner/name (got {got})",
+    f"string_pattern_mismatch {ORGANIZATION}": "must be a GitHub organization name (got {got})",
+    f"string_pattern_mismatch {BCRYPT}": "must be a bcrypt hash ($2a$, $2b$ or $2y$, 60 characters), "
+    "e.g. from htpasswd -nBC 10",
+    "missing database.url": "required (e.g. duckdb:///data/doraspace.duckdb)",
+    "missing github.repositories[].name": "required (owner/name)",
 }
 
 
 def config_error(error: ValidationError, source: Source) -> ConfigError:
-    """The first problem, as one line: ``file:line: key.path: message``."""
+    """The first problem, as one line."""
     found = error.errors(include_url=False)[0]
     context: dict[str, Any] = found.get("ctx") or {}
-    loc = (*found["loc"], *context.get("at", ()))
-    key = key_path(*loc)
+    key = key_path(*found["loc"], *context.get("at", ()))
     if found["type"] == "config":
         text = str(context["message"])
         if context.get("first") is not None:
-            text = text.replace(
-                "{first}", where(source.label, source.lines, key_path(*found["loc"], *context["first"]))
-            )
-    elif found["type"] == "missing":
-        text = _REQUIRED.get(re.sub(r"\[\d+\]", "[]", key), "required")
-    elif found["type"] in ("tuple_type", "list_type"):
-        text = f"must be a list (got {shown(found['input'])})"
-    else:  # a pydantic check we did not word ourselves
-        text = str(found["msg"])
+            earlier = where(source.label, source.lines, key_path(*found["loc"], *context["first"]))
+            text = text.replace("{first}", earlier)
+    else:
+        general = re.sub(r"\[\d+\]", "[]", key)
+        names = (f"{found['type']} {general}", f"{found['type']} {context.get('pattern')}", found["type"])
+        words = next((_WORDS[name] for name in names if name in _WORDS), str(found["msg"]))
+        expected = str(context.get("expected", "")).replace("'", "").replace(" or ", ", ")
+        text = words.format(**{**context, "got": shown(found.get("input")), "expected": expected})
     return ConfigError(source.message(key, text))
 
 
 def shown(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
     if isinstance(value, dict | list):
         return "a mapping" if isinstance(value, dict) else "a list"
     return repr(value) if isinstance(value, str) else str(value)
 
 
-# --------------------------------------------------------------------------------------------------
-# ${VAR}
-# --------------------------------------------------------------------------------------------------
-
 _REFERENCE = re.compile(r"\$(\$?)\{([^}]*)\}")
-_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-def substitute(raw: str, environ: Mapping[str, str]) -> tuple[str, list[str]]:
-    """Replace ``${VAR}``; returns the text and the names of unset variables (left empty)."""
+def substitute(
+    raw: str, environ: Mapping[str, str], fail: Callable[[str], NoReturn]
+) -> tuple[str, list[str]]:
+    """Replace ``${VAR}`` (``$${`` is a literal ``${``); the text, and the names of unset variables."""
     missing: list[str] = []
 
     def replace(match: re.Match[str]) -> str:
-        escaped, name = match.group(1), match.group(2)
-        if escaped:
-            return "${" + name + "}"
-        if not _VARIABLE_NAME.match(name):
-            problem(f"bad variable reference ${{{name}}} (write $${{ for a literal ${{)")
-        if name not in environ:
-            missing.append(name)
-        return environ.get(name, "")
+        if match.group(1):
+            return "${" + match.group(2) + "}"
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", match.group(2)):
+            fail(f"bad variable reference ${{{match.group(2)}}} (write $${{ for a literal ${{)")
+        missing.extend([] if match.group(2) in environ else [match.group(2)])
+        return environ.get(match.group(2), "")
 
     if "${" in _REFERENCE.sub("", raw):
-        problem("unterminated ${ (write $${ for a literal ${)")
+        fail("unterminated ${ (write $${ for a literal ${)")
     return _REFERENCE.sub(replace, raw), missing
 
 
@@ -127,125 +130,64 @@ def unset(names: list[str]) -> str:
     return f"environment variables {', '.join(names)} are not set"
 
 
-def interpolated(raw: str, source: Source | None) -> str:
-    if source is None:  # built in code, not read from a file
-        return raw
-    text, missing = substitute(raw, source.environ)
-    if missing:
-        problem(unset(missing))
-    return text
+def interpolate(value: object, source: Source, path: str = "") -> object:
+    """``value`` with ``${VAR}`` replaced in every string but the secrets'; unset is an error here."""
 
+    def fail(message: str) -> NoReturn:
+        raise ConfigError(source.message(path, message))
 
-# --------------------------------------------------------------------------------------------------
-# Checks of one value, and the annotated types that apply them
-# --------------------------------------------------------------------------------------------------
-
-
-def typed(check: Callable[[Any, Source | None], Any]) -> PlainValidator:
-    def validate(value: Any, info: ValidationInfo) -> Any:
-        return check(value, info.context)
-
-    return PlainValidator(validate)
-
-
-def text(value: Any, source: Source | None, *, number: bool = False) -> str:
-    if isinstance(value, str):
-        return interpolated(value, source)
-    if number and isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    problem(f"must be a string (got {shown(value)})")
-
-
-def nonempty(value: Any, source: Source | None, *, number: bool = False) -> str:
-    result = text(value, source, number=number).strip()
-    return result or problem("must not be empty")
-
-
-def one_of(*options: str) -> Callable[[Any, Source | None], str]:
-    def check(value: Any, source: Source | None) -> str:
-        result = text(value, source)
-        return (
-            result if result in options else problem(f"must be one of {', '.join(options)} (got {result!r})")
-        )
-
-    return check
-
-
-def choice(*options: str) -> PlainValidator:
-    return typed(one_of(*options))
-
-
-def boolean(value: Any, source: Source | None) -> bool:
-    if isinstance(value, bool):
+    if isinstance(value, dict):
+        return {k: interpolate(item, source, f"{path}.{k}" if path else k) for k, item in value.items()}
+    if isinstance(value, list):
+        return [interpolate(item, source, f"{path}[{index}]") for index, item in enumerate(value)]
+    if not isinstance(value, str) or path in SECRET_KEYS:
         return value
-    spelled = interpolated(value, source).strip().lower() if isinstance(value, str) else None
-    if spelled in ("true", "yes", "on", "false", "no", "off"):  # YAML's own spellings, via ${VAR}
-        return spelled in ("true", "yes", "on")
-    problem(f"must be true or false (got {shown(value)})")
+    text, missing = substitute(value, source.environ, fail)
+    return fail(unset(missing)) if missing else text
 
 
-def integer(value: Any, source: Source | None) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    spelled = interpolated(value, source).strip() if isinstance(value, str) else ""
-    if re.fullmatch(r"[+-]?\d+", spelled):
-        return int(spelled)
-    problem(f"must be a whole number (got {shown(value)})")
+def whole(value: Any) -> Any:
+    """Refuse true/false where pydantic would take them for 1 and 0."""
+    return problem(f"must be a whole number (got {shown(value)})") if isinstance(value, bool) else value
 
 
-def fraction(value: Any, source: Source | None) -> float:
-    """A number from 0 up to, not including, 1."""
-    number: float | None = None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
-    elif isinstance(value, str) and re.fullmatch(
-        r"\d*\.?\d+", spelled := interpolated(value, source).strip()
-    ):
-        number = float(spelled)
-    if number is None or not 0 <= number < 1:
-        problem(f"must be a number from 0 up to, not including, 1, e.g. 0.1 (got {shown(value)})")
-    return number
+def text_or_number(value: Any) -> Any:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-def duration(value: Any, source: Source | None) -> Any:
-    spelled = interpolated(value, source).strip() if isinstance(value, str) else None
+def duration(value: Any) -> timedelta:
     try:
-        return parse_duration(spelled) if spelled is not None else parse_duration("")
+        return parse_duration(value.strip() if isinstance(value, str) else "")
     except SpanError as exc:
-        problem(f"{exc.problem} (got {shown(value) if spelled is None else repr(spelled)})")
+        problem(f"{exc.problem} (got {shown(value.strip() if isinstance(value, str) else value)})")
 
 
-def window(value: Any, source: Source | None) -> WindowSpec:
-    if isinstance(value, WindowSpec):
-        return value
-    spelled = interpolated(value, source).strip() if isinstance(value, str) else ""
-    try:
-        return parse_window(spelled)
-    except SpanError as exc:
-        problem(f"{exc.problem} (got {shown(value) if not spelled else repr(spelled)})")
-
-
-def windows(value: Any, source: Source | None) -> tuple[WindowSpec, ...]:
+def windows(value: Any) -> tuple[WindowSpec, ...]:
+    if not isinstance(value, list | tuple):
+        problem(f"must be a list (got {shown(value)})")
     result: dict[int, WindowSpec] = {}
-    for index, item in enumerate(items(value)):
-        spec = below((index,), window, item, source)
+    for index, item in enumerate(value):
+        try:
+            spec = (
+                item if isinstance(item, WindowSpec) else parse_window(item if isinstance(item, str) else "")
+            )
+        except SpanError as exc:
+            problem(f"{exc.problem} (got {shown(item.strip() if isinstance(item, str) else item)})", index)
         if spec.days in result:
             problem(f"duplicate window {spec.label} (same as {result[spec.days].label})", index)
         result[spec.days] = spec
     return tuple(result.values()) or problem("needs at least one window, e.g. [7d, 30d, 90d]")
 
 
-def instant(value: Any, source: Source | None) -> datetime:
+def instant(value: Any) -> datetime:
     """A date (midnight UTC) or a timestamp (UTC if it has no offset), as an aware UTC datetime."""
     if isinstance(value, str):
-        spelled = interpolated(value, source).strip()
-        try:
-            value = date.fromisoformat(spelled)
-        except ValueError:
+        for parse in (date.fromisoformat, datetime.fromisoformat):
             try:
-                value = datetime.fromisoformat(spelled)
+                value = parse(value.strip())
+                break
             except ValueError:
-                problem(f"must be a date like 2025-01-01 (got {spelled!r})")
+                continue
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if isinstance(value, date):
@@ -253,80 +195,39 @@ def instant(value: Any, source: Source | None) -> datetime:
     problem(f"must be a date like 2025-01-01 (got {shown(value)})")
 
 
-def path_of(value: Any, source: Source | None) -> str:
+def resolved(path: str, info: ValidationInfo) -> str:
     """A path resolved against the working directory."""
-    spelled = nonempty(value, source)
-    return spelled if source is None else os.path.normpath(os.path.join(source.cwd, spelled))
+    source = info.context
+    return os.path.normpath(os.path.join(source.cwd, path)) if isinstance(source, Source) else path
 
 
-def existing_file(value: Any, source: Source | None) -> str:
-    resolved = path_of(value, source)
-    return resolved if os.path.isfile(resolved) else problem(f"file not found: {resolved}")
+def existing_file(path: str, info: ValidationInfo) -> str:
+    full = resolved(path, info)
+    return full if os.path.isfile(full) else problem(f"file not found: {full}")
 
 
-def base_url(*schemes: str) -> PlainValidator:
-    def check(value: Any, source: Source | None) -> str:
-        url = nonempty(value, source).rstrip("/")
-        parts = urlsplit(url)
+def url(*schemes: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        value = value.rstrip("/")
+        parts = urlsplit(value)
         if parts.scheme not in schemes or not parts.netloc:
             wanted = "an https URL" if schemes == ("https",) else "an http(s) URL"
             refused = " (the PagerDuty client refuses http)" if parts.scheme == "http" else ""
-            problem(f"must be {wanted}{refused} (got {url!r})")
-        return url
-
-    return typed(check)
-
-
-def matching(pattern: str, what: str) -> Callable[[Any, Source | None], str]:
-    compiled = re.compile(pattern)
-
-    def check(value: Any, source: Source | None) -> str:
-        spelled = nonempty(value, source)
-        return spelled if compiled.fullmatch(spelled) else problem(f"must be {what} (got {spelled!r})")
+            problem(f"must be {wanted}{refused} (got {value!r})")
+        return value
 
     return check
 
 
-repository = matching(
-    r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+", "a repository as owner/name"
-)
-organization = matching(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?", "a GitHub organization name")
-
-
-def items(value: Any) -> Sequence[Any]:
-    return value if isinstance(value, list | tuple) else problem(f"must be a list (got {shown(value)})")
-
-
-def texts(
-    check: Callable[[Any, Source | None], str] | None = None, *, number: bool = False
-) -> PlainValidator:
-    """A list of non-empty strings, unique whatever their case, each passing ``check``."""
-
-    def validate(value: Any, source: Source | None) -> tuple[str, ...]:
-        seen: dict[str, int] = {}  # folded → index
-        result: list[str] = []
-        for index, item in enumerate(items(value)):
-            spelled = below((index,), lambda v, s: nonempty(v, s, number=number), item, source)
-            spelled = spelled if check is None else below((index,), check, spelled, None)
-            if spelled.lower() in seen:
-                problem(
-                    f"{spelled!r} is listed twice (first at {{first}})", index, first=(seen[spelled.lower()],)
-                )
-            seen[spelled.lower()] = index
-            result.append(spelled)
-        return tuple(result)
-
-    return typed(validate)
-
-
-Text = Annotated[str, typed(nonempty)]
-TextOrNumber = Annotated[str, typed(lambda value, source: nonempty(value, source, number=True))]
-Texts = Annotated[tuple[str, ...], texts()]
-
-
-# --------------------------------------------------------------------------------------------------
-# Secrets
-# --------------------------------------------------------------------------------------------------
+def unique(names: tuple[str, ...], words: str = "{name!r} is listed twice", *at: str) -> tuple[str, ...]:
+    """Names listed once, whatever their case."""
+    first: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if name.lower() in first:
+            message = words.format(name=name) + " (first at {first})"
+            problem(message, index, *at, first=(first[name.lower()], *at))
+        first[name.lower()] = index
+    return names
 
 
 class Secret:
@@ -334,14 +235,12 @@ class Secret:
 
     The value lives behind a closure rather than an attribute, so that neither ``repr`` nor
     ``dataclasses.asdict`` of the configuration (which someone may dump as JSON) can reveal it.
+    ``key`` is the key path (``github.token``); ``origin`` where the value comes from, safe to show
+    (``${GITHUB_TOKEN}``, ``file /run/secrets/gh``).
     """
 
     def __init__(self, key: str, origin: str, reveal: Callable[[], str]) -> None:
-        self.key = key
-        """The key path it came from, e.g. ``github.token``."""
-        self.origin = origin
-        """Where the value comes from, safe to show: ``${GITHUB_TOKEN}`` or ``file /run/secrets/gh``."""
-        self._reveal = reveal
+        self.key, self.origin, self._reveal = key, origin, reveal
 
     def value(self) -> str:
         """The secret; raises ``ConfigError`` naming the key and variable/file if it cannot be had."""
@@ -358,7 +257,7 @@ class Secret:
     @classmethod
     def from_value(cls, value: str, *, key: str = "secret") -> Secret:
         """A secret with a known value (tests, the demo)."""
-        return cls(key=key, origin="literal", reveal=lambda: value)
+        return cls(key, "literal", lambda: value)
 
     def __repr__(self) -> str:
         return "Secret('***')"
@@ -366,21 +265,25 @@ class Secret:
     __str__ = __repr__
 
 
-def secret(data: dict[str, Any], section: str, name: str, file_name: str, source: Source | None) -> None:
-    """Replace ``data[name]`` / ``data[file_name]`` by one ``Secret`` at ``data[name]``.
+def _raise(message: str) -> NoReturn:
+    raise ConfigError(message)
 
-    Secrets come only from the environment or from files (SPEC §3), and an unset variable or an
-    unreadable file is an error only when a command asks for the value.
-    """
+
+NO_SECRET = Secret("secret", "none", lambda: _raise("secret: no value"))
+
+
+def secret(data: dict[str, Any], section: str, name: str, variable: str, source: Source) -> None:
+    """``data[name]`` or ``data[name + "_file"]`` → one ``Secret`` at ``data[name]`` (SPEC §3: from
+    the environment or a file only). Unset or unreadable is an error only when a command asks."""
+    file_name = f"{name}_file"
     raw, file_value = data.pop(name, None), data.pop(file_name, None)
-    if source is None or isinstance(raw, Secret):
-        data[name] = raw
-        return
     key, file_key = f"{section}.{name}", f"{section}.{file_name}"
     if raw is not None and file_value is not None:
         problem(f"give either {name} or {file_name}, not both", file_name)
     if file_value is not None:
-        path = below((file_name,), path_of, file_value, source)
+        if not isinstance(file_value, str) or not file_value.strip():
+            problem(f"must be a file path (got {shown(file_value)})", file_name)
+        path = os.path.normpath(os.path.join(source.cwd, file_value.strip()))
         prefix = source.message(file_key, "")
 
         def read_file() -> str:
@@ -394,41 +297,23 @@ def secret(data: dict[str, Any], section: str, name: str, file_name: str, source
 
         data[name] = Secret(key, f"file {path}", read_file)
         return
-    variable = {"github": "GITHUB_TOKEN", "pagerduty": "PAGERDUTY_TOKEN"}.get(
-        section, "DORASPACE_SURVEY_SECRET"
-    )
     hint = ""
     if raw is None:
         raw, hint = "${" + variable + "}", f" ({key} defaults to ${{{variable}}}; set it or give {file_key})"
     elif not isinstance(raw, str):
         problem(f"must be a ${{VAR}} reference (got {shown(raw)})", name)
-    elif not any(not match.group(1) for match in _REFERENCE.finditer(raw)):
+    elif all(match.group(1) for match in _REFERENCE.finditer(raw)):
         problem(f"must come from the environment (${{VAR}}) or from {file_name}, not the file itself", name)
-    spelled, missing = below((name,), lambda v, s: substitute(v, source.environ), raw, source)
-    resolved: str = spelled.strip()
-    failure = unset(missing) + hint if missing else (None if resolved else f"{raw} is empty")
-
-    def reveal() -> str:
-        return resolved if failure is None else _raise(source.message(key, failure))
-
-    data[name] = Secret(key, raw, reveal)
-
-
-def _raise(message: str) -> NoReturn:
-    raise ConfigError(message)
-
-
-NO_SECRET = Secret("secret", "none", lambda: _raise("secret: no value"))
+    text, missing = substitute(raw, source.environ, lambda message: problem(message, name))
+    failure = unset(missing) + hint if missing else None if text.strip() else f"{raw} is empty"
+    data[name] = Secret(key, raw, lambda: _raise(source.message(key, failure)) if failure else text.strip())
 
 
 class FrozenMapping(Mapping[str, str]):
     """A read-only, hashable mapping that (unlike ``MappingProxyType``) survives ``copy.deepcopy``."""
 
-    __slots__ = ("_items",)
-    _items: dict[str, str]
-
     def __init__(self, items: Mapping[str, str] | None = None) -> None:
-        object.__setattr__(self, "_items", dict(items or {}))
+        self._items = dict(items or {})
 
     def __getitem__(self, key: str) -> str:
         return self._items[key]
@@ -441,16 +326,6 @@ class FrozenMapping(Mapping[str, str]):
 
     def __hash__(self) -> int:
         return hash(frozenset(self._items.items()))
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Mapping) and dict(self._items) == dict(other)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError("FrozenMapping is read-only")
-
-    def __reduce__(self) -> tuple[type[FrozenMapping], tuple[dict[str, str]]]:
-        # copy, deepcopy and pickle rebuild it through __init__, since __setattr__ is closed.
-        return (FrozenMapping, (self._items,))
 
     def __repr__(self) -> str:
         return f"FrozenMapping({self._items!r})"
