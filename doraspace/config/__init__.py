@@ -1,25 +1,11 @@
-"""Load and validate the YAML configuration once, into frozen objects (SPEC §3).
+"""Load and validate the YAML configuration once, into frozen objects (SPEC §3; docs/configuration.md).
 
-Every other module receives plain values from these objects and never reads the YAML or the
-environment itself. An error is one ``ConfigError`` line naming the file, the line (when the key is
-in the file) and the key path: ``config.yaml:12: github.deployments.source: must be one of …``.
-
-* ``${VAR}`` is replaced from the injected environment in every string value (``$${`` is a literal
-  ``${``); an unset variable is an error at load, except in the secrets (``github.token``,
-  ``pagerduty.token``, ``surveys.respondent_secret``): there only when a command asks for the value.
-* Secrets come from the environment (``${VAR}``, by default ``${GITHUB_TOKEN}``, ``${PAGERDUTY_TOKEN}``,
-  ``${DORASPACE_SURVEY_SECRET}``) or a file (``token_file``, ``respondent_secret_file``), never the file.
-* ``null`` (or an empty value) for an optional key means its default. Relative file paths and
-  ``duckdb:///relative`` URLs are resolved against the working directory.
-
-The sections are frozen pydantic dataclasses validated straight from the YAML; each declares its keys
-once, as fields (``AliasPath`` where the file nests what the object keeps flat: ``database.url`` →
-``Config.database_url``). ``_Section`` checks the shape first (a mapping, no unknown key, null means
-the default), then a section's ``_reshape`` turns the file's words into the object's (``http.listen``
-→ host and port, ``token``/``token_file`` → one ``Secret``). Dataclasses rather than ``BaseModel``:
-callers build ``DeploymentSource`` positionally and use ``dataclasses`` functions on these objects.
-``values`` holds the checks pydantic has no word for and the error formatter; ``surveys.yaml_lines``
-reads the YAML with its line numbers, for survey definitions too.
+An error is one ``ConfigError`` line: ``config.yaml:12: github.deployments.source: must be one of …``.
+Sections are frozen pydantic dataclasses (not ``BaseModel``: callers build ``DeploymentSource``
+positionally and use ``dataclasses`` functions), each key declared once, as a field (``AliasPath``
+where the file nests what the object keeps flat). ``_Section`` checks the shape (a mapping, no
+unknown key, null = default) and builds the secrets; ``_reshape`` turns the file's words into the
+object's. ``values`` interpolates ``${VAR}`` and words the errors.
 """
 
 from __future__ import annotations
@@ -61,42 +47,49 @@ DeploymentKind = Literal["deployments", "workflow_runs", "releases", "merged_prs
 Benchmarks = Literal["dora-2023", "dora-2021"]
 DEPLOYMENT_SOURCES: tuple[str, ...] = get_args(DeploymentKind)
 BENCHMARK_SETS: tuple[str, ...] = get_args(Benchmarks)
-# Team names the analytics already use: "*" is the organisation row, "unowned" collects what no team owns.
-RESERVED_TEAM_NAMES = ("*", "unowned")
 _STRICT = ConfigDict(extra="forbid")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-TextOrNumber = Annotated[Text, BeforeValidator(v.text_or_number)]
+TextOrNumber = Annotated[Text, BeforeValidator(lambda x: str(x) if type(x) is int else x)]
 Texts = Annotated[tuple[Text, ...], AfterValidator(v.unique)]
 Whole = Annotated[int, BeforeValidator(v.whole)]
 Duration = Annotated[timedelta, BeforeValidator(v.duration)]
 Instant = Annotated[datetime, BeforeValidator(v.instant)]
-ExistingFile = Annotated[Text, AfterValidator(v.existing_file)]
-Window = WindowSpec
-"""A metric window: its label as written (``7d``, ``2w``) and its length in whole days."""
+ExistingFile = Annotated[Text, AfterValidator(lambda path, info: v.resolved(path, info, exists=True))]
+Unique = AfterValidator(v.unique)
+Repository = Annotated[Text, StringConstraints(pattern=v.REPOSITORY)]
+Window = WindowSpec  # a metric window: its label as written (7d, 2w) and its length in whole days
+
+
+def _nested(default: Any, *path: str) -> Any:
+    return Field(default=default, validation_alias=AliasPath(*path))
 
 
 @dataclass(frozen=True, config=_STRICT)
 class _Section:
-    _also: ClassVar[tuple[str, ...]] = ()
-    """Keys of the file that ``_reshape`` reads, besides the fields."""
-    _derived: ClassVar[tuple[str, ...]] = ()
-    """Fields that ``_reshape`` fills, not keys of the file."""
+    _secrets: ClassVar[tuple[str, str]] = ("", "")  # key, the variable it defaults to (key_file: from a file)
+    _also: ClassVar[tuple[str, ...]] = ()  # keys of the file that _reshape reads, besides the fields
+    _derived: ClassVar[tuple[str, ...]] = ()  # fields that _reshape fills, not keys of the file
 
     @model_validator(mode="before")
     @classmethod
     def _shape(cls, data: Any, info: ValidationInfo) -> Any:
-        if isinstance(data, ArgsKwargs | _Section) or not isinstance(info.context, v.Source):
+        source = info.context
+        if isinstance(data, ArgsKwargs | _Section) or not isinstance(source, v.Source):
             return data  # built in code, not read from a file
         tree: dict[str, Any] = dict.fromkeys(cls._also)
         for name, field in cls.__pydantic_fields__.items():  # type: ignore[attr-defined]
-            alias = field.validation_alias
-            *parents, leaf = alias.path if isinstance(alias, AliasPath) else [name]
+            *parents, leaf = field.validation_alias.path if field.validation_alias else [name]
             node = tree
             for part in parents:
-                node = node.setdefault(str(part), {})
-            node.update({} if name in cls._derived else {str(leaf): None})
-        return cls._reshape(_checked(data, tree, ()), info.context)
+                node = node.setdefault(part, {})
+            node.update({} if name in cls._derived else {leaf: None})
+        name, variable = cls._secrets
+        tree.update({f"{name}_file": None} if name else {})
+        data = _checked(data, tree, ())
+        if name:
+            v.secret(data, cls.__name__.removesuffix("Config").lower(), name, variable, source)
+        return cls._reshape(data, source)
 
     @classmethod
     def _reshape(cls, data: dict[str, Any], source: v.Source) -> dict[str, Any]:
@@ -125,10 +118,8 @@ class DeploymentSource(_Section):
     """How a repository's production deployments are recognised (SPEC §5.1)."""
 
     source: DeploymentKind = "deployments"
-    environment: Text = "production"
-    """The GitHub environment for ``deployments``; the environment recorded for every source."""
-    workflow: TextOrNumber | None = None
-    """The workflow file (or id) for ``workflow_runs``; None for every other source."""
+    environment: Text = "production"  # the GitHub environment for `deployments`, recorded for every source
+    workflow: TextOrNumber | None = None  # file or id, for workflow_runs only
 
     @model_validator(mode="after")
     def _only_for_workflow_runs(self) -> DeploymentSource:
@@ -144,10 +135,8 @@ _INHERITED = DeploymentSource("deployments", "inherited")  # replaced by github.
 
 @dataclass(frozen=True, config=_STRICT)
 class RepositoryConfig(_Section):
-    name: Annotated[Text, StringConstraints(pattern=v.REPOSITORY)]
-    """``owner/name`` as written in the configuration."""
-    deployments: DeploymentSource = _INHERITED
-    """Fully resolved: the repository's override merged over ``github.deployments``."""
+    name: Repository  # owner/name as written
+    deployments: DeploymentSource = _INHERITED  # its own keys merged over github.deployments
 
     @model_validator(mode="before")
     @classmethod
@@ -157,11 +146,6 @@ class RepositoryConfig(_Section):
         return {"name": data} if isinstance(data, str) else data
 
 
-def _distinct_repositories(repositories: tuple[RepositoryConfig, ...]) -> tuple[RepositoryConfig, ...]:
-    v.unique(tuple(repository.name for repository in repositories), "{name} is listed twice", "name")
-    return repositories
-
-
 @dataclass(frozen=True, config=_STRICT)
 class GitHubConfig(_Section):
     since: Instant
@@ -169,54 +153,43 @@ class GitHubConfig(_Section):
     token: InstanceOf[Secret] = v.NO_SECRET
     ca_bundle: ExistingFile | None = None
     deployments: DeploymentSource = DEFAULT_DEPLOYMENT_SOURCE
-    repositories: Annotated[tuple[RepositoryConfig, ...], AfterValidator(_distinct_repositories)] = ()
+    repositories: Annotated[
+        tuple[RepositoryConfig, ...],
+        AfterValidator(lambda repos: v.unique(repos, "{name} is listed twice", "name")),
+    ] = ()
     organizations: Annotated[
-        tuple[Annotated[Text, StringConstraints(pattern=v.ORGANIZATION)], ...], AfterValidator(v.unique)
+        tuple[Annotated[Text, StringConstraints(pattern=v.ORGANIZATION)], ...], Unique
     ] = ()
     incident_labels: Texts = ("incident",)
-    api: Literal["rest", "graphql"] = "rest"
-    """``rest`` (one call per object) or ``graphql`` (fewer, larger calls)."""
-    rate_limit_reserve: Annotated[float, Field(ge=0, lt=1)] = 0.1
-    """The share of the hourly rate limit a sync leaves unused, for other users of the token."""
-    _also = ("token_file",)
+    api: Literal["rest", "graphql"] = "rest"  # rest: one call per object; graphql: fewer, larger calls
+    rate_limit_reserve: Annotated[float, Field(ge=0, lt=1)] = 0.1  # share of the hourly limit left unused
+    _secrets = ("token", "GITHUB_TOKEN")
 
     @classmethod
     def _reshape(cls, data: dict[str, Any], source: v.Source) -> dict[str, Any]:
-        v.secret(data, "github", "token", "GITHUB_TOKEN", source)
         data.setdefault("since", source.since)
         # A repository's own deployments: the keys it leaves out come from github.deployments.
         default = data["deployments"] if isinstance(data.get("deployments"), dict) else {}
-        data["repositories"] = (
-            [
-                {
-                    **item,
-                    "deployments": {
-                        **default,
-                        **{k: x for k, x in item["deployments"].items() if x is not None},
-                    },
-                }
-                if isinstance(item, dict) and isinstance(item.get("deployments"), dict)
-                else item
-                for item in data.get("repositories") or ()
-            ]
-            if isinstance(data.get("repositories", []), list)
-            else data["repositories"]
-        )
+        for index, item in enumerate(data.get("repositories") or ()):
+            if isinstance(item, dict) and isinstance(item.get("deployments"), dict):
+                own = {key: value for key, value in item["deployments"].items() if value is not None}
+                data["repositories"][index] = {**item, "deployments": {**default, **own}}
         return data
 
     @model_validator(mode="after")
     def _resolved(self) -> GitHubConfig:
-        if self.deployments.source == "workflow_runs" and self.deployments.workflow is None:
-            problem("required when source is workflow_runs, e.g. deploy.yml", "deployments", "workflow")
+        _workflow_given(self.deployments, "", "deployments")
         for index, repository in enumerate(self.repositories):
             if repository.deployments is _INHERITED:
                 object.__setattr__(repository, "deployments", self.deployments)
-            elif repository.deployments.source == "workflow_runs" and repository.deployments.workflow is None:
-                problem(
-                    f"required when source is workflow_runs, e.g. deploy.yml (repository {repository.name})",
-                    *("repositories", index, "deployments", "workflow"),
-                )
+            whose = f" (repository {repository.name})"
+            _workflow_given(repository.deployments, whose, "repositories", index, "deployments")
         return self
+
+
+def _workflow_given(deployments: DeploymentSource, whose: str, *at: str | int) -> None:
+    if deployments.source == "workflow_runs" and deployments.workflow is None:
+        problem(f"required when source is workflow_runs, e.g. deploy.yml{whose}", *at, "workflow")
 
 
 @dataclass(frozen=True, config=_STRICT)
@@ -224,24 +197,15 @@ class PagerDutyConfig(_Section):
     base_url: Annotated[Text, AfterValidator(v.url("https"))] = "https://api.pagerduty.com"
     token: InstanceOf[Secret] = v.NO_SECRET
     ca_bundle: ExistingFile | None = None
-    service_ids: Annotated[tuple[TextOrNumber, ...], AfterValidator(v.unique)] = ()
-    since: Instant | None = None
-    """Defaults to ``github.since`` (or to the default first-sync date when there is no github section)."""
-    urgencies: Annotated[tuple[Literal["high", "low"], ...], AfterValidator(v.unique)] = ("high", "low")
-    _also = ("token_file",)
-
-    @classmethod
-    def _reshape(cls, data: dict[str, Any], source: v.Source) -> dict[str, Any]:
-        v.secret(data, "pagerduty", "token", "PAGERDUTY_TOKEN", source)
-        return data
-
-    @model_validator(mode="after")
-    def _some_urgency(self) -> PagerDutyConfig:
-        return self if self.urgencies else problem("needs at least one of high, low", "urgencies")
+    service_ids: Annotated[tuple[TextOrNumber, ...], Unique] = ()
+    since: Instant | None = None  # defaults to github.since, else to the default first sync
+    urgencies: Annotated[tuple[Literal["high", "low"], ...], Field(min_length=1), Unique] = ("high", "low")
+    _secrets = ("token", "PAGERDUTY_TOKEN")
 
 
 def _not_reserved(name: str) -> str:
-    if name in RESERVED_TEAM_NAMES:
+    # Names the analytics already use: "*" is the organisation row, "unowned" what no team owns.
+    if name in ("*", "unowned"):
         problem(f'{name!r} is reserved ("*" is the organisation, "unowned" the default team)')
     return name
 
@@ -249,37 +213,29 @@ def _not_reserved(name: str) -> str:
 @dataclass(frozen=True, config=_STRICT)
 class TeamConfig(_Section):
     name: Annotated[Text, AfterValidator(_not_reserved)]
-    repositories: Annotated[
-        tuple[Annotated[Text, StringConstraints(pattern=v.REPOSITORY)], ...], AfterValidator(v.unique)
-    ] = ()
-    pagerduty_services: Annotated[tuple[TextOrNumber, ...], AfterValidator(v.unique)] = ()
+    repositories: Annotated[tuple[Repository, ...], Unique] = ()
+    pagerduty_services: Annotated[tuple[TextOrNumber, ...], Unique] = ()
     headcount: Annotated[Whole, Field(ge=1)] | None = None
     survey_names: Texts = ()
 
 
 def _distinct_teams(teams: tuple[TeamConfig, ...]) -> tuple[TeamConfig, ...]:
-    named: dict[str, int] = {}
-    # What each team claims, to report a repo, service or survey name claimed twice with both teams.
-    claimed: dict[tuple[str, str], tuple[str, tuple[int, str, int]]] = {}
+    """Team names are unique; a repository, service or survey name belongs to one team."""
+    v.unique(teams, "duplicate team {name!r}", "name", fold=False)
+    claimed: dict[tuple[str, str], tuple[str, tuple[int, str, int]]] = {}  # → the team, where
     for index, team in enumerate(teams):
-        if team.name in named:
-            first = (named[team.name], "name")
-            problem(f"duplicate team {team.name!r} (first at {{first}})", index, "name", first=first)
-        named[team.name] = index
-        for kind, field, names in (
-            ("repository", "repositories", team.repositories),
-            ("PagerDuty service", "pagerduty_services", team.pagerduty_services),
-            ("survey name", "survey_names", team.survey_names),
+        for kind, field in (
+            ("repository", "repositories"),
+            ("PagerDuty service", "pagerduty_services"),
+            ("survey name", "survey_names"),
         ):
-            for position, name in enumerate(names):
+            for position, name in enumerate(getattr(team, field)):
                 if (kind, name.lower()) in claimed:
-                    other, first_at = claimed[(kind, name.lower())]
-                    problem(
-                        f"{kind} {name} is listed by teams {other} ({{first}}) and {team.name}; "
-                        "it can belong to only one",
-                        *(index, field, position),
-                        first=first_at,
+                    other, first = claimed[(kind, name.lower())]
+                    owners = (
+                        f"is listed by teams {other} ({{first}}) and {team.name}; it can belong to only one"
                     )
+                    problem(f"{kind} {name} {owners}", index, field, position, first=first)
                 claimed[(kind, name.lower())] = (team.name, (index, field, position))
     return teams
 
@@ -292,23 +248,18 @@ class ScheduleConfig(_Section):
 
     def __getitem__(self, job: str) -> timedelta:
         """``schedule["github"]``: the interval of a job by name."""
-        if job not in ("github", "pagerduty", "analytics"):
-            raise KeyError(job)
-        interval: timedelta = getattr(self, job)
-        return interval
+        return {"github": self.github, "pagerduty": self.pagerduty, "analytics": self.analytics}[job]
 
 
 @dataclass(frozen=True, config=_STRICT)
 class HttpConfig(_Section):
-    host: str = "127.0.0.1"
-    """``""`` means every interface (``listen: :9464``)."""
+    host: str = "127.0.0.1"  # "" means every interface (listen: :9464)
     port: int = 9464
-    tls_cert_file: ExistingFile | None = Field(default=None, validation_alias=AliasPath("tls", "cert_file"))
-    tls_key_file: ExistingFile | None = Field(default=None, validation_alias=AliasPath("tls", "key_file"))
+    tls_cert_file: ExistingFile | None = _nested(None, "tls", "cert_file")
+    tls_key_file: ExistingFile | None = _nested(None, "tls", "key_file")
     basic_auth_users: Annotated[
         Mapping[str, Annotated[Text, StringConstraints(pattern=v.BCRYPT)]], AfterValidator(FrozenMapping)
     ] = FrozenMapping()
-    """User → bcrypt hash, read-only."""
     _also = ("listen",)
     _derived = ("host", "port")
 
@@ -316,12 +267,10 @@ class HttpConfig(_Section):
     def _reshape(cls, data: dict[str, Any], source: v.Source) -> dict[str, Any]:
         if "listen" in data:
             listen = data.pop("listen")
-            if not isinstance(listen, str):
-                problem(f"must be host:port, e.g. 127.0.0.1:9464 (got {v.shown(listen)})", "listen")
-            host, colon, port = listen.strip().rpartition(":")
+            host, colon, port = listen.strip().rpartition(":") if isinstance(listen, str) else ("", "", "")
             if not colon or not port.isdigit() or not 0 <= int(port) <= 65535:
                 problem(
-                    f"must be host:port with a port 0-65535, e.g. 127.0.0.1:9464 (got {listen.strip()!r})",
+                    f"must be host:port with a port 0-65535, e.g. 127.0.0.1:9464 (got {v.shown(listen)})",
                     "listen",
                 )
             data["host"], data["port"] = host.removeprefix("[").removesuffix("]"), int(port)  # [::1]:9464
@@ -346,14 +295,8 @@ class HttpConfig(_Section):
 @dataclass(frozen=True, config=_STRICT)
 class SurveysConfig(_Section):
     min_group_size: Annotated[Whole, Field(ge=3)] = 5  # SPEC §7.4: anonymity never below groups of 3
-    respondent_secret: InstanceOf[Secret] = v.NO_SECRET
-    """Always present: defaults to ``${DORASPACE_SURVEY_SECRET}``, an error only when an import uses it."""
-    _also = ("respondent_secret_file",)
-
-    @classmethod
-    def _reshape(cls, data: dict[str, Any], source: v.Source) -> dict[str, Any]:
-        v.secret(data, "surveys", "respondent_secret", "DORASPACE_SURVEY_SECRET", source)
-        return data
+    respondent_secret: InstanceOf[Secret] = v.NO_SECRET  # an error only when an import uses it
+    _secrets = ("respondent_secret", "DORASPACE_SURVEY_SECRET")
 
 
 def _redact_url(url: str) -> str:
@@ -378,56 +321,36 @@ def _database_url(url: str, info: ValidationInfo) -> str:
         location, qmark, query = rest[1:].partition("?")
         if not location:
             problem("needs a file path after duckdb:/// (or :memory:)")
-        location = location if location == ":memory:" else v.resolved(location, info)
-        return f"duckdb:///{location}{qmark}{query}"
+        return f"duckdb:///{location if location == ':memory:' else v.resolved(location, info)}{qmark}{query}"
+    if scheme == "postgresql+psycopg" and rest not in ("", "/"):
+        return url
     if scheme == "postgresql+psycopg":
-        return (
-            url
-            if rest not in ("", "/")
-            else problem("needs a host or database: postgresql+psycopg://user@host/db")
-        )
-    if scheme in ("postgresql", "postgres", "postgresql+psycopg2"):
-        # Redacted: this message goes to stderr and the URL may carry a password.
+        problem("needs a host or database: postgresql+psycopg://user@host/db")
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg2"):  # redacted: it goes to stderr
         problem(f"use the psycopg 3 driver: {_redact_url('postgresql+psycopg://' + rest)} (got {scheme}://)")
     problem(f"must start with duckdb:/// or postgresql+psycopg:// (got {scheme}://)")
 
 
 @dataclass(frozen=True, config=_STRICT)
 class Config(_Section):
-    path: str
-    """The configuration file as given (for messages)."""
+    path: str  # the configuration file as given, for messages
     database_url: Annotated[Text, AfterValidator(_database_url)] = Field(
-        validation_alias=AliasPath("database", "url")
+        validation_alias=AliasPath("database", "url"), repr=False
     )
-    """Resolved SQLAlchemy URL; may hold a password, so ``repr`` redacts it."""
     github: GitHubConfig | None = None
     pagerduty: PagerDutyConfig | None = None
-    catalog_discover: bool = Field(default=True, validation_alias=AliasPath("catalog", "discover"))
+    catalog_discover: bool = _nested(True, "catalog", "discover")
     teams: Annotated[tuple[TeamConfig, ...], AfterValidator(_distinct_teams)] = ()
-    attribution_window: Duration = Field(
-        default=timedelta(hours=24), validation_alias=AliasPath("incidents", "attribution_window")
+    attribution_window: Duration = _nested(timedelta(hours=24), "incidents", "attribution_window")
+    rework_labels: Texts = _nested(("hotfix", "rollback", "revert", "incident"), "rework", "labels")
+    windows: Annotated[tuple[WindowSpec, ...], BeforeValidator(v.windows)] = _nested(
+        (Window("7d", 7), Window("30d", 30), Window("90d", 90)), "metrics", "windows"
     )
-    rework_labels: Texts = Field(
-        default=("hotfix", "rollback", "revert", "incident"), validation_alias=AliasPath("rework", "labels")
-    )
-    windows: Annotated[tuple[WindowSpec, ...], BeforeValidator(v.windows)] = Field(
-        default=(Window("7d", 7), Window("30d", 30), Window("90d", 90)),
-        validation_alias=AliasPath("metrics", "windows"),
-    )
-    benchmarks: Benchmarks = Field(default="dora-2023", validation_alias=AliasPath("metrics", "benchmarks"))
+    benchmarks: Benchmarks = _nested("dora-2023", "metrics", "benchmarks")
     schedule: ScheduleConfig = ScheduleConfig()
     http: HttpConfig = HttpConfig()
     surveys: SurveysConfig = SurveysConfig()
     _derived = ("path",)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _database_written(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "database" not in data:
-            problem(
-                "required section is missing (e.g. database: {url: duckdb:///doraspace.duckdb})", "database"
-            )
-        return data
 
     @classmethod
     def _reshape(cls, data: dict[str, Any], source: v.Source) -> dict[str, Any]:
@@ -438,13 +361,8 @@ class Config(_Section):
 
     @property
     def redacted_database_url(self) -> str:
-        """The database URL with any password replaced by ``***``, fit for logs."""
+        """The database URL with any password replaced by ``***``, fit for logs (``repr`` omits it)."""
         return _redact_url(self.database_url)
-
-    def __repr__(self) -> str:
-        shown = {name: getattr(self, name) for name in self.__pydantic_fields__}  # type: ignore[attr-defined]
-        shown["database_url"] = self.redacted_database_url
-        return f"Config({', '.join(f'{name}={value!r}' for name, value in shown.items())})"
 
 
 _CONFIG = TypeAdapter(Config)
@@ -452,12 +370,10 @@ _CONFIG = TypeAdapter(Config)
 
 def resolve_config_path(cli_value: str | None, environ: Mapping[str, str]) -> str:
     """``--config`` if given, else ``$DORASPACE_CONFIG`` if set and non-empty, else ``./doraspace.yaml``."""
-    if cli_value is not None:
-        if not cli_value.strip():
-            raise ConfigError("--config: empty path")
-        return cli_value
+    if cli_value is not None and not cli_value.strip():
+        raise ConfigError("--config: empty path")
     from_env = environ.get("DORASPACE_CONFIG", "")
-    return from_env if from_env.strip() else DEFAULT_CONFIG_PATH
+    return cli_value if cli_value is not None else from_env if from_env.strip() else DEFAULT_CONFIG_PATH
 
 
 def load_config(
@@ -473,20 +389,19 @@ def load_config(
     paths (the file itself, ``duckdb:///`` URLs, token and certificate files) resolve against ``cwd``.
     ``now`` only sets the default ``github.since`` (365 days before it).
     """
-    label = os.fspath(path)
-    base = cwd if cwd is not None else os.getcwd()
+    label, base = os.fspath(path), cwd if cwd is not None else os.getcwd()
     hint = " (give --config PATH or set DORASPACE_CONFIG)" if label == DEFAULT_CONFIG_PATH else ""
     try:
         with open(os.path.join(base, label), encoding="utf-8-sig") as handle:
             text = handle.read()
-    except FileNotFoundError:
-        raise ConfigError(f"{label}: configuration file not found{hint}") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{label}: is a directory, not a configuration file") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{label}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
-        raise ConfigError(f"{label}: cannot read the configuration file: {exc.strerror}") from None
+        reason = {
+            FileNotFoundError: f"configuration file not found{hint}",
+            IsADirectoryError: "is a directory, not a configuration file",
+        }.get(type(exc), f"cannot read the configuration file: {exc.strerror}")
+        raise ConfigError(f"{label}: {reason}") from None
     return parse_config(text, path=label, environ=environ, cwd=base, now=now)
 
 
@@ -502,16 +417,13 @@ def parse_config(
     document, lines = compose(text, path, ConfigError)
     if document is None:
         raise ConfigError(f"{path}: the configuration is empty; database.url is required")
-    moment = (now if now is not None else datetime.now(UTC)).astimezone(UTC)
-    source = v.Source(
-        label=path,
-        lines=lines,
-        environ=os.environ if environ is None else environ,
-        cwd=cwd if cwd is not None else os.getcwd(),
-        since=(moment - timedelta(days=DEFAULT_SINCE_DAYS)).replace(
-            hour=0, minute=0, second=0, microsecond=0
-        ),
-    )
+    if isinstance(document, dict) and "database" not in document:
+        raise ConfigError(
+            f"{path}: database: required section is missing (e.g. database: {{url: duckdb:///doraspace.duckdb}})"
+        )
+    start = (now or datetime.now(UTC)).astimezone(UTC) - timedelta(days=DEFAULT_SINCE_DAYS)
+    since = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    source = v.Source(path, lines, os.environ if environ is None else environ, cwd or os.getcwd(), since)
     try:
         return _CONFIG.validate_python(v.interpolate(document, source), context=source)
     except ValidationError as exc:
@@ -519,15 +431,9 @@ def parse_config(
 
 
 def repository_source(config: Config, repo: str) -> DeploymentSource:
-    """The deployment source of ``repo``: its own override, else ``github.deployments``.
-
-    GitHub names are case-insensitive, so is the match. Repositories discovered from
-    ``github.organizations`` get the default.
-    """
+    """The deployment source of ``repo`` (case-insensitive): its own, else ``github.deployments``;
+    repositories discovered from ``github.organizations`` get the default."""
     if config.github is None:
         return DEFAULT_DEPLOYMENT_SOURCE
-    wanted = repo.lower()
-    for repository in config.github.repositories:
-        if repository.name.lower() == wanted:
-            return repository.deployments
-    return config.github.deployments
+    own = {repository.name.lower(): repository.deployments for repository in config.github.repositories}
+    return own.get(repo.lower(), config.github.deployments)

@@ -1,9 +1,8 @@
 """``${VAR}`` interpolation, the checks pydantic has no word for, ``Secret``, and the one formatter
 that turns a validation error into ``file:line: key.path: message``.
 
-Our own checks raise ``problem(message, *at)``: a pydantic error whose context keeps the message and
-the key path below the value being validated. ``{first}`` in a message becomes the place of an
-earlier key (``first=``, relative to the same value): "listed twice (first at config.yaml:4)".
+Our checks raise ``problem(message, *at)``: a pydantic error keeping the message and the key path
+below the value validated. ``{first}`` in a message becomes the place of ``first=``, an earlier key.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from surveys.yaml_lines import key_path, where
 REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$"
 ORGANIZATION = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$"
 BCRYPT = r"^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$"
-SECRET_KEYS = ("github.token", "pagerduty.token", "surveys.respondent_secret")  # read lazily
+SECRET_KEYS = ("github.token", "pagerduty.token", "surveys.respondent_secret")  # interpolated when used
 
 
 @dataclass(frozen=True)
@@ -37,8 +36,7 @@ class Source:
     lines: Mapping[str, int]
     environ: Mapping[str, str]
     cwd: str
-    since: datetime
-    """The default ``github.since``."""
+    since: datetime  # the default github.since
 
     def message(self, key: str, text: str) -> str:
         place = where(self.label, self.lines, key)
@@ -49,15 +47,12 @@ def problem(message: str, *at: str | int, first: tuple[str | int, ...] | None = 
     raise PydanticCustomError("config", "{message}", {"message": message, "at": at, "first": first})
 
 
-# Pydantic's own checks, in our words; {got} is the value as written.
+# Pydantic's own checks in our words, by "type", "type key" or "type pattern"; {got} is the value.
 _WORDS = {
+    **dict.fromkeys(("int_parsing", "int_from_float", "int_type"), "must be a whole number (got {got})"),
+    **dict.fromkeys(("bool_parsing", "bool_type"), "must be true or false (got {got})"),
     "string_type": "must be a string (got {got})",
     "string_too_short": "must not be empty",
-    "int_parsing": "must be a whole number (got {got})",
-    "int_from_float": "must be a whole number (got {got})",
-    "int_type": "must be a whole number (got {got})",
-    "bool_parsing": "must be true or false (got {got})",
-    "bool_type": "must be true or false (got {got})",
     "float_parsing": "must be a number (got {got})",
     "literal_error": "must be one of {expected} (got {got})",
     "greater_than_equal": "must be at least {ge:g} (got {got})",
@@ -65,13 +60,14 @@ _WORDS = {
     "tuple_type": "must be a list (got {got})",
     "dict_type": "must be a mapping of user: bcrypt hash (got {got})",
     "missing": "required",
+    "missing database.url": "required (e.g. duckdb:///data/doraspace.duckdb)",
+    "missing github.repositories[].name": "required (owner/name)",
     "greater_than_equal teams[].headcount": "must be a positive whole number or null (got {got})",
+    "too_short pagerduty.urgencies": "needs at least one of high, low",
     f"string_pattern_mismatch {REPOSITORY}": "must be a repository as owner/name (got {got})",
     f"string_pattern_mismatch {ORGANIZATION}": "must be a GitHub organization name (got {got})",
     f"string_pattern_mismatch {BCRYPT}": "must be a bcrypt hash ($2a$, $2b$ or $2y$, 60 characters), "
     "e.g. from htpasswd -nBC 10",
-    "missing database.url": "required (e.g. duckdb:///data/doraspace.duckdb)",
-    "missing github.repositories[].name": "required (owner/name)",
 }
 
 
@@ -81,16 +77,21 @@ def config_error(error: ValidationError, source: Source) -> ConfigError:
     context: dict[str, Any] = found.get("ctx") or {}
     key = key_path(*found["loc"], *context.get("at", ()))
     if found["type"] == "config":
-        text = str(context["message"])
-        if context.get("first") is not None:
-            earlier = where(source.label, source.lines, key_path(*found["loc"], *context["first"]))
-            text = text.replace("{first}", earlier)
+        earlier = key_path(*found["loc"], *(context["first"] or ()))
+        text = str(context["message"]).replace("{first}", where(source.label, source.lines, earlier))
     else:
-        general = re.sub(r"\[\d+\]", "[]", key)
-        names = (f"{found['type']} {general}", f"{found['type']} {context.get('pattern')}", found["type"])
-        words = next((_WORDS[name] for name in names if name in _WORDS), str(found["msg"]))
+        kind, general = found["type"], re.sub(r"\[\d+\]", "[]", key)
+        words = next(
+            (
+                _WORDS[n]
+                for n in (f"{kind} {general}", f"{kind} {context.get('pattern')}", kind)
+                if n in _WORDS
+            ),
+            None,
+        )
         expected = str(context.get("expected", "")).replace("'", "").replace(" or ", ", ")
-        text = words.format(**{**context, "got": shown(found.get("input")), "expected": expected})
+        fields = {**context, "got": shown(found["input"]), "expected": expected}
+        text = words.format(**fields) if words else found["msg"]
     return ConfigError(source.message(key, text))
 
 
@@ -99,7 +100,7 @@ def shown(value: object) -> str:
         return {True: "true", False: "false", None: "null"}[value]
     if isinstance(value, dict | list):
         return "a mapping" if isinstance(value, dict) else "a list"
-    return repr(value) if isinstance(value, str) else str(value)
+    return repr(value.strip()) if isinstance(value, str) else str(value)
 
 
 _REFERENCE = re.compile(r"\$(\$?)\{([^}]*)\}")
@@ -107,27 +108,23 @@ _REFERENCE = re.compile(r"\$(\$?)\{([^}]*)\}")
 
 def substitute(
     raw: str, environ: Mapping[str, str], fail: Callable[[str], NoReturn]
-) -> tuple[str, list[str]]:
-    """Replace ``${VAR}`` (``$${`` is a literal ``${``); the text, and the names of unset variables."""
+) -> tuple[str, str | None]:
+    """``raw`` with ``${VAR}`` replaced (``$${`` is a literal ``${``), and what is unset, if anything."""
     missing: list[str] = []
 
     def replace(match: re.Match[str]) -> str:
-        if match.group(1):
-            return "${" + match.group(2) + "}"
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", match.group(2)):
-            fail(f"bad variable reference ${{{match.group(2)}}} (write $${{ for a literal ${{)")
-        missing.extend([] if match.group(2) in environ else [match.group(2)])
-        return environ.get(match.group(2), "")
+        escaped, name = match.groups()
+        if not escaped and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            fail(f"bad variable reference ${{{name}}} (write $${{ for a literal ${{)")
+        missing.extend([] if escaped or name in environ else [name])
+        return "${" + name + "}" if escaped else environ.get(name, "")
 
     if "${" in _REFERENCE.sub("", raw):
         fail("unterminated ${ (write $${ for a literal ${)")
-    return _REFERENCE.sub(replace, raw), missing
-
-
-def unset(names: list[str]) -> str:
-    if len(names) == 1:
-        return f"environment variable {names[0]} is not set"
-    return f"environment variables {', '.join(names)} are not set"
+    text = _REFERENCE.sub(replace, raw)
+    if len(missing) > 1:
+        return text, f"environment variables {', '.join(missing)} are not set"
+    return text, f"environment variable {missing[0]} is not set" if missing else None
 
 
 def interpolate(value: object, source: Source, path: str = "") -> object:
@@ -142,27 +139,24 @@ def interpolate(value: object, source: Source, path: str = "") -> object:
         return [interpolate(item, source, f"{path}[{index}]") for index, item in enumerate(value)]
     if not isinstance(value, str) or path in SECRET_KEYS:
         return value
-    text, missing = substitute(value, source.environ, fail)
-    return fail(unset(missing)) if missing else text
+    text, unset = substitute(value, source.environ, fail)
+    return fail(unset) if unset else text
 
 
 def whole(value: Any) -> Any:
-    """Refuse true/false where pydantic would take them for 1 and 0."""
+    """Refuse true and false, which pydantic would take for 1 and 0."""
     return problem(f"must be a whole number (got {shown(value)})") if isinstance(value, bool) else value
-
-
-def text_or_number(value: Any) -> Any:
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def duration(value: Any) -> timedelta:
     try:
         return parse_duration(value.strip() if isinstance(value, str) else "")
     except SpanError as exc:
-        problem(f"{exc.problem} (got {shown(value.strip() if isinstance(value, str) else value)})")
+        problem(f"{exc.problem} (got {shown(value)})")
 
 
 def windows(value: Any) -> tuple[WindowSpec, ...]:
+    """Whole days, each length once, at least one."""
     if not isinstance(value, list | tuple):
         problem(f"must be a list (got {shown(value)})")
     result: dict[int, WindowSpec] = {}
@@ -172,7 +166,7 @@ def windows(value: Any) -> tuple[WindowSpec, ...]:
                 item if isinstance(item, WindowSpec) else parse_window(item if isinstance(item, str) else "")
             )
         except SpanError as exc:
-            problem(f"{exc.problem} (got {shown(item.strip() if isinstance(item, str) else item)})", index)
+            problem(f"{exc.problem} (got {shown(item)})", index)
         if spec.days in result:
             problem(f"duplicate window {spec.label} (same as {result[spec.days].label})", index)
         result[spec.days] = spec
@@ -181,13 +175,12 @@ def windows(value: Any) -> tuple[WindowSpec, ...]:
 
 def instant(value: Any) -> datetime:
     """A date (midnight UTC) or a timestamp (UTC if it has no offset), as an aware UTC datetime."""
-    if isinstance(value, str):
-        for parse in (date.fromisoformat, datetime.fromisoformat):
-            try:
-                value = parse(value.strip())
-                break
-            except ValueError:
-                continue
+    for parse in (date.fromisoformat, datetime.fromisoformat) if isinstance(value, str) else ():
+        try:
+            value = parse(value.strip())
+            break
+        except ValueError:
+            continue
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if isinstance(value, date):
@@ -195,21 +188,16 @@ def instant(value: Any) -> datetime:
     problem(f"must be a date like 2025-01-01 (got {shown(value)})")
 
 
-def resolved(path: str, info: ValidationInfo) -> str:
-    """A path resolved against the working directory."""
+def resolved(path: str, info: ValidationInfo, *, exists: bool = False) -> str:
+    """``path`` resolved against the working directory."""
     source = info.context
-    return os.path.normpath(os.path.join(source.cwd, path)) if isinstance(source, Source) else path
-
-
-def existing_file(path: str, info: ValidationInfo) -> str:
-    full = resolved(path, info)
-    return full if os.path.isfile(full) else problem(f"file not found: {full}")
+    full = os.path.normpath(os.path.join(source.cwd, path)) if isinstance(source, Source) else path
+    return full if not exists or os.path.isfile(full) else problem(f"file not found: {full}")
 
 
 def url(*schemes: str) -> Callable[[str], str]:
     def check(value: str) -> str:
-        value = value.rstrip("/")
-        parts = urlsplit(value)
+        parts = urlsplit(value := value.rstrip("/"))
         if parts.scheme not in schemes or not parts.netloc:
             wanted = "an https URL" if schemes == ("https",) else "an http(s) URL"
             refused = " (the PagerDuty client refuses http)" if parts.scheme == "http" else ""
@@ -219,25 +207,22 @@ def url(*schemes: str) -> Callable[[str], str]:
     return check
 
 
-def unique(names: tuple[str, ...], words: str = "{name!r} is listed twice", *at: str) -> tuple[str, ...]:
-    """Names listed once, whatever their case."""
+def unique(values: Any, words: str = "{name!r} is listed twice", *at: str, fold: bool = True) -> Any:
+    """``values`` (names, or objects with a ``name``), each listed once, by default whatever its case."""
     first: dict[str, int] = {}
-    for index, name in enumerate(names):
-        if name.lower() in first:
-            message = words.format(name=name) + " (first at {first})"
-            problem(message, index, *at, first=(first[name.lower()], *at))
-        first[name.lower()] = index
-    return names
+    for index, value in enumerate(values):
+        name = getattr(value, "name", value)
+        if (name.lower() if fold else name) in first:
+            earlier = first[name.lower() if fold else name]
+            problem(words.format(name=name) + " (first at {first})", index, *at, first=(earlier, *at))
+        first[name.lower() if fold else name] = index
+    return values
 
 
 class Secret:
-    """A token or key, resolved only when a command uses it, and never shown.
-
-    The value lives behind a closure rather than an attribute, so that neither ``repr`` nor
-    ``dataclasses.asdict`` of the configuration (which someone may dump as JSON) can reveal it.
-    ``key`` is the key path (``github.token``); ``origin`` where the value comes from, safe to show
-    (``${GITHUB_TOKEN}``, ``file /run/secrets/gh``).
-    """
+    """A token or key, resolved only when a command uses it, and never shown: ``key`` is its key path,
+    ``origin`` where it comes from (``${GITHUB_TOKEN}``, ``file /run/secrets/gh``). The value hides in
+    a closure, so that neither ``repr`` nor ``dataclasses.asdict`` of the configuration shows it."""
 
     def __init__(self, key: str, origin: str, reveal: Callable[[], str]) -> None:
         self.key, self.origin, self._reveal = key, origin, reveal
@@ -273,39 +258,38 @@ NO_SECRET = Secret("secret", "none", lambda: _raise("secret: no value"))
 
 
 def secret(data: dict[str, Any], section: str, name: str, variable: str, source: Source) -> None:
-    """``data[name]`` or ``data[name + "_file"]`` → one ``Secret`` at ``data[name]`` (SPEC §3: from
-    the environment or a file only). Unset or unreadable is an error only when a command asks."""
-    file_name = f"{name}_file"
+    """``data[name]`` or ``data[name + "_file"]`` → one ``Secret`` at ``data[name]`` (SPEC §3: from the
+    environment or a file, never the file itself). Unset or unreadable fails only when asked for."""
+    file_name, key = f"{name}_file", f"{section}.{name}"
     raw, file_value = data.pop(name, None), data.pop(file_name, None)
-    key, file_key = f"{section}.{name}", f"{section}.{file_name}"
     if raw is not None and file_value is not None:
         problem(f"give either {name} or {file_name}, not both", file_name)
     if file_value is not None:
         if not isinstance(file_value, str) or not file_value.strip():
             problem(f"must be a file path (got {shown(file_value)})", file_name)
         path = os.path.normpath(os.path.join(source.cwd, file_value.strip()))
-        prefix = source.message(file_key, "")
+        prefix = source.message(f"{section}.{file_name}", "")
 
         def read_file() -> str:
             # Read at each use, so a rotated secret file (Kubernetes, Vault agent) is picked up.
             try:
                 with open(path, encoding="utf-8") as handle:
-                    content = handle.read().strip()
+                    return handle.read().strip() or _raise(f"{prefix}{path} is empty")
             except OSError as exc:
                 raise ConfigError(f"{prefix}cannot read {path}: {exc.strerror}") from None
-            return content or _raise(f"{prefix}{path} is empty")
 
         data[name] = Secret(key, f"file {path}", read_file)
         return
-    hint = ""
-    if raw is None:
-        raw, hint = "${" + variable + "}", f" ({key} defaults to ${{{variable}}}; set it or give {file_key})"
-    elif not isinstance(raw, str):
+    hint = (
+        f" ({key} defaults to ${{{variable}}}; set it or give {section}.{file_name})" if raw is None else ""
+    )
+    if not isinstance(raw, str | None):
         problem(f"must be a ${{VAR}} reference (got {shown(raw)})", name)
-    elif all(match.group(1) for match in _REFERENCE.finditer(raw)):
+    if raw is not None and all(match.group(1) for match in _REFERENCE.finditer(raw)):
         problem(f"must come from the environment (${{VAR}}) or from {file_name}, not the file itself", name)
-    text, missing = substitute(raw, source.environ, lambda message: problem(message, name))
-    failure = unset(missing) + hint if missing else None if text.strip() else f"{raw} is empty"
+    raw = raw or "${" + variable + "}"
+    text, unset = substitute(raw, source.environ, lambda message: problem(message, name))
+    failure = unset + hint if unset else None if text.strip() else f"{raw} is empty"
     data[name] = Secret(key, raw, lambda: _raise(source.message(key, failure)) if failure else text.strip())
 
 
