@@ -12,7 +12,6 @@ import io
 import json
 import logging
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from dateutil.parser import isoparse
 from sqlalchemy.exc import SQLAlchemyError
 
 from analytics.ownership import WindowSpec
+from analytics.space import QUARTER
 from analytics.windows import parse_window
 from dashboards.grafana import write_dashboards
 from dashboards.reports import write_reports
@@ -298,13 +298,10 @@ def _secrets(config: Config) -> list[Secret]:
     return [section.token for section in (config.github, config.pagerduty) if section is not None]
 
 
-QUARTER = re.compile(r"^\d{4}-Q[1-4]$")
-
-
 def cmd_survey(args: argparse.Namespace, config: Config, now: datetime) -> int:
     if args.survey_command == "import":
         return cmd_survey_import(args, config)
-    if args.quarter is not None and not QUARTER.match(args.quarter):
+    if args.quarter is not None and not QUARTER.fullmatch(args.quarter):
         raise ConfigError(f"--quarter: expected a quarter like 2026-Q3, got {args.quarter!r}")
     engine = open_store(config.database_url)
     try:
@@ -326,7 +323,7 @@ def cmd_survey(args: argparse.Namespace, config: Config, now: datetime) -> int:
 
 
 def cmd_survey_import(args: argparse.Namespace, config: Config) -> int:
-    if not QUARTER.match(args.quarter):
+    if not QUARTER.fullmatch(args.quarter):
         raise ConfigError(f"--quarter: expected a quarter like 2026-Q3, got {args.quarter!r}")
     definition = load_definition(args.definition)
     secret = config.surveys.respondent_secret.value()
