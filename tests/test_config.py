@@ -683,6 +683,12 @@ def test_repository_names_are_owner_slash_name(tmp_path: Path, name: str) -> Non
     )
 
 
+def test_repositories_must_be_a_list(tmp_path: Path) -> None:
+    assert error_of(tmp_path, MINIMAL + "github:\n  repositories: acme/x\n") == (
+        "config.yaml:3: github.repositories: must be a list (got 'acme/x')"
+    )
+
+
 def test_repository_object_needs_a_name(tmp_path: Path) -> None:
     text = MINIMAL + "github:\n  repositories:\n    - deployments: {source: releases}\n"
     assert error_of(tmp_path, text) == "config.yaml:4: github.repositories[0].name: required (owner/name)"

@@ -170,7 +170,9 @@ class GitHubConfig(_Section):
         data.setdefault("since", source.since)
         # A repository's own deployments: the keys it leaves out come from github.deployments.
         default = data["deployments"] if isinstance(data.get("deployments"), dict) else {}
-        for index, item in enumerate(data.get("repositories") or ()):
+        for index, item in enumerate(
+            data["repositories"] if isinstance(data.get("repositories"), list) else ()
+        ):
             if isinstance(item, dict) and isinstance(item.get("deployments"), dict):
                 own = {key: value for key, value in item["deployments"].items() if value is not None}
                 data["repositories"][index] = {**item, "deployments": {**default, **own}}
