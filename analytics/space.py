@@ -82,12 +82,13 @@ _POINTS_TOLERANCE = 1e-9
 
 Change = Literal["rising", "stable", "falling"]
 
-_QUARTER = re.compile(r"(?P<year>[0-9]{4})-Q(?P<quarter>[1-4])")
+QUARTER = re.compile(r"(?P<year>[0-9]{4})-Q(?P<quarter>[1-4])")
+"""A calendar quarter as written everywhere: ``2026-Q3`` (use ``fullmatch``)."""
 
 
 def quarter_key(quarter: str) -> tuple[int, int]:
     """``"2026-Q3"`` → ``(2026, 3)``: sorts quarters chronologically. Anything else is a ValueError."""
-    match = _QUARTER.fullmatch(quarter)
+    match = QUARTER.fullmatch(quarter)
     if match is None:
         raise ValueError(f"quarter {quarter!r}: expected YYYY-Qn, e.g. 2026-Q3")
     return int(match["year"]), int(match["quarter"])

@@ -10,7 +10,17 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-_WINDOW_LABEL = re.compile(r"(?P<days>[0-9]+)d")
+# A sum of whole units, largest first: 30s, 15m, 24h, 7d, 2w, 1h30m.
+_DURATION = re.compile(r"(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?\Z")
+
+
+class SpanError(ValueError):
+    """A duration or window that cannot be read. ``problem`` is the bare reason (``must be whole
+    days, like 7d``), for callers that name the key or option themselves."""
+
+    def __init__(self, what: str, text: str, problem: str) -> None:
+        super().__init__(f"{what} {text!r}: {problem}")
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -25,12 +35,32 @@ class WindowSpec:
             raise ValueError(f"window {self.label!r}: length must be at least 1 day, got {self.days}")
 
 
+def parse_duration(text: str) -> timedelta:
+    """``30s``, ``15m``, ``24h``, ``7d``, ``2w`` or a sum such as ``1h30m``; longer than zero."""
+    match = _DURATION.match(text)
+    if not text or match is None:
+        raise SpanError("duration", text, "must be a duration like 30s, 15m, 24h or 7d")
+    weeks, days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    try:
+        span = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:
+        raise SpanError("duration", text, "must be at most 999999999 days") from None
+    if span <= timedelta(0):
+        raise SpanError("duration", text, "must be longer than zero")
+    return span
+
+
 def parse_window(label: str) -> WindowSpec:
-    """``"30d"`` → ``WindowSpec("30d", 30)``. Only whole days are windows."""
-    match = _WINDOW_LABEL.fullmatch(label.strip())
-    if match is None:
-        raise ValueError(f"window {label!r}: expected a number of days such as '7d' or '30d'")
-    return WindowSpec(label=label.strip(), days=int(match["days"]))
+    """A window as configured (``metrics.windows``) or asked for (``--window``): a duration of whole
+    days, e.g. ``30d`` or ``2w``; the label is kept as written."""
+    text = label.strip()
+    try:
+        span = parse_duration(text)
+    except SpanError as exc:
+        raise SpanError("window", text, exc.problem) from None
+    if span % timedelta(days=1):
+        raise SpanError("window", text, "must be whole days, like 7d")
+    return WindowSpec(label=text, days=span.days)
 
 
 def as_utc(instant: datetime) -> datetime:
@@ -46,9 +76,3 @@ def window_bounds(as_of: datetime, days: int) -> tuple[datetime, datetime]:
         raise ValueError(f"window length must be at least 1 day, got {days}")
     end = as_utc(as_of)
     return end - timedelta(days=days), end
-
-
-def in_window(instant: datetime, as_of: datetime, days: int) -> bool:
-    """Whether ``instant`` lies in ``(as_of − days, as_of]``."""
-    start_exclusive, end_inclusive = window_bounds(as_of, days)
-    return start_exclusive < as_utc(instant) <= end_inclusive

@@ -12,7 +12,6 @@ import io
 import json
 import logging
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -28,6 +27,8 @@ from analytics.ownership import (
     load_components,
     resolve_ownership,
 )
+from analytics.space import QUARTER
+from analytics.windows import parse_window
 from dashboards.grafana import write_dashboards
 from dashboards.reports import write_reports
 from doraspace.collect import SOURCES, collect
@@ -129,9 +130,11 @@ def parse_instant_arg(value: str, option: str) -> datetime:
 
 
 def parse_window_arg(value: str) -> WindowSpec:
-    if len(value) < 2 or value[-1] != "d" or not value[:-1].isdigit() or int(value[:-1]) <= 0:
-        raise ConfigError(f"--window: expected a whole number of days like 30d, got {value!r}")
-    return WindowSpec(label=value, days=int(value[:-1]))
+    try:
+        return parse_window(value)  # the same words as metrics.windows in the configuration
+    except ValueError:
+        message = f"--window: expected a whole number of days like 30d or 2w, got {value!r}"
+        raise ConfigError(message) from None
 
 
 def _progress(stream: TextIO) -> Callable[[str], None]:
@@ -295,13 +298,10 @@ def _secrets(config: Config) -> list[Secret]:
     return [section.token for section in (config.github, config.pagerduty) if section is not None]
 
 
-QUARTER = re.compile(r"^\d{4}-Q[1-4]$")
-
-
 def cmd_survey(args: argparse.Namespace, config: Config, now: datetime) -> int:
     if args.survey_command == "import":
         return cmd_survey_import(args, config)
-    if args.quarter is not None and not QUARTER.match(args.quarter):
+    if args.quarter is not None and not QUARTER.fullmatch(args.quarter):
         raise ConfigError(f"--quarter: expected a quarter like 2026-Q3, got {args.quarter!r}")
     engine = open_store(config.database_url)
     try:
@@ -323,7 +323,7 @@ def cmd_survey(args: argparse.Namespace, config: Config, now: datetime) -> int:
 
 
 def cmd_survey_import(args: argparse.Namespace, config: Config) -> int:
-    if not QUARTER.match(args.quarter):
+    if not QUARTER.fullmatch(args.quarter):
         raise ConfigError(f"--quarter: expected a quarter like 2026-Q3, got {args.quarter!r}")
     definition = load_definition(args.definition)
     secret = config.surveys.respondent_secret.value()

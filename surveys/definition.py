@@ -21,10 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-import yaml
-from yaml.nodes import MappingNode, Node, SequenceNode
-
 from store.errors import InputError
+from surveys.yaml_lines import compose, where
 
 __all__ = [
     "DEFAULT_DEFINITION",
@@ -108,53 +106,8 @@ def load_definition(path: Path | str) -> SurveyDefinition:
 
 def parse_definition(text: str, *, label: str = "<definition>") -> SurveyDefinition:
     """Validate a definition given as YAML text; ``label`` names it in errors."""
-    try:
-        root_node = yaml.compose(text, Loader=yaml.SafeLoader)
-        document = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{label}:{mark.line + 1}" if mark is not None else label
-        raise InputError(f"{where}: invalid YAML: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"{label}: invalid YAML: {exc}") from None
-    except (ValueError, OverflowError) as exc:  # PyYAML lets these out for impossible timestamps
-        raise InputError(f"{label}: invalid YAML value: {exc}") from None
-    lines: dict[str, int] = {}
-    if root_node is not None:
-        _record_lines(label, root_node, "", lines, set())
+    document, lines = compose(text, label, InputError)
     return _Reader(label, lines).definition(document)
-
-
-def _record_lines(label: str, node: Node, path: str, lines: dict[str, int], active: set[int]) -> None:
-    # Line numbers of every key path, for messages; also the one check safe_load skips: duplicate keys.
-    if id(node) in active:
-        return
-    active.add(id(node))
-    if isinstance(node, MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            key_path = f"{path}.{key}" if path else key
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                raise InputError(
-                    f"{label}:{line}: {key_path}: duplicate key (first at line {lines[key_path]})"
-                )
-            seen.add(key)
-            lines[key_path] = line
-            _record_lines(label, value_node, key_path, lines, active)
-    elif isinstance(node, SequenceNode):
-        for index, element in enumerate(node.value):
-            element_path = f"{path}[{index}]"
-            lines.setdefault(element_path, element.start_mark.line + 1)
-            _record_lines(label, element, element_path, lines, active)
-    active.discard(id(node))
-
-
-def _parent(key: str) -> str:
-    if key.endswith("]"):
-        return key[: key.rindex("[")]
-    return key.rpartition(".")[0]
 
 
 def _shown(value: object) -> str:
@@ -168,12 +121,8 @@ class _Reader:
         self.lines = lines
 
     def fail(self, key: str, message: str) -> NoReturn:
-        probe = key
-        # A missing key is reported at its nearest present ancestor.
-        while probe and probe not in self.lines:
-            probe = _parent(probe)
-        where = f"{self.label}:{self.lines[probe]}" if probe else self.label
-        raise InputError(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+        place = where(self.label, self.lines, key)
+        raise InputError(f"{place}: {key}: {message}" if key else f"{place}: {message}")
 
     # -- typed values ------------------------------------------------------------------------------
 

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from doraspace.cli import main
+from analytics.windows import WindowSpec
+from doraspace.cli import main, parse_window_arg
 from tests.emulators.github import GitHubDataset, GitHubEmulator
 from tests.github_org import ORDERS_LEAD_TIMES, build_org, payments_lead_times
 
@@ -210,7 +211,7 @@ def test_console_script_prints_csv_and_table(config_path: Path) -> None:
     ("args", "message"),
     [
         (["metrics", "--as-of", "yesterday"], "--as-of: not an ISO 8601"),
-        (["metrics", "--window", "3w"], "--window: expected a whole number of days"),
+        (["metrics", "--window", "36h"], "--window: expected a whole number of days"),
         (["metrics", "--team", "nobody"], "--team: unknown team 'nobody'"),
     ],
 )
@@ -221,6 +222,12 @@ def test_bad_arguments_exit_2_with_one_line(
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1
+
+
+def test_window_argument_reads_as_the_configured_windows() -> None:
+    # metrics.windows accepts weeks, so --window does too; still whole days only.
+    assert parse_window_arg("2w") == WindowSpec("2w", 14)
+    assert parse_window_arg("30d") == WindowSpec("30d", 30)
 
 
 def test_missing_token_is_a_config_error(

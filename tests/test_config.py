@@ -683,6 +683,12 @@ def test_repository_names_are_owner_slash_name(tmp_path: Path, name: str) -> Non
     )
 
 
+def test_repositories_must_be_a_list(tmp_path: Path) -> None:
+    assert error_of(tmp_path, MINIMAL + "github:\n  repositories: acme/x\n") == (
+        "config.yaml:3: github.repositories: must be a list (got 'acme/x')"
+    )
+
+
 def test_repository_object_needs_a_name(tmp_path: Path) -> None:
     text = MINIMAL + "github:\n  repositories:\n    - deployments: {source: releases}\n"
     assert error_of(tmp_path, text) == "config.yaml:4: github.repositories[0].name: required (owner/name)"
@@ -703,6 +709,29 @@ def test_organizations_and_incident_labels(tmp_path: Path) -> None:
     assert config.github.incident_labels == ("incident", "sev1")
     assert error_of(tmp_path, MINIMAL + "github:\n  organizations: [acme/x]\n") == (
         "config.yaml:3: github.organizations[0]: must be a GitHub organization name (got 'acme/x')"
+    )
+
+
+def test_github_api_and_rate_limit_reserve(tmp_path: Path) -> None:
+    github = load(tmp_path, MINIMAL + "github: {}\n").github
+    assert github is not None and (github.api, github.rate_limit_reserve) == ("rest", 0.1)
+    github = load(tmp_path, MINIMAL + "github: {api: graphql, rate_limit_reserve: 0}\n").github
+    assert github is not None and (github.api, github.rate_limit_reserve) == ("graphql", 0.0)
+    github = load(
+        tmp_path, MINIMAL + "github: {rate_limit_reserve: '${RESERVE}'}\n", {"RESERVE": "0.25"}
+    ).github
+    assert github is not None and github.rate_limit_reserve == 0.25
+    assert error_of(tmp_path, MINIMAL + "github:\n  api: soap\n") == (
+        "config.yaml:3: github.api: must be one of rest, graphql (got 'soap')"
+    )
+    assert error_of(tmp_path, MINIMAL + "github:\n  rate_limit_reserve: 1\n") == (
+        "config.yaml:3: github.rate_limit_reserve: must be less than 1 (got 1)"
+    )
+    assert error_of(tmp_path, MINIMAL + "github:\n  rate_limit_reserve: -0.1\n") == (
+        "config.yaml:3: github.rate_limit_reserve: must be at least 0 (got -0.1)"
+    )
+    assert error_of(tmp_path, MINIMAL + "github:\n  rate_limit_reserve: lots\n") == (
+        "config.yaml:3: github.rate_limit_reserve: must be a number (got 'lots')"
     )
 
 

@@ -1,0 +1,441 @@
+"""Load and validate the YAML configuration once, into frozen objects (SPEC §3; docs/configuration.md).
+
+An error is one ``ConfigError`` line: ``config.yaml:12: github.deployments.source: must be one of …``.
+Sections are frozen pydantic dataclasses (not ``BaseModel``: callers build ``DeploymentSource``
+positionally and use ``dataclasses`` functions), each key declared once, as a field (``AliasPath``
+where the file nests what the object keeps flat). ``_Section`` checks the shape (a mapping, no
+unknown key, null = default) and builds the secrets; ``_reshape`` turns the file's words into the
+object's. ``values`` interpolates ``${VAR}`` and words the errors.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, ClassVar, Literal, get_args
+
+from pydantic import (
+    AfterValidator,
+    AliasPath,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    InstanceOf,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic.dataclasses import dataclass
+from pydantic_core import ArgsKwargs
+
+from analytics.windows import WindowSpec
+from doraspace.config import values as v
+from doraspace.config.values import FrozenMapping as FrozenMapping
+from doraspace.config.values import Secret as Secret
+from doraspace.config.values import problem
+from store.errors import ConfigError
+from surveys.yaml_lines import compose
+
+DEFAULT_CONFIG_PATH = "./doraspace.yaml"
+DEFAULT_SINCE_DAYS = 365  # the first sync reaches this far back when github.since is not given
+DeploymentKind = Literal["deployments", "workflow_runs", "releases", "merged_prs"]
+Benchmarks = Literal["dora-2023", "dora-2021"]
+DEPLOYMENT_SOURCES: tuple[str, ...] = get_args(DeploymentKind)
+BENCHMARK_SETS: tuple[str, ...] = get_args(Benchmarks)
+_STRICT = ConfigDict(extra="forbid")
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+TextOrNumber = Annotated[Text, BeforeValidator(lambda x: str(x) if type(x) is int else x)]
+Texts = Annotated[tuple[Text, ...], AfterValidator(v.unique)]
+Whole = Annotated[int, BeforeValidator(v.whole)]
+Duration = Annotated[timedelta, BeforeValidator(v.duration)]
+Instant = Annotated[datetime, BeforeValidator(v.instant)]
+ExistingFile = Annotated[Text, AfterValidator(lambda path, info: v.resolved(path, info, exists=True))]
+Unique = AfterValidator(v.unique)
+Repository = Annotated[Text, StringConstraints(pattern=v.REPOSITORY)]
+Window = WindowSpec  # a metric window: its label as written (7d, 2w) and its length in whole days
+
+
+def _nested(default: Any, *path: str) -> Any:
+    return Field(default=default, validation_alias=AliasPath(*path))
+
+
+@dataclass(frozen=True, config=_STRICT)
+class _Section:
+    _secrets: ClassVar[tuple[str, str]] = ("", "")  # key, the variable it defaults to (key_file: from a file)
+    _also: ClassVar[tuple[str, ...]] = ()  # keys of the file that _reshape reads, besides the fields
+    _derived: ClassVar[tuple[str, ...]] = ()  # fields that _reshape fills, not keys of the file
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shape(cls, data: Any, info: ValidationInfo) -> Any:
+        source = info.context
+        if isinstance(data, ArgsKwargs | _Section) or not isinstance(source, v.Source):
+            return data  # built in code, not read from a file
+        tree: dict[str, Any] = dict.fromkeys(cls._also)
+        for name, field in cls.__pydantic_fields__.items():  # type: ignore[attr-defined]
+            *parents, leaf = field.validation_alias.path if field.validation_alias else [name]
+            node = tree
+            for part in parents:
+                node = node.setdefault(part, {})
+            node.update({} if name in cls._derived else {leaf: None})
+        name, variable = cls._secrets
+        tree.update({f"{name}_file": None} if name else {})
+        data = _checked(data, tree, ())
+        if name:
+            v.secret(data, cls.__name__.removesuffix("Config").lower(), name, variable, source)
+        return cls._reshape(data, source)
+
+    @classmethod
+    def _reshape(cls, data: dict[str, Any], source: v.Source) -> dict[str, Any]:
+        return data
+
+
+def _checked(value: Any, tree: dict[str, Any], at: tuple[str, ...]) -> dict[str, Any]:
+    """``value`` as a mapping holding only the keys of ``tree``, without its null values."""
+    if not isinstance(value, dict):
+        problem(f"must be a mapping with keys {', '.join(tree)} (got {v.shown(value)})", *at)
+    result: dict[str, Any] = {}
+    for key, item in value.items():
+        if key not in tree:
+            close = difflib.get_close_matches(key, list(tree), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else f"expected one of {', '.join(tree)}"
+            problem(f"unknown key ({hint})", *at, key)
+        if item is not None and tree[key] is None:
+            result[key] = item
+        elif item is not None and (inner := _checked(item, tree[key], (*at, key))):
+            result[key] = inner  # an empty one would be an unknown argument
+    return result
+
+
+@dataclass(frozen=True, config=_STRICT)
+class DeploymentSource(_Section):
+    """How a repository's production deployments are recognised (SPEC §5.1)."""
+
+    source: DeploymentKind = "deployments"
+    environment: Text = "production"  # the GitHub environment for `deployments`, recorded for every source
+    workflow: TextOrNumber | None = None  # file or id, for workflow_runs only
+
+    @model_validator(mode="after")
+    def _only_for_workflow_runs(self) -> DeploymentSource:
+        # Kept while reading, so that a repository switching to workflow_runs inherits it.
+        if self.source != "workflow_runs":
+            object.__setattr__(self, "workflow", None)
+        return self
+
+
+DEFAULT_DEPLOYMENT_SOURCE = DeploymentSource()
+_INHERITED = DeploymentSource("deployments", "inherited")  # replaced by github.deployments
+
+
+@dataclass(frozen=True, config=_STRICT)
+class RepositoryConfig(_Section):
+    name: Repository  # owner/name as written
+    deployments: DeploymentSource = _INHERITED  # its own keys merged over github.deployments
+
+    @model_validator(mode="before")
+    @classmethod
+    def _by_name(cls, data: Any) -> Any:
+        if isinstance(data, str) and not re.fullmatch(v.REPOSITORY, data.strip()):
+            problem(f"must be a repository as owner/name (got {data.strip()!r})")
+        return {"name": data} if isinstance(data, str) else data
+
+
+@dataclass(frozen=True, config=_STRICT)
+class GitHubConfig(_Section):
+    since: Instant
+    base_url: Annotated[Text, AfterValidator(v.url("http", "https"))] = "https://api.github.com"
+    token: InstanceOf[Secret] = v.NO_SECRET
+    ca_bundle: ExistingFile | None = None
+    deployments: DeploymentSource = DEFAULT_DEPLOYMENT_SOURCE
+    repositories: Annotated[
+        tuple[RepositoryConfig, ...],
+        AfterValidator(lambda repos: v.unique(repos, "{name} is listed twice", "name")),
+    ] = ()
+    organizations: Annotated[
+        tuple[Annotated[Text, StringConstraints(pattern=v.ORGANIZATION)], ...], Unique
+    ] = ()
+    incident_labels: Texts = ("incident",)
+    api: Literal["rest", "graphql"] = "rest"  # rest: one call per object; graphql: fewer, larger calls
+    rate_limit_reserve: Annotated[float, Field(ge=0, lt=1)] = 0.1  # share of the hourly limit left unused
+    _secrets = ("token", "GITHUB_TOKEN")
+
+    @classmethod
+    def _reshape(cls, data: dict[str, Any], source: v.Source) -> dict[str, Any]:
+        data.setdefault("since", source.since)
+        # A repository's own deployments: the keys it leaves out come from github.deployments.
+        default = data["deployments"] if isinstance(data.get("deployments"), dict) else {}
+        for index, item in enumerate(
+            data["repositories"] if isinstance(data.get("repositories"), list) else ()
+        ):
+            if isinstance(item, dict) and isinstance(item.get("deployments"), dict):
+                own = {key: value for key, value in item["deployments"].items() if value is not None}
+                data["repositories"][index] = {**item, "deployments": {**default, **own}}
+        return data
+
+    @model_validator(mode="after")
+    def _resolved(self) -> GitHubConfig:
+        _workflow_given(self.deployments, "", "deployments")
+        for index, repository in enumerate(self.repositories):
+            if repository.deployments is _INHERITED:
+                object.__setattr__(repository, "deployments", self.deployments)
+            whose = f" (repository {repository.name})"
+            _workflow_given(repository.deployments, whose, "repositories", index, "deployments")
+        return self
+
+
+def _workflow_given(deployments: DeploymentSource, whose: str, *at: str | int) -> None:
+    if deployments.source == "workflow_runs" and deployments.workflow is None:
+        problem(f"required when source is workflow_runs, e.g. deploy.yml{whose}", *at, "workflow")
+
+
+@dataclass(frozen=True, config=_STRICT)
+class PagerDutyConfig(_Section):
+    base_url: Annotated[Text, AfterValidator(v.url("https"))] = "https://api.pagerduty.com"
+    token: InstanceOf[Secret] = v.NO_SECRET
+    ca_bundle: ExistingFile | None = None
+    service_ids: Annotated[tuple[TextOrNumber, ...], Unique] = ()
+    since: Instant | None = None  # defaults to github.since, else to the default first sync
+    urgencies: Annotated[tuple[Literal["high", "low"], ...], Field(min_length=1), Unique] = ("high", "low")
+    _secrets = ("token", "PAGERDUTY_TOKEN")
+
+
+def _not_reserved(name: str) -> str:
+    # Names the analytics already use: "*" is the organisation row, "unowned" what no team owns.
+    if name in ("*", "unowned"):
+        problem(f'{name!r} is reserved ("*" is the organisation, "unowned" the default team)')
+    return name
+
+
+@dataclass(frozen=True, config=_STRICT)
+class TeamConfig(_Section):
+    name: Annotated[Text, AfterValidator(_not_reserved)]
+    repositories: Annotated[tuple[Repository, ...], Unique] = ()
+    pagerduty_services: Annotated[tuple[TextOrNumber, ...], Unique] = ()
+    headcount: Annotated[Whole, Field(ge=1)] | None = None
+    survey_names: Texts = ()
+
+
+def _distinct_teams(teams: tuple[TeamConfig, ...]) -> tuple[TeamConfig, ...]:
+    """Team names are unique; a repository, service or survey name belongs to one team."""
+    v.unique(teams, "duplicate team {name!r}", "name", fold=False)
+    claimed: dict[tuple[str, str], tuple[str, tuple[int, str, int]]] = {}  # → the team, where
+    for index, team in enumerate(teams):
+        for kind, field in (
+            ("repository", "repositories"),
+            ("PagerDuty service", "pagerduty_services"),
+            ("survey name", "survey_names"),
+        ):
+            for position, name in enumerate(getattr(team, field)):
+                if (kind, name.lower()) in claimed:
+                    other, first = claimed[(kind, name.lower())]
+                    owners = (
+                        f"is listed by teams {other} ({{first}}) and {team.name}; it can belong to only one"
+                    )
+                    problem(f"{kind} {name} {owners}", index, field, position, first=first)
+                claimed[(kind, name.lower())] = (team.name, (index, field, position))
+    return teams
+
+
+@dataclass(frozen=True, config=_STRICT)
+class ScheduleConfig(_Section):
+    github: Duration = timedelta(minutes=15)
+    pagerduty: Duration = timedelta(minutes=5)
+    analytics: Duration = timedelta(minutes=5)
+
+    def __getitem__(self, job: str) -> timedelta:
+        """``schedule["github"]``: the interval of a job by name."""
+        return {"github": self.github, "pagerduty": self.pagerduty, "analytics": self.analytics}[job]
+
+
+@dataclass(frozen=True, config=_STRICT)
+class HttpConfig(_Section):
+    host: str = "127.0.0.1"  # "" means every interface (listen: :9464)
+    port: int = 9464
+    tls_cert_file: ExistingFile | None = _nested(None, "tls", "cert_file")
+    tls_key_file: ExistingFile | None = _nested(None, "tls", "key_file")
+    basic_auth_users: Annotated[
+        Mapping[str, Annotated[Text, StringConstraints(pattern=v.BCRYPT)]], AfterValidator(FrozenMapping)
+    ] = FrozenMapping()
+    _also = ("listen",)
+    _derived = ("host", "port")
+
+    @classmethod
+    def _reshape(cls, data: dict[str, Any], source: v.Source) -> dict[str, Any]:
+        if "listen" in data:
+            listen = data.pop("listen")
+            host, colon, port = listen.strip().rpartition(":") if isinstance(listen, str) else ("", "", "")
+            if not colon or not port.isdigit() or not 0 <= int(port) <= 65535:
+                problem(
+                    f"must be host:port with a port 0-65535, e.g. 127.0.0.1:9464 (got {v.shown(listen)})",
+                    "listen",
+                )
+            data["host"], data["port"] = host.removeprefix("[").removesuffix("]"), int(port)  # [::1]:9464
+        return data
+
+    @model_validator(mode="after")
+    def _both_tls_files(self) -> HttpConfig:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            missing = "key_file" if self.tls_key_file is None else "cert_file"
+            problem(
+                "required with the other TLS file: give both cert_file and key_file, or neither",
+                "tls",
+                missing,
+            )
+        return self
+
+    @property
+    def tls_enabled(self) -> bool:
+        return self.tls_cert_file is not None
+
+
+@dataclass(frozen=True, config=_STRICT)
+class SurveysConfig(_Section):
+    min_group_size: Annotated[Whole, Field(ge=3)] = 5  # SPEC §7.4: anonymity never below groups of 3
+    respondent_secret: InstanceOf[Secret] = v.NO_SECRET  # an error only when an import uses it
+    _secrets = ("respondent_secret", "DORASPACE_SURVEY_SECRET")
+
+
+def _redact_url(url: str) -> str:
+    # String surgery rather than urlunsplit, which would turn duckdb:////abs into duckdb://abs.
+    scheme, sep, rest = url.partition("://")
+    authority, slash, tail = rest.partition("/")
+    userinfo, at, host = authority.rpartition("@")
+    if at and ":" in userinfo:
+        authority = f"{userinfo.partition(':')[0]}:***@{host}"
+    tail = re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", tail)
+    return f"{scheme}{sep}{authority}{slash}{tail}" if sep else url
+
+
+def _database_url(url: str, info: ValidationInfo) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        problem(f"must be a URL like duckdb:///data/doraspace.duckdb (got {url!r})")
+    if scheme == "duckdb":
+        # SQLAlchemy's convention: three slashes then the path, so a fourth slash makes it absolute.
+        if not rest.startswith("/"):
+            problem(f"must be duckdb:///relative/path or duckdb:////absolute/path (got {url!r})")
+        location, qmark, query = rest[1:].partition("?")
+        if not location:
+            problem("needs a file path after duckdb:/// (or :memory:)")
+        return f"duckdb:///{location if location == ':memory:' else v.resolved(location, info)}{qmark}{query}"
+    if scheme == "postgresql+psycopg" and rest not in ("", "/"):
+        return url
+    if scheme == "postgresql+psycopg":
+        problem("needs a host or database: postgresql+psycopg://user@host/db")
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg2"):  # redacted: it goes to stderr
+        problem(f"use the psycopg 3 driver: {_redact_url('postgresql+psycopg://' + rest)} (got {scheme}://)")
+    problem(f"must start with duckdb:/// or postgresql+psycopg:// (got {scheme}://)")
+
+
+@dataclass(frozen=True, config=_STRICT)
+class Config(_Section):
+    path: str  # the configuration file as given, for messages
+    database_url: Annotated[Text, AfterValidator(_database_url)] = Field(
+        validation_alias=AliasPath("database", "url"), repr=False
+    )
+    github: GitHubConfig | None = None
+    pagerduty: PagerDutyConfig | None = None
+    catalog_discover: bool = _nested(True, "catalog", "discover")
+    teams: Annotated[tuple[TeamConfig, ...], AfterValidator(_distinct_teams)] = ()
+    attribution_window: Duration = _nested(timedelta(hours=24), "incidents", "attribution_window")
+    rework_labels: Texts = _nested(("hotfix", "rollback", "revert", "incident"), "rework", "labels")
+    windows: Annotated[tuple[WindowSpec, ...], BeforeValidator(v.windows)] = _nested(
+        (Window("7d", 7), Window("30d", 30), Window("90d", 90)), "metrics", "windows"
+    )
+    benchmarks: Benchmarks = _nested("dora-2023", "metrics", "benchmarks")
+    schedule: ScheduleConfig = ScheduleConfig()
+    http: HttpConfig = HttpConfig()
+    surveys: SurveysConfig = SurveysConfig()
+    _derived = ("path",)
+
+    @classmethod
+    def _reshape(cls, data: dict[str, Any], source: v.Source) -> dict[str, Any]:
+        if isinstance(data.get("pagerduty"), dict):  # pagerduty.since defaults to github.since
+            github = data["github"] if isinstance(data.get("github"), dict) else {}
+            data["pagerduty"] = {"since": github.get("since", source.since), **data["pagerduty"]}
+        return {"surveys": {}, **data, "path": source.label}
+
+    @property
+    def redacted_database_url(self) -> str:
+        """The database URL with any password replaced by ``***``, fit for logs (``repr`` omits it)."""
+        return _redact_url(self.database_url)
+
+
+_CONFIG = TypeAdapter(Config)
+
+
+def resolve_config_path(cli_value: str | None, environ: Mapping[str, str]) -> str:
+    """``--config`` if given, else ``$DORASPACE_CONFIG`` if set and non-empty, else ``./doraspace.yaml``."""
+    if cli_value is not None and not cli_value.strip():
+        raise ConfigError("--config: empty path")
+    from_env = environ.get("DORASPACE_CONFIG", "")
+    return cli_value if cli_value is not None else from_env if from_env.strip() else DEFAULT_CONFIG_PATH
+
+
+def load_config(
+    path: str | os.PathLike[str],
+    *,
+    environ: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    now: datetime | None = None,
+) -> Config:
+    """Read, parse and validate the configuration file.
+
+    ``environ`` defaults to ``os.environ`` and ``cwd`` to the process' working directory; relative
+    paths (the file itself, ``duckdb:///`` URLs, token and certificate files) resolve against ``cwd``.
+    ``now`` only sets the default ``github.since`` (365 days before it).
+    """
+    label, base = os.fspath(path), cwd if cwd is not None else os.getcwd()
+    hint = " (give --config PATH or set DORASPACE_CONFIG)" if label == DEFAULT_CONFIG_PATH else ""
+    try:
+        with open(os.path.join(base, label), encoding="utf-8-sig") as handle:
+            text = handle.read()
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{label}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        reason = {
+            FileNotFoundError: f"configuration file not found{hint}",
+            IsADirectoryError: "is a directory, not a configuration file",
+        }.get(type(exc), f"cannot read the configuration file: {exc.strerror}")
+        raise ConfigError(f"{label}: {reason}") from None
+    return parse_config(text, path=label, environ=environ, cwd=base, now=now)
+
+
+def parse_config(
+    text: str,
+    *,
+    path: str = "<config>",
+    environ: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    now: datetime | None = None,
+) -> Config:
+    """Validate configuration text; ``path`` only names it in messages. See ``load_config``."""
+    document, lines = compose(text, path, ConfigError)
+    if document is None:
+        raise ConfigError(f"{path}: the configuration is empty; database.url is required")
+    if isinstance(document, dict) and "database" not in document:
+        raise ConfigError(
+            f"{path}: database: required section is missing (e.g. database: {{url: duckdb:///doraspace.duckdb}})"
+        )
+    start = (now or datetime.now(UTC)).astimezone(UTC) - timedelta(days=DEFAULT_SINCE_DAYS)
+    since = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    source = v.Source(path, lines, os.environ if environ is None else environ, cwd or os.getcwd(), since)
+    try:
+        return _CONFIG.validate_python(v.interpolate(document, source), context=source)
+    except ValidationError as exc:
+        raise v.config_error(exc, source) from None
+
+
+def repository_source(config: Config, repo: str) -> DeploymentSource:
+    """The deployment source of ``repo`` (case-insensitive): its own, else ``github.deployments``;
+    repositories discovered from ``github.organizations`` get the default."""
+    if config.github is None:
+        return DEFAULT_DEPLOYMENT_SOURCE
+    own = {repository.name.lower(): repository.deployments for repository in config.github.repositories}
+    return own.get(repo.lower(), config.github.deployments)

@@ -1,0 +1,315 @@
+"""``${VAR}`` interpolation, the checks pydantic has no word for, ``Secret``, and the one formatter
+that turns a validation error into ``file:line: key.path: message``.
+
+Our checks raise ``problem(message, *at)``: a pydantic error keeping the message and the key path
+below the value validated. ``{first}`` in a message becomes the place of ``first=``, an earlier key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError, ValidationInfo
+from pydantic_core import PydanticCustomError
+
+from analytics.windows import SpanError, WindowSpec, parse_duration, parse_window
+from store.errors import ConfigError
+from surveys.yaml_lines import key_path, where
+
+REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$"
+ORGANIZATION = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$"
+BCRYPT = r"^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$"
+SECRET_KEYS = ("github.token", "pagerduty.token", "surveys.respondent_secret")  # interpolated when used
+
+
+@dataclass(frozen=True)
+class Source:
+    """What validation reads besides the values: the file's lines and the world around it."""
+
+    label: str
+    lines: Mapping[str, int]
+    environ: Mapping[str, str]
+    cwd: str
+    since: datetime  # the default github.since
+
+    def message(self, key: str, text: str) -> str:
+        place = where(self.label, self.lines, key)
+        return f"{place}: {key}: {text}" if key else f"{place}: {text}"
+
+
+def problem(message: str, *at: str | int, first: tuple[str | int, ...] | None = None) -> NoReturn:
+    raise PydanticCustomError("config", "{message}", {"message": message, "at": at, "first": first})
+
+
+# Pydantic's own checks in our words, by "type", "type key" or "type pattern"; {got} is the value.
+_WORDS = {
+    **dict.fromkeys(("int_parsing", "int_from_float", "int_type"), "must be a whole number (got {got})"),
+    **dict.fromkeys(("bool_parsing", "bool_type"), "must be true or false (got {got})"),
+    "string_type": "must be a string (got {got})",
+    "string_too_short": "must not be empty",
+    "float_parsing": "must be a number (got {got})",
+    "literal_error": "must be one of {expected} (got {got})",
+    "greater_than_equal": "must be at least {ge:g} (got {got})",
+    "less_than": "must be less than {lt:g} (got {got})",
+    "tuple_type": "must be a list (got {got})",
+    "dict_type": "must be a mapping of user: bcrypt hash (got {got})",
+    "missing": "required",
+    "missing database.url": "required (e.g. duckdb:///data/doraspace.duckdb)",
+    "missing github.repositories[].name": "required (owner/name)",
+    "greater_than_equal teams[].headcount": "must be a positive whole number or null (got {got})",
+    "too_short pagerduty.urgencies": "needs at least one of high, low",
+    f"string_pattern_mismatch {REPOSITORY}": "must be a repository as owner/name (got {got})",
+    f"string_pattern_mismatch {ORGANIZATION}": "must be a GitHub organization name (got {got})",
+    f"string_pattern_mismatch {BCRYPT}": "must be a bcrypt hash ($2a$, $2b$ or $2y$, 60 characters), "
+    "e.g. from htpasswd -nBC 10",
+}
+
+
+def config_error(error: ValidationError, source: Source) -> ConfigError:
+    """The first problem, as one line."""
+    found = error.errors(include_url=False)[0]
+    context: dict[str, Any] = found.get("ctx") or {}
+    key = key_path(*found["loc"], *context.get("at", ()))
+    if found["type"] == "config":
+        earlier = key_path(*found["loc"], *(context["first"] or ()))
+        text = str(context["message"]).replace("{first}", where(source.label, source.lines, earlier))
+    else:
+        kind, general = found["type"], re.sub(r"\[\d+\]", "[]", key)
+        words = next(
+            (
+                _WORDS[n]
+                for n in (f"{kind} {general}", f"{kind} {context.get('pattern')}", kind)
+                if n in _WORDS
+            ),
+            None,
+        )
+        expected = str(context.get("expected", "")).replace("'", "").replace(" or ", ", ")
+        fields = {**context, "got": shown(found["input"]), "expected": expected}
+        text = words.format(**fields) if words else found["msg"]
+    return ConfigError(source.message(key, text))
+
+
+def shown(value: object) -> str:
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    if isinstance(value, dict | list):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return repr(value.strip()) if isinstance(value, str) else str(value)
+
+
+_REFERENCE = re.compile(r"\$(\$?)\{([^}]*)\}")
+
+
+def substitute(
+    raw: str, environ: Mapping[str, str], fail: Callable[[str], NoReturn]
+) -> tuple[str, str | None]:
+    """``raw`` with ``${VAR}`` replaced (``$${`` is a literal ``${``), and what is unset, if anything."""
+    missing: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        escaped, name = match.groups()
+        if not escaped and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            fail(f"bad variable reference ${{{name}}} (write $${{ for a literal ${{)")
+        missing.extend([] if escaped or name in environ else [name])
+        return "${" + name + "}" if escaped else environ.get(name, "")
+
+    if "${" in _REFERENCE.sub("", raw):
+        fail("unterminated ${ (write $${ for a literal ${)")
+    text = _REFERENCE.sub(replace, raw)
+    if len(missing) > 1:
+        return text, f"environment variables {', '.join(missing)} are not set"
+    return text, f"environment variable {missing[0]} is not set" if missing else None
+
+
+def interpolate(value: object, source: Source, path: str = "") -> object:
+    """``value`` with ``${VAR}`` replaced in every string but the secrets'; unset is an error here."""
+
+    def fail(message: str) -> NoReturn:
+        raise ConfigError(source.message(path, message))
+
+    if isinstance(value, dict):
+        return {k: interpolate(item, source, f"{path}.{k}" if path else k) for k, item in value.items()}
+    if isinstance(value, list):
+        return [interpolate(item, source, f"{path}[{index}]") for index, item in enumerate(value)]
+    if not isinstance(value, str) or path in SECRET_KEYS:
+        return value
+    text, unset = substitute(value, source.environ, fail)
+    return fail(unset) if unset else text
+
+
+def whole(value: Any) -> Any:
+    """Refuse true and false, which pydantic would take for 1 and 0."""
+    return problem(f"must be a whole number (got {shown(value)})") if isinstance(value, bool) else value
+
+
+def duration(value: Any) -> timedelta:
+    try:
+        return parse_duration(value.strip() if isinstance(value, str) else "")
+    except SpanError as exc:
+        problem(f"{exc.problem} (got {shown(value)})")
+
+
+def windows(value: Any) -> tuple[WindowSpec, ...]:
+    """Whole days, each length once, at least one."""
+    if not isinstance(value, list | tuple):
+        problem(f"must be a list (got {shown(value)})")
+    result: dict[int, WindowSpec] = {}
+    for index, item in enumerate(value):
+        try:
+            spec = (
+                item if isinstance(item, WindowSpec) else parse_window(item if isinstance(item, str) else "")
+            )
+        except SpanError as exc:
+            problem(f"{exc.problem} (got {shown(item)})", index)
+        if spec.days in result:
+            problem(f"duplicate window {spec.label} (same as {result[spec.days].label})", index)
+        result[spec.days] = spec
+    return tuple(result.values()) or problem("needs at least one window, e.g. [7d, 30d, 90d]")
+
+
+def instant(value: Any) -> datetime:
+    """A date (midnight UTC) or a timestamp (UTC if it has no offset), as an aware UTC datetime."""
+    for parse in (date.fromisoformat, datetime.fromisoformat) if isinstance(value, str) else ():
+        try:
+            value = parse(value.strip())
+            break
+        except ValueError:
+            continue
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    problem(f"must be a date like 2025-01-01 (got {shown(value)})")
+
+
+def resolved(path: str, info: ValidationInfo, *, exists: bool = False) -> str:
+    """``path`` resolved against the working directory."""
+    source = info.context
+    full = os.path.normpath(os.path.join(source.cwd, path)) if isinstance(source, Source) else path
+    return full if not exists or os.path.isfile(full) else problem(f"file not found: {full}")
+
+
+def url(*schemes: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        parts = urlsplit(value := value.rstrip("/"))
+        if parts.scheme not in schemes or not parts.netloc:
+            wanted = "an https URL" if schemes == ("https",) else "an http(s) URL"
+            refused = " (the PagerDuty client refuses http)" if parts.scheme == "http" else ""
+            problem(f"must be {wanted}{refused} (got {value!r})")
+        return value
+
+    return check
+
+
+def unique(values: Any, words: str = "{name!r} is listed twice", *at: str, fold: bool = True) -> Any:
+    """``values`` (names, or objects with a ``name``), each listed once, by default whatever its case."""
+    first: dict[str, int] = {}
+    for index, value in enumerate(values):
+        name = getattr(value, "name", value)
+        if (name.lower() if fold else name) in first:
+            earlier = first[name.lower() if fold else name]
+            problem(words.format(name=name) + " (first at {first})", index, *at, first=(earlier, *at))
+        first[name.lower() if fold else name] = index
+    return values
+
+
+class Secret:
+    """A token or key, resolved only when a command uses it, and never shown: ``key`` is its key path,
+    ``origin`` where it comes from (``${GITHUB_TOKEN}``, ``file /run/secrets/gh``). The value hides in
+    a closure, so that neither ``repr`` nor ``dataclasses.asdict`` of the configuration shows it."""
+
+    def __init__(self, key: str, origin: str, reveal: Callable[[], str]) -> None:
+        self.key, self.origin, self._reveal = key, origin, reveal
+
+    def value(self) -> str:
+        """The secret; raises ``ConfigError`` naming the key and variable/file if it cannot be had."""
+        return self._reveal()
+
+    def problem(self) -> str | None:
+        """Why ``value()`` would fail (for ``check-config``), or None; never the value itself."""
+        try:
+            self._reveal()
+        except ConfigError as exc:
+            return str(exc)
+        return None
+
+    @classmethod
+    def from_value(cls, value: str, *, key: str = "secret") -> Secret:
+        """A secret with a known value (tests, the demo)."""
+        return cls(key, "literal", lambda: value)
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+
+def _raise(message: str) -> NoReturn:
+    raise ConfigError(message)
+
+
+NO_SECRET = Secret("secret", "none", lambda: _raise("secret: no value"))
+
+
+def secret(data: dict[str, Any], section: str, name: str, variable: str, source: Source) -> None:
+    """``data[name]`` or ``data[name + "_file"]`` → one ``Secret`` at ``data[name]`` (SPEC §3: from the
+    environment or a file, never the file itself). Unset or unreadable fails only when asked for."""
+    file_name, key = f"{name}_file", f"{section}.{name}"
+    raw, file_value = data.pop(name, None), data.pop(file_name, None)
+    if raw is not None and file_value is not None:
+        problem(f"give either {name} or {file_name}, not both", file_name)
+    if file_value is not None:
+        if not isinstance(file_value, str) or not file_value.strip():
+            problem(f"must be a file path (got {shown(file_value)})", file_name)
+        path = os.path.normpath(os.path.join(source.cwd, file_value.strip()))
+        prefix = source.message(f"{section}.{file_name}", "")
+
+        def read_file() -> str:
+            # Read at each use, so a rotated secret file (Kubernetes, Vault agent) is picked up.
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    return handle.read().strip() or _raise(f"{prefix}{path} is empty")
+            except OSError as exc:
+                raise ConfigError(f"{prefix}cannot read {path}: {exc.strerror}") from None
+
+        data[name] = Secret(key, f"file {path}", read_file)
+        return
+    hint = (
+        f" ({key} defaults to ${{{variable}}}; set it or give {section}.{file_name})" if raw is None else ""
+    )
+    if not isinstance(raw, str | None):
+        problem(f"must be a ${{VAR}} reference (got {shown(raw)})", name)
+    if raw is not None and all(match.group(1) for match in _REFERENCE.finditer(raw)):
+        problem(f"must come from the environment (${{VAR}}) or from {file_name}, not the file itself", name)
+    raw = raw or "${" + variable + "}"
+    text, unset = substitute(raw, source.environ, lambda message: problem(message, name))
+    failure = unset + hint if unset else None if text.strip() else f"{raw} is empty"
+    data[name] = Secret(key, raw, lambda: _raise(source.message(key, failure)) if failure else text.strip())
+
+
+class FrozenMapping(Mapping[str, str]):
+    """A read-only, hashable mapping that (unlike ``MappingProxyType``) survives ``copy.deepcopy``."""
+
+    def __init__(self, items: Mapping[str, str] | None = None) -> None:
+        self._items = dict(items or {})
+
+    def __getitem__(self, key: str) -> str:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __repr__(self) -> str:
+        return f"FrozenMapping({self._items!r})"
