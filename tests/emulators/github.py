@@ -1829,6 +1829,10 @@ class GitHubEmulator:
         self.clock = clock
         self.requests: list[RequestRecord] = []
         self.errors: list[Exception] = []
+        # What the rate limit saw: requests that cost a point, 304s (free), and points spent in all.
+        self.billed_requests = 0
+        self.not_modified = 0
+        self.points_spent = 0
         self._remaining = rate_limit
         self._reset_at: int | None = None
         self._injections: list[_Injection] = []
@@ -2005,11 +2009,14 @@ class GitHubEmulator:
             extra["etag"] = etag
             if _etag_matches(headers.get("if-none-match"), etag):
                 # A 304 costs nothing against the rate limit on GitHub.
+                self.not_modified += 1
                 return _Outcome(
                     304, {**self._common_headers(request_id), **self._rate_headers(), **extra}, b""
                 )
         if costs:
             self._remaining -= 1
+            self.billed_requests += 1
+            self.points_spent += 1
         return _Outcome(
             reply.status, {**self._common_headers(request_id), **self._rate_headers(), **extra}, body
         )
