@@ -404,6 +404,11 @@ class GitHubSync:
         if previous.sha == sha:
             # A redeploy of the same commit: GitHub would answer "identical"; save the request.
             return fact("identical")
+        known = self._stored_compare(target.name, previous.sha, sha)
+        if known is not None:
+            # The same pair was compared for another deployment (a redeploy after a rollback, or the
+            # same commits shipped by two sources): GitHub would answer the same, so ask once.
+            return fact(known.status, known.total_commits, known.commits)
         try:
             summary, items = self.client.compare(target.name, previous.sha, sha)
         except NotFoundError as exc:
@@ -413,6 +418,57 @@ class GitHubSync:
             return fact("unknown")
         commits = tuple(parse_commit(item) for item in items)
         return fact(str(summary.get("status") or "unknown"), int(summary.get("total_commits") or 0), commits)
+
+    def _stored_compare(self, repo: str, base_sha: str, head_sha: str) -> CompareFact | None:
+        """A compare of ``base_sha...head_sha`` already stored for this repository, with its commits."""
+        compares, links, commits = schema.deployment_compares, schema.deployment_commits, schema.commits
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(compares)
+                .where(
+                    and_(
+                        compares.c.repo == repo,
+                        compares.c.base_sha == base_sha,
+                        compares.c.head_sha == head_sha,
+                        compares.c.status != "unknown",
+                    )
+                )
+                .limit(1)
+            ).first()
+            if row is None:
+                return None
+            listed = conn.execute(
+                select(commits)
+                .join(links, and_(links.c.repo == commits.c.repo, links.c.sha == commits.c.sha))
+                .where(
+                    and_(
+                        links.c.repo == repo,
+                        links.c.source == row.source,
+                        links.c.deployment_id == row.deployment_id,
+                    )
+                )
+                .order_by(links.c.position)
+            ).all()
+        return CompareFact(
+            repo=repo,
+            source=row.source,
+            deployment_id=row.deployment_id,
+            base_deployment_id=row.base_deployment_id,
+            base_sha=base_sha,
+            head_sha=head_sha,
+            status=row.status,
+            total_commits=row.total_commits,
+            commits=tuple(
+                CommitFact(
+                    sha=c.sha,
+                    parents=tuple(c.parent_shas.split()),
+                    author_date=from_db(c.author_date),  # type: ignore[arg-type]
+                    committed_date=from_db(c.committed_date),
+                    message=c.message,
+                )
+                for c in listed
+            ),
+        )
 
     # -- pull requests -------------------------------------------------------------------------------
 
