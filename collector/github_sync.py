@@ -31,6 +31,7 @@ from collector.models import (
     RepositoryFact,
 )
 from collector.sources.github import GitHubClient, Listing, Lookup, NotFoundError, url_key
+from collector.sources.github_graphql import GitHubGraphQL
 from collector.sources.github_parse import (
     merged_pull_deployment,
     parse_commit,
@@ -107,9 +108,12 @@ class GitHubSync:
         now: datetime,
         backfill_since: datetime | None = None,
         progress: Callable[[str], None] = lambda _: None,
+        graphql: GitHubGraphQL | None = None,
     ) -> None:
         self.engine = engine
         self.client = client
+        # GraphQL mode: pull requests and deployments in bulk queries; REST for the rest.
+        self.graphql = graphql
         self.since = backfill_since or since
         self.backfill = backfill_since is not None
         self.now = now
@@ -255,7 +259,11 @@ class GitHubSync:
         listing: Listing
         if target.source == "deployments":
             listing = self.client.deployments(repo, target.environment, self._list_etags())
-            facts, newest = self._github_deployments(target, listing, lower, stored, answers)
+            pages: Iterable[list[dict[str, Any]]] = listing
+            if self.graphql is not None:
+                unchanged = self._unchanged(listing)
+                pages = [] if unchanged else self.graphql.deployments(repo, target.environment)
+            facts, newest = self._github_deployments(target, pages, lower, stored, answers)
         elif target.source == "workflow_runs":
             listing = self.client.workflow_runs(
                 repo, target.workflow or "", repository.default_branch, self._list_etags()
@@ -293,10 +301,17 @@ class GitHubSync:
             return str(known.sha)
         return str(self.client.commit(repo, item["tag_name"])["sha"])
 
+    @staticmethod
+    def _unchanged(listing: Listing) -> bool:
+        """GraphQL mode asks a list's first REST page first, conditionally: a 304 (free) means nothing
+        changed, so the GraphQL queries (at least a point each) need not be sent."""
+        next(iter(listing), None)
+        return listing.not_modified
+
     def _github_deployments(
         self,
         target: RepoTarget,
-        listing: Listing,
+        listing: Iterable[list[dict[str, Any]]],
         lower: datetime,
         stored: dict[int, Any],
         answers: Validators,
@@ -314,7 +329,16 @@ class GitHubSync:
             known = stored.get(int(item["id"]))
             if known is not None and known.deployed_at is not None:
                 continue  # settled: its first success cannot change
-            statuses = self._statuses(repo, int(item["id"]), answers, conditional=known is not None)
+            statuses: list[DeploymentStatusFact] | None = None
+            if item.get("_statuses") is not None:  # GraphQL mode: the statuses came with the list
+                statuses = [parse_deployment_status(s) for s in item["_statuses"]]
+                waiting = not any(s.state == "success" for s in statuses)
+                young = parse_instant(item.get("created_at")) >= self.now - UNSETTLED_RECHECK  # type: ignore[operator]
+                if waiting and young:
+                    # Re-read through REST once, so that the rechecks to come are conditional (free).
+                    statuses = None
+            if statuses is None:
+                statuses = self._statuses(repo, int(item["id"]), answers, conditional=known is not None)
             if statuses is not None:
                 facts.append(parse_deployment(repo, item, statuses))
         # Older deployments still waiting for a success, outside the listed range.
@@ -486,7 +510,10 @@ class GitHubSync:
         lower = self.since if self.backfill or cursor is None else max(self.since, cursor - PULL_OVERLAP)
         newest: datetime | None = None
         listing = self.client.closed_pulls(repo, self._list_etags())
-        for page in listing:
+        pages: Iterable[list[dict[str, Any]]] = listing
+        if self.graphql is not None:
+            pages = [] if self._unchanged(listing) else self.graphql.pulls(repo)
+        for page in pages:
             batch: list[PullRequestFact] = []
             reached_end = False
             for item in page:
@@ -498,8 +525,12 @@ class GitHubSync:
                 if not item.get("merged_at") or stored.get(int(item["number"])) == updated:
                     continue
                 number = int(item["number"])
-                commits = [parse_pull_commit(c) for c in self.client.pull_commits(repo, number)]
-                reviews = [parse_review(r) for r in self.client.pull_reviews(repo, number)]
+                commits = [parse_pull_commit(c) for c in self._pull_commits(repo, number, item)]
+                listed = item.get("_reviews")
+                reviews = [
+                    parse_review(r)
+                    for r in (listed if listed is not None else self.client.pull_reviews(repo, number))
+                ]
                 batch.append(parse_pull_request(repo, item, commits, reviews))
             if batch:
                 with self.engine.begin() as conn:
@@ -518,6 +549,13 @@ class GitHubSync:
                 write_cursor(conn, SOURCE, "pulls", repo, _iso(newest))
             # Only now that every page down to the cursor is stored may a 304 skip them all.
             self._remember(conn, {listing.key: (listing.etag, None)} if listing.etag else {})
+
+    def _pull_commits(self, repo: str, number: int, item: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.graphql is None or "_commits" not in item:
+            return self.client.pull_commits(repo, number)
+        # Past the first 100, the commits are paged with their own GraphQL query.
+        after = item.get("_commits_after")
+        return list(item["_commits"]) + (self.graphql.pull_commits(repo, number, after) if after else [])
 
     # -- incident issues -----------------------------------------------------------------------------
 

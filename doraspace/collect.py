@@ -17,6 +17,7 @@ from collector.catalog import sync_catalog
 from collector.github_sync import GitHubSync, RepoTarget
 from collector.pagerduty_sync import PagerDutySync
 from collector.sources.github import GitHubClient
+from collector.sources.github_graphql import GitHubGraphQL
 from collector.sources.pagerduty import PagerDutyClient
 from collector.sources.retry import RetryPolicy
 from doraspace.config import Config, repository_source
@@ -84,8 +85,15 @@ def collect(
         )
         try:
             targets, default = github_targets(config)
+            graphql = GitHubGraphQL(client) if github.api == "graphql" else None
             sync = GitHubSync(
-                engine, client, since=github.since, now=now, backfill_since=backfill_since, progress=progress
+                engine,
+                client,
+                since=github.since,
+                now=now,
+                backfill_since=backfill_since,
+                progress=progress,
+                graphql=graphql,
             )
             report = sync.run(targets, github.organizations, default, incident_labels=github.incident_labels)
             result.warnings += report.warnings
@@ -99,6 +107,7 @@ def collect(
             f"github: {report.repositories} repositories, {report.deployments} deployments updated, "
             f"{report.compares} compares, {report.pull_requests} pull requests updated, "
             f"{report.incidents} incident issues updated, {client.requests_made} requests"
+            + (f", {graphql.queries} GraphQL queries ({graphql.points} points)" if graphql else "")
         )
 
     if want_pagerduty and config.pagerduty is not None:

@@ -147,6 +147,10 @@ class GitHubConfig:
     organizations: tuple[str, ...]
     deployments: DeploymentSource
     incident_labels: tuple[str, ...]
+    api: str = "graphql"
+    """``rest`` or ``graphql``: how pull requests and deployments are read (compares are always REST)."""
+    rate_limit_reserve: float = 0.1
+    """Fraction (0 <= x < 1) of the rate-limit quota a sync leaves for the organisation's other tools."""
 
 
 @dataclass(frozen=True)
@@ -701,9 +705,10 @@ _TOP_KEYS = (
     "database", "github", "pagerduty", "catalog", "teams", "incidents",
     "rework", "metrics", "schedule", "http", "surveys",
 )  # fmt: skip
+GITHUB_APIS = ("rest", "graphql")
 _GITHUB_KEYS = (
     "base_url", "token", "token_file", "ca_bundle", "since", "repositories",
-    "organizations", "deployments", "incident_labels",
+    "organizations", "deployments", "incident_labels", "api", "rate_limit_reserve",
 )  # fmt: skip
 _PAGERDUTY_KEYS = ("base_url", "token", "token_file", "ca_bundle", "service_ids", "since", "urgencies")
 _DEPLOYMENT_KEYS = ("source", "environment", "workflow")
@@ -965,7 +970,22 @@ def _github(reader: _Reader, value: object, default_since: datetime) -> GitHubCo
             if section.get("incident_labels") is None
             else reader.text_list("github.incident_labels", section["incident_labels"])
         ),
+        api=_optional(section, "api", "graphql", lambda v: reader.choice("github.api", v, GITHUB_APIS)),
+        rate_limit_reserve=_optional(
+            section, "rate_limit_reserve", 0.1, lambda v: _reserve(reader, "github.rate_limit_reserve", v)
+        ),
     )
+
+
+def _reserve(reader: _Reader, key: str, value: object) -> float:
+    text = reader.interpolate(key, value).strip() if isinstance(value, str) else value
+    try:
+        number = float(text) if isinstance(text, str | int | float) and not isinstance(text, bool) else None
+    except ValueError:
+        number = None
+    if number is None or not 0 <= number < 1:
+        reader.fail(key, f"must be a fraction from 0 up to (not including) 1, e.g. 0.1 (got {_shown(value)})")
+    return number
 
 
 def _pagerduty(reader: _Reader, value: object, default_since: datetime) -> PagerDutyConfig:

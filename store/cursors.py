@@ -61,9 +61,7 @@ def read_etags(conn: Connection, source: str) -> dict[str, tuple[str, str | None
     return {str(row[0]): (str(row[1]), None if row[2] is None else str(row[2])) for row in rows}
 
 
-def write_etags(
-    conn: Connection, source: str, answers: Mapping[str, tuple[str, str | None]]
-) -> None:
+def write_etags(conn: Connection, source: str, answers: Mapping[str, tuple[str, str | None]]) -> None:
     """Store each URL's validator and memo (``url -> (etag, memo)``) in the caller's transaction."""
     moment = datetime.now(UTC).replace(tzinfo=None)
     upsert(

@@ -1048,3 +1048,25 @@ def test_yaml_merge_keys_work(tmp_path: Path) -> None:
     )
     config = load(tmp_path, text)
     assert [(t.name, t.headcount) for t in config.teams] == [("a", 4), ("b", 4)]
+
+
+def test_github_api_and_rate_limit_reserve(tmp_path: Path) -> None:
+    config = load(tmp_path, MINIMAL + "github: {}\n")
+    assert config.github is not None
+    assert (config.github.api, config.github.rate_limit_reserve) == ("graphql", 0.1)
+    config = load(tmp_path, MINIMAL + "github: {api: rest, rate_limit_reserve: 0.25}\n")
+    assert config.github is not None
+    assert (config.github.api, config.github.rate_limit_reserve) == ("rest", 0.25)
+    config = load(tmp_path, MINIMAL + "github: {rate_limit_reserve: 0}\n")
+    assert config.github is not None and config.github.rate_limit_reserve == 0.0
+
+
+def test_github_api_and_rate_limit_reserve_errors(tmp_path: Path) -> None:
+    assert error_of(tmp_path, MINIMAL + "github: {api: soap}\n") == (
+        "config.yaml:2: github.api: must be one of rest, graphql (got 'soap')"
+    )
+    for bad in ("1", "-0.1", "lots", "true"):
+        assert error_of(tmp_path, MINIMAL + f"github: {{rate_limit_reserve: {bad}}}\n") == (
+            "config.yaml:2: github.rate_limit_reserve: must be a fraction from 0 up to (not including) 1, "
+            f"e.g. 0.1 (got {bad if bad in ('1', '-0.1', 'true') else repr(bad)})"
+        )

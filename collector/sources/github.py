@@ -131,6 +131,18 @@ class GitHubClient:
     def close(self) -> None:
         self._github.close()
 
+    @property
+    def retry(self) -> RetryPolicy:
+        return self._retry
+
+    def clock(self) -> float:
+        return self._clock()
+
+    @property
+    def requester(self) -> Any:
+        """PyGithub's requester, for the GraphQL endpoint (``collector.sources.github_graphql``)."""
+        return self._github.requester
+
     def _get(
         self, url: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
     ) -> tuple[dict[str, str], Any]:

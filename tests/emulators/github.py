@@ -1788,10 +1788,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         length = _int_param(self.headers.get("Content-Length"), 0)
-        if length > 0:
-            self.rfile.read(length)
+        body = self.rfile.read(length) if length > 0 else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        outcome = self.server.emulator.serve(self.command, self.path, headers)
+        outcome = self.server.emulator.serve(self.command, self.path, headers, body)
         if outcome.drop_connection:
             self.close_connection = True
             return
@@ -1813,6 +1812,8 @@ class GitHubEmulator:
     Rate limiting follows GitHub's core resource: ``rate_limit`` requests per hour-long window that
     starts at the first request; each answered request costs one, except 304s and ``/rate_limit``;
     once spent, requests get GitHub's 403 until the window resets. ``clock`` gives epoch seconds.
+    ``POST /graphql`` is answered by ``github_graphql.GraphQLResolver`` from its own budget of
+    ``graphql_limit`` points (GitHub keeps the two apart), each query costing what GitHub would charge.
     """
 
     def __init__(
@@ -1821,11 +1822,17 @@ class GitHubEmulator:
         *,
         token: str = "test-token",
         rate_limit: int = 5000,
+        graphql_limit: int = 5000,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.dataset = dataset
         self.token = token
         self.rate_limit = rate_limit
+        self.graphql_limit = graphql_limit
+        self._graphql_remaining = graphql_limit
+        self.graphql_queries = 0
+        self.graphql_points = 0
+        self.graphql_operations: list[tuple[str, int]] = []  # (operation name, cost) per query
         self.clock = clock
         self.requests: list[RequestRecord] = []
         self.errors: list[Exception] = []
@@ -1902,13 +1909,16 @@ class GitHubEmulator:
 
     # ------------------------------------------------------------------ answering
 
-    def serve(self, method: str, target: str, headers: Mapping[str, str]) -> _Outcome:
+    def serve(self, method: str, target: str, headers: Mapping[str, str], body: bytes = b"") -> _Outcome:
         """Answer one request (called by the HTTP handler threads; serialised by a lock)."""
         parts = urllib.parse.urlsplit(target)
         query = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
         with self._lock:
             self._request_count += 1
-            outcome = self._answer(method, parts.path, parts.query, query, headers)
+            if method == "POST" and parts.path == "/graphql":
+                outcome = self._answer_graphql(headers, body)
+            else:
+                outcome = self._answer(method, parts.path, parts.query, query, headers)
             self.requests.append(RequestRecord(method, parts.path, query, dict(headers), outcome.status))
         return outcome
 
@@ -1921,6 +1931,7 @@ class GitHubEmulator:
         if self._reset_at is None or now >= self._reset_at:
             self._reset_at = int(now) + 3600
             self._remaining = self.rate_limit
+            self._graphql_remaining = self.graphql_limit
 
     def _rate_headers(self) -> dict[str, str]:
         assert self._reset_at is not None
@@ -1961,6 +1972,46 @@ class GitHubEmulator:
         if fault.status_field:
             body["status"] = str(fault.status)
         return _Outcome(fault.status, headers, _encode(body))
+
+    def _answer_graphql(self, headers: Mapping[str, str], body: bytes) -> _Outcome:
+        # Imported here: the resolver module imports this one for the dataset's types.
+        from tests.emulators.github_graphql import GraphQLResolver, operation_name
+
+        request_id = self._request_id()
+        self._roll_window()
+        fault = self._take_fault("/graphql")
+        if fault is not None:
+            return self._fault_outcome(fault, request_id)
+        if not self._authorised(headers.get("authorization")):
+            return self._fault_outcome(Fault.bad_credentials(), request_id)
+        assert self._reset_at is not None
+        request = json.loads(body or b"{}")
+        answer, cost = GraphQLResolver(self.dataset).resolve(request)
+        if cost > self._graphql_remaining:
+            answer = {
+                "errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]
+            }
+            cost = 0
+        self._graphql_remaining -= cost
+        self.graphql_queries += 1
+        self.graphql_points += cost
+        self.graphql_operations.append((operation_name(str(request.get("query"))), cost))
+        self.points_spent += cost
+        if "rateLimit" in str(request.get("query")) and isinstance(answer.get("data"), dict):
+            answer["data"]["rateLimit"] = {
+                "cost": cost,
+                "remaining": self._graphql_remaining,
+                "resetAt": iso(datetime.fromtimestamp(self._reset_at, UTC)),
+            }
+        rate = {
+            "x-ratelimit-limit": str(self.graphql_limit),
+            "x-ratelimit-remaining": str(self._graphql_remaining),
+            "x-ratelimit-reset": str(self._reset_at),
+            "x-ratelimit-used": str(self.graphql_limit - self._graphql_remaining),
+            "x-ratelimit-resource": "graphql",
+        }
+        encoded = _encode(rewrite_urls(answer, self.base_url))
+        return _Outcome(200, {**self._common_headers(request_id), **rate}, encoded)
 
     def _authorised(self, authorization: str | None) -> bool:
         scheme, _, credential = (authorization or "").partition(" ")
