@@ -65,6 +65,10 @@ DEPLOYMENT_OVERLAP = timedelta(days=1)
 # A deployment with no success yet is re-read for this long before it is taken as a failed attempt.
 UNSETTLED_RECHECK = timedelta(days=3)
 PULL_OVERLAP = timedelta(minutes=5)
+# Facts that cost requests each (a PR's commits and reviews, a deployment's statuses) are committed
+# this many at a time: a sync killed half-way resumes with at most this many to fetch again. The
+# cursor (and the first page's ETag) still moves only when the whole stream is stored.
+FLUSH_EVERY = 5
 
 # url key -> (etag, memo), as kept in ``http_etags``.
 Validators = dict[str, tuple[str, str | None]]
@@ -341,6 +345,10 @@ class GitHubSync:
                 statuses = self._statuses(repo, int(item["id"]), answers, conditional=known is not None)
             if statuses is not None:
                 facts.append(parse_deployment(repo, item, statuses))
+                if len(facts) >= FLUSH_EVERY:
+                    with self.engine.begin() as conn:
+                        self.report.deployments += write_deployments(conn, facts)
+                    facts = []
         # Older deployments still waiting for a success, outside the listed range.
         recheck_after = to_db(self.now - UNSETTLED_RECHECK)
         for deployment_id, row in stored.items():
@@ -532,16 +540,10 @@ class GitHubSync:
                     for r in (listed if listed is not None else self.client.pull_reviews(repo, number))
                 ]
                 batch.append(parse_pull_request(repo, item, commits, reviews))
-            if batch:
-                with self.engine.begin() as conn:
-                    self.report.pull_requests += write_pull_requests(conn, batch)
-                    if target.source == "merged_prs":
-                        merges = (
-                            merged_pull_deployment(pull, target.environment)
-                            for pull in batch
-                            if pull.base_ref == repository.default_branch
-                        )
-                        self.report.deployments += write_deployments(conn, [d for d in merges if d])
+                if len(batch) >= FLUSH_EVERY:
+                    self._write_pulls(target, repository, batch)
+                    batch = []
+            self._write_pulls(target, repository, batch)
             if reached_end:
                 break
         with self.engine.begin() as conn:
@@ -549,6 +551,21 @@ class GitHubSync:
                 write_cursor(conn, SOURCE, "pulls", repo, _iso(newest))
             # Only now that every page down to the cursor is stored may a 304 skip them all.
             self._remember(conn, {listing.key: (listing.etag, None)} if listing.etag else {})
+
+    def _write_pulls(
+        self, target: RepoTarget, repository: RepositoryFact, batch: list[PullRequestFact]
+    ) -> None:
+        if not batch:
+            return
+        with self.engine.begin() as conn:
+            self.report.pull_requests += write_pull_requests(conn, batch)
+            if target.source == "merged_prs":
+                merges = (
+                    merged_pull_deployment(pull, target.environment)
+                    for pull in batch
+                    if pull.base_ref == repository.default_branch
+                )
+                self.report.deployments += write_deployments(conn, [d for d in merges if d])
 
     def _pull_commits(self, repo: str, number: int, item: dict[str, Any]) -> list[dict[str, Any]]:
         if self.graphql is None or "_commits" not in item:

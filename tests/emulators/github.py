@@ -1786,6 +1786,11 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the emulator's ``requests`` list is the log
 
+    def handle(self) -> None:
+        # A client killed mid-request (a SIGKILL test) resets its connection: not an emulator error.
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+            super().handle()
+
     def _answer(self) -> None:
         length = _int_param(self.headers.get("Content-Length"), 0)
         body = self.rfile.read(length) if length > 0 else b""
@@ -1833,6 +1838,9 @@ class GitHubEmulator:
         self.graphql_queries = 0
         self.graphql_points = 0
         self.graphql_operations: list[tuple[str, int]] = []  # (operation name, cost) per query
+        # Called with each answer's status once it is decided and before it is sent (under the lock):
+        # a test can kill the client there, at an exact request of a sync.
+        self.after_answer: Callable[[int], None] | None = None
         self.clock = clock
         self.requests: list[RequestRecord] = []
         self.errors: list[Exception] = []
@@ -1920,6 +1928,8 @@ class GitHubEmulator:
             else:
                 outcome = self._answer(method, parts.path, parts.query, query, headers)
             self.requests.append(RequestRecord(method, parts.path, query, dict(headers), outcome.status))
+            if self.after_answer is not None:
+                self.after_answer(outcome.status)
         return outcome
 
     def _request_id(self) -> str:
