@@ -37,6 +37,9 @@ class CollectResult:
     summaries: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     github_rate_limit_remaining: int | None = None
+    # Seconds the sync waited for a rate-limit reset to keep github.rate_limit_reserve (for the daemon
+    # to export; no SPEC metric carries it yet).
+    github_rate_limit_reserve_waited: float = 0.0
 
 
 def github_targets(config: Config) -> tuple[list[RepoTarget], RepoTarget]:
@@ -81,7 +84,11 @@ def collect(
     if want_github and config.github is not None:
         github = config.github
         client = GitHubClient(
-            github.base_url, github.token.value(), ca_bundle=github.ca_bundle, retry=retry()
+            github.base_url,
+            github.token.value(),
+            ca_bundle=github.ca_bundle,
+            retry=retry(),
+            reserve=github.rate_limit_reserve,
         )
         try:
             targets, default = github_targets(config)
@@ -103,6 +110,7 @@ def collect(
         finally:
             client.close()
         result.github_rate_limit_remaining = client.rate_limit_remaining
+        result.github_rate_limit_reserve_waited = client.reserve_waited
         result.summaries.append(
             f"github: {report.repositories} repositories, {report.deployments} deployments updated, "
             f"{report.compares} compares, {report.pull_requests} pull requests updated, "

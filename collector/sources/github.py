@@ -11,6 +11,8 @@ or fatal, and ``collector.sources.retry`` waits.
 from __future__ import annotations
 
 import base64
+import logging
+import math
 import re
 import time
 import urllib.parse
@@ -26,6 +28,7 @@ from collector.sources.retry import RetryPolicy, call_with_retries
 from store.errors import FatalSourceError, SourceError, TransientSourceError
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 Json = dict[str, Any]
 SOURCE = "github"
 PER_PAGE = 100
@@ -112,6 +115,7 @@ class GitHubClient:
         retry: RetryPolicy | None = None,
         clock: Callable[[], float] = time.time,
         timeout: int = 30,
+        reserve: float = 0.0,
     ) -> None:
         self._github = Github(
             base_url=base_url.rstrip("/"),
@@ -127,6 +131,18 @@ class GitHubClient:
         self._clock = clock
         self.requests_made = 0
         self.rate_limit_remaining: int | None = None
+        self.rate_limit: int | None = None
+        self.rate_limit_reset: float | None = None
+        # The share of the quota this client leaves to the organisation's other tools (0 <= x < 1).
+        self.reserve = reserve
+        # Seconds spent waiting for a reset to keep the reserve; while waiting, the reset instant
+        # (epoch seconds), for the daemon to show. Both cover the REST and the GraphQL quota.
+        self.reserve_waited = 0.0
+        self.waiting_until: float | None = None
+        # The GraphQL quota, as the last answer's rateLimit gave it (collector.sources.github_graphql).
+        self.graphql_remaining: int | None = None
+        self.graphql_limit: int | None = None
+        self.graphql_reset: float | None = None
 
     def close(self) -> None:
         self._github.close()
@@ -147,18 +163,63 @@ class GitHubClient:
         self, url: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
     ) -> tuple[dict[str, str], Any]:
         def operation() -> tuple[dict[str, str], Any]:
+            self.keep_reserve("REST", self.rate_limit_remaining, self.rate_limit, self.rate_limit_reset)
             self.requests_made += 1
             response_headers, data = self._github.requester.requestJsonAndCheck(
                 "GET", url, parameters=params, headers=headers
             )
             remaining = _header(response_headers, "x-ratelimit-remaining")
+            limit = _header(response_headers, "x-ratelimit-limit")
+            reset = _header(response_headers, "x-ratelimit-reset")
             if remaining is not None and remaining.isdigit():
                 self.rate_limit_remaining = int(remaining)
+            if limit is not None and limit.isdigit():
+                self.rate_limit = int(limit)
+            if reset is not None and reset.isdigit():
+                self.rate_limit_reset = float(reset)
             return response_headers, data
 
         return call_with_retries(
             self._retry, f"GET {url}", operation, lambda exc, _: classify(exc, self._clock)
         )
+
+    def keep_reserve(self, quota: str, remaining: int | None, limit: int | None, reset: float | None) -> None:
+        """Wait for the reset rather than spend the reserve: with ``remaining`` at or under
+        ``reserve`` × ``limit``, sleep until ``reset`` (one log line), or stop the sync with a
+        transient error if that is further away than the retry policy's ``max_wait`` (the next sync
+        resumes where this one stopped)."""
+        if self.reserve <= 0 or remaining is None or limit is None or reset is None:
+            return
+        floor = math.ceil(self.reserve * limit)
+        if remaining > floor:
+            return
+        wait = max(1.0, reset - self._clock() + 1.0)
+        if wait > self._retry.max_wait:
+            raise TransientSourceError(
+                f"GitHub {quota} rate limit: {remaining} of {limit} left, the reserve is {floor}; "
+                f"the reset is {wait:.0f} s away",
+                source=SOURCE,
+                retry_after=wait,
+            )
+        log.warning(
+            "GitHub %s rate limit: %d of %d left, the reserve is %d: waiting %.0f s for the reset",
+            quota,
+            remaining,
+            limit,
+            floor,
+            wait,
+        )
+        self.waiting_until = reset
+        try:
+            self._retry.sleep(wait)
+        finally:
+            self.waiting_until = None
+        self.reserve_waited += wait
+        # A new window: what is left is known again from the next answer.
+        if quota == "REST":
+            self.rate_limit_remaining = None
+        else:
+            self.graphql_remaining = None
 
     def pages(
         self, url: str, params: dict[str, Any] | None = None, item_key: str | None = None

@@ -28,7 +28,7 @@ PAGE = 100
 # 49 pull requests with 3 nested connections (commits, reviews, labels) cost 1 point, 100 cost 3.
 PULLS_PAGE = 49
 
-_RATE = "rateLimit { cost remaining resetAt }"
+_RATE = "rateLimit { limit cost remaining resetAt }"
 _COMMITS = "totalCount pageInfo { hasNextPage endCursor } nodes { commit { oid authoredDate committedDate } }"
 
 PULLS_QUERY = f"""
@@ -201,6 +201,10 @@ class GitHubGraphQL:
         requester = self._client.requester
 
         def operation() -> Json:
+            client = self._client
+            client.keep_reserve(
+                "GraphQL", client.graphql_remaining, client.graphql_limit, client.graphql_reset
+            )
             self.queries += 1
             headers, data = requester.requestJsonAndCheck(
                 "POST", requester.graphql_url, input={"query": query, "variables": variables}
@@ -223,9 +227,12 @@ class GitHubGraphQL:
             rate = result.get("rateLimit") or {}
             self.points += int(rate.get("cost") or 0)
             if rate.get("remaining") is not None:
-                self.remaining = int(rate["remaining"])
+                self.remaining = self._client.graphql_remaining = int(rate["remaining"])
+            if rate.get("limit") is not None:
+                self._client.graphql_limit = int(rate["limit"])
             if rate.get("resetAt"):
                 self.reset_at = datetime.fromisoformat(str(rate["resetAt"]).replace("Z", "+00:00"))
+                self._client.graphql_reset = self.reset_at.timestamp()
             return result
 
         def sort(exc: BaseException, _attempt: int) -> BaseException:

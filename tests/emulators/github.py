@@ -2009,6 +2009,7 @@ class GitHubEmulator:
         self.points_spent += cost
         if "rateLimit" in str(request.get("query")) and isinstance(answer.get("data"), dict):
             answer["data"]["rateLimit"] = {
+                "limit": self.graphql_limit,
                 "cost": cost,
                 "remaining": self._graphql_remaining,
                 "resetAt": iso(datetime.fromtimestamp(self._reset_at, UTC)),
