@@ -67,7 +67,8 @@ def _build_repo(
     while True:
         pulls = max(1, round(rng.expovariate(1 / pulls_per_deploy)))
         for _ in range(pulls):
-            moment += timedelta(hours=rng.uniform(1, 24 * deploy_every / pulls_per_deploy))
+            # PRs about every deploy_every / pulls_per_deploy days, so a deployment about every deploy_every.
+            moment += timedelta(hours=rng.uniform(1, 48 * deploy_every / pulls_per_deploy - 1))
             if moment >= now:
                 return
             number = len(repo.pulls) + 1

@@ -124,8 +124,8 @@ def test_graphql_costs_fewer_points_and_a_resync_costs_none(stores: dict[str, An
     # REST: discovery 3 (acme/orders, two org pages); lists 6 (deployments and pulls of 3 repos);
     # statuses 11 (orders: 5 deployments + 2 pages of the 120-status one; payments: 4); compares 9
     # (orders: 3 + the big merge's 151 commits in 2 pages; payments: 3 pages of 260 + 1); PR lists 15
-    # (orders: 4 reviews + 5 commits, the big PR's 150 in 2 pages; scale: 3 PRs since 03-01 × 2).
-    assert rest["first"] == Cost(3 + 6 + 11 + 9 + 15, 0, 0)
+    # (orders: 4 reviews + 5 commits, the big PR's 150 in 2 pages; scale: 2 PRs since 03-01 × 2).
+    assert rest["first"] == Cost(3 + 6 + 11 + 9 + 13, 0, 0)
     # GraphQL: the same discovery, the 6 list first pages (the probes that make re-syncs free), REST
     # statuses for the 120-status deployment (2) and the young failed attempt (1, for its ETag), the
     # same 9 compares; 7 one-point queries: pulls (49 a query) and deployments per repo, and the big
