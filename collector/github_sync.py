@@ -113,6 +113,7 @@ class GitHubSync:
         backfill_since: datetime | None = None,
         progress: Callable[[str], None] = lambda _: None,
         graphql: GitHubGraphQL | None = None,
+        repository_progress: Callable[[str, int, int, str], None] | None = None,
     ) -> None:
         self.engine = engine
         self.client = client
@@ -122,6 +123,10 @@ class GitHubSync:
         self.backfill = backfill_since is not None
         self.now = now
         self.progress = progress
+        # (source, index, total, repository) before each repository, and (…, total, total, "") at the end.
+        self.repository_progress = repository_progress or (
+            lambda _source, index, total, name: progress(f"[{index}/{total}] {name}") if name else None
+        )
         self.report = SyncReport()
         self._validators: Validators | None = None
 
@@ -622,7 +627,7 @@ class GitHubSync:
     ) -> SyncReport:
         repos = self.resolve_repositories(configured, organizations, default)
         for index, (fact, target) in enumerate(repos, start=1):
-            self.progress(f"[{index}/{len(repos)}] {fact.full_name}")
+            self.repository_progress(SOURCE, index, len(repos), fact.full_name)
             try:
                 self.sync_deployments(target, fact)
                 self.sync_pull_requests(target, fact)
@@ -630,4 +635,5 @@ class GitHubSync:
                 self.sync_incident_issues(target, incident_labels)
             except NotFoundError as exc:
                 self._warn(f"repository {fact.full_name} skipped: {exc}")
+        self.repository_progress(SOURCE, len(repos), len(repos), "")
         return self.report

@@ -68,6 +68,7 @@ def collect(
     backfill_since: datetime | None = None,
     progress: Callable[[str], None] = lambda _message: None,
     retry: Callable[[], RetryPolicy] = RetryPolicy,
+    repository_progress: Callable[[str, int, int, str], None] | None = None,
 ) -> CollectResult:
     """One sync of ``source`` (github, pagerduty or all). Sections a source needs must be configured,
     except that ``all`` syncs whichever of the two are."""
@@ -101,6 +102,7 @@ def collect(
                 backfill_since=backfill_since,
                 progress=progress,
                 graphql=graphql,
+                repository_progress=repository_progress,
             )
             report = sync.run(targets, github.organizations, default, incident_labels=github.incident_labels)
             result.warnings += report.warnings
