@@ -30,8 +30,8 @@ from collector.models import (
     PullRequestFact,
     RepositoryFact,
 )
-from collector.sources.github import GitHubClient, Listing, Lookup, NotFoundError, url_key
-from collector.sources.github_graphql import GitHubGraphQL
+from collector.sources.github import PER_PAGE, GitHubClient, Listing, Lookup, NotFoundError, url_key
+from collector.sources.github_graphql import PULLS_PAGE, GitHubGraphQL
 from collector.sources.github_parse import (
     merged_pull_deployment,
     parse_commit,
@@ -509,7 +509,12 @@ class GitHubSync:
 
     # -- pull requests -------------------------------------------------------------------------------
 
-    def sync_pull_requests(self, target: RepoTarget, repository: RepositoryFact) -> None:
+    def sync_pull_requests(
+        self, target: RepoTarget, repository: RepositoryFact, *, first_page_only: bool = False
+    ) -> bool:
+        """Pull requests down to the cursor; with ``first_page_only``, the most recently updated page
+        only (the first round of a sync). Returns whether the stream is complete: only then do the
+        cursor and the first page's ETag move."""
         repo = target.name
         table = schema.pull_requests
         with self.engine.connect() as conn:
@@ -526,7 +531,7 @@ class GitHubSync:
         pages: Iterable[list[dict[str, Any]]] = listing
         if self.graphql is not None:
             pages = [] if self._unchanged(listing) else self.graphql.pulls(repo)
-        for page in pages:
+        for number_of_pages, page in enumerate(pages, start=1):
             batch: list[PullRequestFact] = []
             reached_end = False
             for item in page:
@@ -551,11 +556,16 @@ class GitHubSync:
             self._write_pulls(target, repository, batch)
             if reached_end:
                 break
+            # A full first page may have a next one: left for the second round.
+            page_size = PULLS_PAGE if self.graphql is not None else PER_PAGE
+            if first_page_only and number_of_pages == 1 and len(page) >= page_size:
+                return False
         with self.engine.begin() as conn:
             if newest is not None and (cursor is None or newest > cursor):
                 write_cursor(conn, SOURCE, "pulls", repo, _iso(newest))
             # Only now that every page down to the cursor is stored may a 304 skip them all.
             self._remember(conn, {listing.key: (listing.etag, None)} if listing.etag else {})
+        return True
 
     def _write_pulls(
         self, target: RepoTarget, repository: RepositoryFact, batch: list[PullRequestFact]
@@ -625,14 +635,31 @@ class GitHubSync:
         default: RepoTarget,
         incident_labels: Sequence[str] = (),
     ) -> SyncReport:
+        """Two rounds share the rate limit fairly between repositories: the first brings every
+        repository's deployments, compares, incidents and most recent pull requests (a page); the
+        second the older pull requests of those that have more. A budget wait (or a stop, when the
+        reset is too far) thus never leaves most repositories without their recent data because a
+        few large ones were backfilled first; a stopped sync resumes from the stored facts."""
         repos = self.resolve_repositories(configured, organizations, default)
+        deeper: list[tuple[RepositoryFact, RepoTarget]] = []
         for index, (fact, target) in enumerate(repos, start=1):
             self.repository_progress(SOURCE, index, len(repos), fact.full_name)
             try:
                 self.sync_deployments(target, fact)
-                self.sync_pull_requests(target, fact)
+                # merged_prs deployments come from the PRs: all of them before the compares.
+                first_page_only = target.source != "merged_prs"
+                if not self.sync_pull_requests(target, fact, first_page_only=first_page_only):
+                    deeper.append((fact, target))
                 self.sync_compares(target)
                 self.sync_incident_issues(target, incident_labels)
+            except NotFoundError as exc:
+                self._warn(f"repository {fact.full_name} skipped: {exc}")
+        if deeper:
+            self.progress(f"github: older pull requests of {len(deeper)} repositories")
+        for index, (fact, target) in enumerate(deeper, start=1):
+            self.repository_progress(SOURCE, index, len(deeper), fact.full_name)
+            try:
+                self.sync_pull_requests(target, fact)
             except NotFoundError as exc:
                 self._warn(f"repository {fact.full_name} skipped: {exc}")
         self.repository_progress(SOURCE, len(repos), len(repos), "")
