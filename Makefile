@@ -42,6 +42,7 @@ test: lint typecheck pytest
 # Benchmarks print their figures; they are not tests and `make test` does not run them.
 bench: install
 	.venv/bin/python bench/bench_scrape.py
+	.venv/bin/python -m bench.bench_collect
 
 format: install
 	.venv/bin/ruff check --fix $(SOURCES)

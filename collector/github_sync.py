@@ -13,13 +13,14 @@ Streams per repository:
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Row, and_, select
+from sqlalchemy import Connection, Engine, Row, and_, select
 
 from collector.models import (
     CommitFact,
@@ -29,7 +30,8 @@ from collector.models import (
     PullRequestFact,
     RepositoryFact,
 )
-from collector.sources.github import GitHubClient, NotFoundError
+from collector.sources.github import PER_PAGE, GitHubClient, Listing, Lookup, NotFoundError, url_key
+from collector.sources.github_graphql import PULLS_PAGE, GitHubGraphQL
 from collector.sources.github_parse import (
     merged_pull_deployment,
     parse_commit,
@@ -52,7 +54,7 @@ from collector.writer import (
     write_repositories,
 )
 from store import schema
-from store.cursors import read_cursor, write_cursor
+from store.cursors import read_cursor, read_etags, write_cursor, write_etags
 from store.timeutil import from_db, to_db
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,13 @@ DEPLOYMENT_OVERLAP = timedelta(days=1)
 # A deployment with no success yet is re-read for this long before it is taken as a failed attempt.
 UNSETTLED_RECHECK = timedelta(days=3)
 PULL_OVERLAP = timedelta(minutes=5)
+# Facts that cost requests each (a PR's commits and reviews, a deployment's statuses) are committed
+# this many at a time: a sync killed half-way resumes with at most this many to fetch again. The
+# cursor (and the first page's ETag) still moves only when the whole stream is stored.
+FLUSH_EVERY = 5
+
+# url key -> (etag, memo), as kept in ``http_etags``.
+Validators = dict[str, tuple[str, str | None]]
 
 
 @dataclass(frozen=True)
@@ -103,14 +112,50 @@ class GitHubSync:
         now: datetime,
         backfill_since: datetime | None = None,
         progress: Callable[[str], None] = lambda _: None,
+        graphql: GitHubGraphQL | None = None,
+        repository_progress: Callable[[str, int, int, str], None] | None = None,
     ) -> None:
         self.engine = engine
         self.client = client
+        # GraphQL mode: pull requests and deployments in bulk queries; REST for the rest.
+        self.graphql = graphql
         self.since = backfill_since or since
         self.backfill = backfill_since is not None
         self.now = now
         self.progress = progress
+        # (source, index, total, repository) before each repository, and (…, total, total, "") at the end.
+        self.repository_progress = repository_progress or (
+            lambda _source, index, total, name: progress(f"[{index}/{total}] {name}") if name else None
+        )
         self.report = SyncReport()
+        self._validators: Validators | None = None
+
+    # -- conditional requests ------------------------------------------------------------------------
+
+    def _stored_validators(self) -> Validators:
+        if self._validators is None:
+            with self.engine.connect() as conn:
+                self._validators = read_etags(conn, SOURCE)
+        return self._validators
+
+    def _etag(self, key: str) -> str | None:
+        entry = self._stored_validators().get(key)
+        return None if entry is None else entry[0]
+
+    def _memo(self, key: str) -> str | None:
+        entry = self._stored_validators().get(key)
+        return None if entry is None else entry[1]
+
+    def _list_etags(self) -> Lookup | None:
+        """First pages are asked conditionally, except by a backfill: its lower bound is older than the
+        one the stored validator was earned with, so an unchanged first page would hide older items."""
+        return None if self.backfill else self._etag
+
+    def _remember(self, conn: Connection, answers: Validators) -> None:
+        """Store validators in the transaction that commits the facts behind them."""
+        if answers:
+            write_etags(conn, SOURCE, answers)
+            self._stored_validators().update(answers)
 
     def _warn(self, message: str) -> None:
         log.warning("%s", message)
@@ -124,20 +169,46 @@ class GitHubSync:
     ) -> list[tuple[RepositoryFact, RepoTarget]]:
         found: dict[str, tuple[RepositoryFact, RepoTarget]] = {}
         discovered_from: dict[str, str] = {}
+        answers: Validators = {}
         for target in configured:
+            key = url_key(f"/repos/{target.name}")
+            memo = self._memo(key)
             try:
-                fact = parse_repository(self.client.repository(target.name))
+                answer = self.client.repository_if_changed(target.name, self._etag(key) if memo else None)
             except NotFoundError as exc:
                 self._warn(f"repository {target.name} skipped: {exc}")
                 continue
+            if answer.not_modified and memo:
+                name, branch = json.loads(memo)
+                fact = RepositoryFact(full_name=name, default_branch=branch)
+            else:
+                fact = parse_repository(answer.data)
+            if answer.etag:
+                answers[key] = (answer.etag, json.dumps([fact.full_name, fact.default_branch]))
             found[target.name] = (fact, target)
         for org in organizations:
             try:
-                for page in self.client.organization_repositories(org):
-                    for item in page:
-                        if item.get("archived"):
-                            continue
-                        fact = parse_repository(item)
+                listing = self.client.organization_repositories(
+                    org,
+                    lambda key: self._etag(key) if self._memo(key) else None,
+                    lambda key: json.loads(self._memo(key) or "{}").get("next"),
+                )
+                for page in listing:
+                    key = listing.keys[-1]
+                    if key in listing.unchanged:
+                        facts = [
+                            RepositoryFact(full_name=name, default_branch=branch)
+                            for name, branch in json.loads(self._memo(key) or "{}")["repos"]
+                        ]
+                    else:
+                        facts = [parse_repository(item) for item in page if not item.get("archived")]
+                    if key in listing.answers:
+                        page_memo = {
+                            "next": listing.next_links[key],
+                            "repos": [[fact.full_name, fact.default_branch] for fact in facts],
+                        }
+                        answers[key] = (listing.answers[key], json.dumps(page_memo))
+                    for fact in facts:
                         if fact.full_name not in found:
                             target = RepoTarget(
                                 fact.full_name, default.source, default.environment, default.workflow
@@ -148,13 +219,14 @@ class GitHubSync:
                 self._warn(f"organization {org} skipped: {exc}")
         with self.engine.begin() as conn:
             write_repositories(conn, [fact for fact, _ in found.values()], discovered_from, self.now)
+            self._remember(conn, answers)
         self.report.repositories = len(found)
         return list(found.values())
 
     # -- deployments ---------------------------------------------------------------------------------
 
     def _newest_first(
-        self, pages: Iterator[list[dict[str, Any]]], lower: datetime, keep: Callable[[dict[str, Any]], bool]
+        self, pages: Iterable[list[dict[str, Any]]], lower: datetime, keep: Callable[[dict[str, Any]], bool]
     ) -> tuple[list[dict[str, Any]], datetime | None]:
         """Items of a newest-first listing created at or after ``lower``; stops paging there."""
         items: list[dict[str, Any]] = []
@@ -192,18 +264,27 @@ class GitHubSync:
         lower = (
             self.since if self.backfill or cursor is None else max(self.since, cursor - DEPLOYMENT_OVERLAP)
         )
+        answers: Validators = {}
+        listing: Listing
         if target.source == "deployments":
-            facts, newest = self._github_deployments(target, lower, stored)
+            listing = self.client.deployments(repo, target.environment, self._list_etags())
+            pages: Iterable[list[dict[str, Any]]] = listing
+            if self.graphql is not None:
+                unchanged = self._unchanged(listing)
+                pages = [] if unchanged else self.graphql.deployments(repo, target.environment)
+            facts, newest = self._github_deployments(target, pages, lower, stored, answers)
         elif target.source == "workflow_runs":
+            listing = self.client.workflow_runs(
+                repo, target.workflow or "", repository.default_branch, self._list_etags()
+            )
             items, newest = self._newest_first(
-                self.client.workflow_runs(repo, target.workflow or "", repository.default_branch),
-                lower,
-                lambda item: item.get("head_branch") == repository.default_branch,
+                listing, lower, lambda item: item.get("head_branch") == repository.default_branch
             )
             facts = [parse_workflow_run(repo, item, target.environment) for item in items]
         elif target.source == "releases":
+            listing = self.client.releases(repo, self._list_etags())
             items, newest = self._newest_first(
-                self.client.releases(repo),
+                listing,
                 lower,
                 lambda item: (
                     bool(item.get("published_at")) and not item.get("draft") and not item.get("prerelease")
@@ -215,10 +296,13 @@ class GitHubSync:
             ]
         else:
             raise ValueError(f"unknown deployment source {target.source!r}")
+        if listing.etag:
+            answers[listing.key] = (listing.etag, None)
         with self.engine.begin() as conn:
             self.report.deployments += write_deployments(conn, facts)
             if newest is not None and (cursor is None or newest > cursor):
                 write_cursor(conn, SOURCE, target.source, repo, _iso(newest))
+            self._remember(conn, answers)
 
     def _release_sha(self, repo: str, item: dict[str, Any], stored: dict[int, Any]) -> str:
         known = stored.get(int(item["id"]))
@@ -226,14 +310,27 @@ class GitHubSync:
             return str(known.sha)
         return str(self.client.commit(repo, item["tag_name"])["sha"])
 
+    @staticmethod
+    def _unchanged(listing: Listing) -> bool:
+        """GraphQL mode asks a list's first REST page first, conditionally: a 304 (free) means nothing
+        changed, so the GraphQL queries (at least a point each) need not be sent."""
+        next(iter(listing), None)
+        return listing.not_modified
+
     def _github_deployments(
-        self, target: RepoTarget, lower: datetime, stored: dict[int, Any]
+        self,
+        target: RepoTarget,
+        listing: Iterable[list[dict[str, Any]]],
+        lower: datetime,
+        stored: dict[int, Any],
+        answers: Validators,
     ) -> tuple[list[DeploymentFact], datetime | None]:
+        """Listed deployments not yet settled, with their statuses, and the stored ones still waiting
+        for a success. A 304 on the list (nothing new) lists none; a 304 on a stored deployment's
+        statuses (no new status) leaves its stored row as it is."""
         repo = target.name
         items, newest = self._newest_first(
-            self.client.deployments(repo, target.environment),
-            lower,
-            lambda item: item.get("environment") == target.environment,
+            listing, lower, lambda item: item.get("environment") == target.environment
         )
         seen = {int(item["id"]) for item in items}
         facts: list[DeploymentFact] = []
@@ -241,11 +338,29 @@ class GitHubSync:
             known = stored.get(int(item["id"]))
             if known is not None and known.deployed_at is not None:
                 continue  # settled: its first success cannot change
-            facts.append(parse_deployment(repo, item, self._statuses(repo, int(item["id"]))))
+            statuses: list[DeploymentStatusFact] | None = None
+            if item.get("_statuses") is not None:  # GraphQL mode: the statuses came with the list
+                statuses = [parse_deployment_status(s) for s in item["_statuses"]]
+                waiting = not any(s.state == "success" for s in statuses)
+                young = parse_instant(item.get("created_at")) >= self.now - UNSETTLED_RECHECK  # type: ignore[operator]
+                if waiting and young:
+                    # Re-read through REST once, so that the rechecks to come are conditional (free).
+                    statuses = None
+            if statuses is None:
+                statuses = self._statuses(repo, int(item["id"]), answers, conditional=known is not None)
+            if statuses is not None:
+                facts.append(parse_deployment(repo, item, statuses))
+                if len(facts) >= FLUSH_EVERY:
+                    with self.engine.begin() as conn:
+                        self.report.deployments += write_deployments(conn, facts)
+                    facts = []
         # Older deployments still waiting for a success, outside the listed range.
         recheck_after = to_db(self.now - UNSETTLED_RECHECK)
         for deployment_id, row in stored.items():
             if deployment_id in seen or row.deployed_at is not None or row.created_at < recheck_after:
+                continue
+            statuses = self._statuses(repo, deployment_id, answers, conditional=True)
+            if statuses is None:
                 continue
             facts.append(
                 DeploymentFact.from_statuses(
@@ -255,13 +370,20 @@ class GitHubSync:
                     sha=row.sha,
                     ref=row.ref,
                     created_at=from_db(row.created_at),  # type: ignore[arg-type]
-                    statuses=tuple(self._statuses(repo, deployment_id)),
+                    statuses=tuple(statuses),
                 )
             )
         return facts, newest
 
-    def _statuses(self, repo: str, deployment_id: int) -> list[DeploymentStatusFact]:
-        return [parse_deployment_status(s) for s in self.client.deployment_statuses(repo, deployment_id)]
+    def _statuses(
+        self, repo: str, deployment_id: int, answers: Validators, *, conditional: bool
+    ) -> list[DeploymentStatusFact] | None:
+        """A deployment's statuses; None when asked ``conditional`` and GitHub has none new (304)."""
+        listing = self.client.statuses_if_changed(repo, deployment_id, self._etag if conditional else None)
+        statuses = [parse_deployment_status(s) for page in listing for s in page]
+        if listing.etag:
+            answers[listing.key] = (listing.etag, None)
+        return None if listing.not_modified else statuses
 
     def sync_compares(self, target: RepoTarget) -> None:
         repo = target.name
@@ -319,6 +441,11 @@ class GitHubSync:
         if previous.sha == sha:
             # A redeploy of the same commit: GitHub would answer "identical"; save the request.
             return fact("identical")
+        known = self._stored_compare(target.name, previous.sha, sha)
+        if known is not None:
+            # The same pair was compared for another deployment (a redeploy after a rollback, or the
+            # same commits shipped by two sources): GitHub would answer the same, so ask once.
+            return fact(known.status, known.total_commits, known.commits)
         try:
             summary, items = self.client.compare(target.name, previous.sha, sha)
         except NotFoundError as exc:
@@ -329,9 +456,65 @@ class GitHubSync:
         commits = tuple(parse_commit(item) for item in items)
         return fact(str(summary.get("status") or "unknown"), int(summary.get("total_commits") or 0), commits)
 
+    def _stored_compare(self, repo: str, base_sha: str, head_sha: str) -> CompareFact | None:
+        """A compare of ``base_sha...head_sha`` already stored for this repository, with its commits."""
+        compares, links, commits = schema.deployment_compares, schema.deployment_commits, schema.commits
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(compares)
+                .where(
+                    and_(
+                        compares.c.repo == repo,
+                        compares.c.base_sha == base_sha,
+                        compares.c.head_sha == head_sha,
+                        compares.c.status != "unknown",
+                    )
+                )
+                .limit(1)
+            ).first()
+            if row is None:
+                return None
+            listed = conn.execute(
+                select(commits)
+                .join(links, and_(links.c.repo == commits.c.repo, links.c.sha == commits.c.sha))
+                .where(
+                    and_(
+                        links.c.repo == repo,
+                        links.c.source == row.source,
+                        links.c.deployment_id == row.deployment_id,
+                    )
+                )
+                .order_by(links.c.position)
+            ).all()
+        return CompareFact(
+            repo=repo,
+            source=row.source,
+            deployment_id=row.deployment_id,
+            base_deployment_id=row.base_deployment_id,
+            base_sha=base_sha,
+            head_sha=head_sha,
+            status=row.status,
+            total_commits=row.total_commits,
+            commits=tuple(
+                CommitFact(
+                    sha=c.sha,
+                    parents=tuple(c.parent_shas.split()),
+                    author_date=from_db(c.author_date),  # type: ignore[arg-type]
+                    committed_date=from_db(c.committed_date),
+                    message=c.message,
+                )
+                for c in listed
+            ),
+        )
+
     # -- pull requests -------------------------------------------------------------------------------
 
-    def sync_pull_requests(self, target: RepoTarget, repository: RepositoryFact) -> None:
+    def sync_pull_requests(
+        self, target: RepoTarget, repository: RepositoryFact, *, first_page_only: bool = False
+    ) -> bool:
+        """Pull requests down to the cursor; with ``first_page_only``, the most recently updated page
+        only (the first round of a sync). Returns whether the stream is complete: only then do the
+        cursor and the first page's ETag move."""
         repo = target.name
         table = schema.pull_requests
         with self.engine.connect() as conn:
@@ -344,7 +527,11 @@ class GitHubSync:
             }
         lower = self.since if self.backfill or cursor is None else max(self.since, cursor - PULL_OVERLAP)
         newest: datetime | None = None
-        for page in self.client.closed_pulls(repo):
+        listing = self.client.closed_pulls(repo, self._list_etags())
+        pages: Iterable[list[dict[str, Any]]] = listing
+        if self.graphql is not None:
+            pages = [] if self._unchanged(listing) else self.graphql.pulls(repo)
+        for number_of_pages, page in enumerate(pages, start=1):
             batch: list[PullRequestFact] = []
             reached_end = False
             for item in page:
@@ -356,45 +543,88 @@ class GitHubSync:
                 if not item.get("merged_at") or stored.get(int(item["number"])) == updated:
                     continue
                 number = int(item["number"])
-                commits = [parse_pull_commit(c) for c in self.client.pull_commits(repo, number)]
-                reviews = [parse_review(r) for r in self.client.pull_reviews(repo, number)]
+                commits = [parse_pull_commit(c) for c in self._pull_commits(repo, number, item)]
+                listed = item.get("_reviews")
+                reviews = [
+                    parse_review(r)
+                    for r in (listed if listed is not None else self.client.pull_reviews(repo, number))
+                ]
                 batch.append(parse_pull_request(repo, item, commits, reviews))
-            if batch:
-                with self.engine.begin() as conn:
-                    self.report.pull_requests += write_pull_requests(conn, batch)
-                    if target.source == "merged_prs":
-                        merges = (
-                            merged_pull_deployment(pull, target.environment)
-                            for pull in batch
-                            if pull.base_ref == repository.default_branch
-                        )
-                        self.report.deployments += write_deployments(conn, [d for d in merges if d])
+                if len(batch) >= FLUSH_EVERY:
+                    self._write_pulls(target, repository, batch)
+                    batch = []
+            self._write_pulls(target, repository, batch)
             if reached_end:
                 break
-        if newest is not None and (cursor is None or newest > cursor):
-            with self.engine.begin() as conn:
+            # A full first page may have a next one: left for the second round.
+            page_size = PULLS_PAGE if self.graphql is not None else PER_PAGE
+            if first_page_only and number_of_pages == 1 and len(page) >= page_size:
+                return False
+        with self.engine.begin() as conn:
+            if newest is not None and (cursor is None or newest > cursor):
                 write_cursor(conn, SOURCE, "pulls", repo, _iso(newest))
+            # Only now that every page down to the cursor is stored may a 304 skip them all.
+            self._remember(conn, {listing.key: (listing.etag, None)} if listing.etag else {})
+        return True
+
+    def _write_pulls(
+        self, target: RepoTarget, repository: RepositoryFact, batch: list[PullRequestFact]
+    ) -> None:
+        if not batch:
+            return
+        with self.engine.begin() as conn:
+            self.report.pull_requests += write_pull_requests(conn, batch)
+            if target.source == "merged_prs":
+                merges = (
+                    merged_pull_deployment(pull, target.environment)
+                    for pull in batch
+                    if pull.base_ref == repository.default_branch
+                )
+                self.report.deployments += write_deployments(conn, [d for d in merges if d])
+
+    def _pull_commits(self, repo: str, number: int, item: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.graphql is None or "_commits" not in item:
+            return self.client.pull_commits(repo, number)
+        # Past the first 100, the commits are paged with their own GraphQL query.
+        after = item.get("_commits_after")
+        return list(item["_commits"]) + (self.graphql.pull_commits(repo, number, after) if after else [])
 
     # -- incident issues -----------------------------------------------------------------------------
 
     def sync_incident_issues(self, target: RepoTarget, labels: Sequence[str]) -> None:
-        """Issues with an incident label (SPEC §5.4), by ``updated_at`` ascending so that the cursor can
-        move page by page; pull requests, which the issues API lists too, are left out."""
+        """Issues with an incident label (SPEC §5.4), by ``updated_at`` descending down to the cursor,
+        like pull requests; pull requests, which the issues API lists too, are left out. The list is
+        asked from the configured ``since`` (a URL that does not move), so an unchanged first page is
+        a free 304."""
         repo = target.name
         for label in labels:
             stream = f"issues:{label}"
             with self.engine.connect() as conn:
                 cursor = _cursor_instant(read_cursor(conn, SOURCE, stream, repo))
             lower = self.since if self.backfill or cursor is None else max(self.since, cursor - PULL_OVERLAP)
-            for page in self.client.issues_with_label(repo, label, lower):
-                incidents = [parse_incident_issue(repo, item) for item in page if "pull_request" not in item]
-                updated = [parse_instant(item.get("updated_at")) for item in page]
-                newest = max((moment for moment in updated if moment is not None), default=None)
-                with self.engine.begin() as conn:
-                    self.report.incidents += write_incidents(conn, incidents)
-                    if newest is not None and (cursor is None or newest > cursor):
-                        write_cursor(conn, SOURCE, stream, repo, _iso(newest))
-                        cursor = newest
+            newest: datetime | None = None
+            listing = self.client.issues_with_label(repo, label, self.since, self._list_etags())
+            for page in listing:
+                incidents = []
+                reached_end = False
+                for item in page:
+                    updated = parse_instant(item.get("updated_at"))
+                    if updated is not None and updated < lower:
+                        reached_end = True
+                        break
+                    if updated is not None and (newest is None or updated > newest):
+                        newest = updated
+                    if "pull_request" not in item:
+                        incidents.append(parse_incident_issue(repo, item))
+                if incidents:
+                    with self.engine.begin() as conn:
+                        self.report.incidents += write_incidents(conn, incidents)
+                if reached_end:
+                    break
+            with self.engine.begin() as conn:
+                if newest is not None and (cursor is None or newest > cursor):
+                    write_cursor(conn, SOURCE, stream, repo, _iso(newest))
+                self._remember(conn, {listing.key: (listing.etag, None)} if listing.etag else {})
 
     # -- all -----------------------------------------------------------------------------------------
 
@@ -405,14 +635,32 @@ class GitHubSync:
         default: RepoTarget,
         incident_labels: Sequence[str] = (),
     ) -> SyncReport:
+        """Two rounds share the rate limit fairly between repositories: the first brings every
+        repository's deployments, compares, incidents and most recent pull requests (a page); the
+        second the older pull requests of those that have more. A budget wait (or a stop, when the
+        reset is too far) thus never leaves most repositories without their recent data because a
+        few large ones were backfilled first; a stopped sync resumes from the stored facts."""
         repos = self.resolve_repositories(configured, organizations, default)
+        deeper: list[tuple[RepositoryFact, RepoTarget]] = []
         for index, (fact, target) in enumerate(repos, start=1):
-            self.progress(f"[{index}/{len(repos)}] {fact.full_name}")
+            self.repository_progress(SOURCE, index, len(repos), fact.full_name)
             try:
                 self.sync_deployments(target, fact)
-                self.sync_pull_requests(target, fact)
+                # merged_prs deployments come from the PRs: all of them before the compares.
+                first_page_only = target.source != "merged_prs"
+                if not self.sync_pull_requests(target, fact, first_page_only=first_page_only):
+                    deeper.append((fact, target))
                 self.sync_compares(target)
                 self.sync_incident_issues(target, incident_labels)
             except NotFoundError as exc:
                 self._warn(f"repository {fact.full_name} skipped: {exc}")
+        if deeper:
+            self.progress(f"github: older pull requests of {len(deeper)} repositories")
+        for index, (fact, target) in enumerate(deeper, start=1):
+            self.repository_progress(SOURCE, index, len(deeper), fact.full_name)
+            try:
+                self.sync_pull_requests(target, fact)
+            except NotFoundError as exc:
+                self._warn(f"repository {fact.full_name} skipped: {exc}")
+        self.repository_progress(SOURCE, len(repos), len(repos), "")
         return self.report

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from dateutil.parser import isoparse
 
@@ -29,6 +29,7 @@ from analytics.ownership import (
 )
 from analytics.space import QUARTER
 from analytics.windows import parse_window
+from collector.progress import LOG_FORMATS, configure_logging, progress_for
 from dashboards.grafana import write_dashboards
 from dashboards.reports import write_reports
 from doraspace.collect import SOURCES, collect
@@ -48,6 +49,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         "--config", metavar="PATH", help="config file (default: $DORASPACE_CONFIG, else ./doraspace.yaml)"
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument(
+        "--log-format", choices=LOG_FORMATS, default="text", help="text (default) or json lines, for daemons"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,19 +141,10 @@ def parse_window_arg(value: str) -> WindowSpec:
         raise ConfigError(message) from None
 
 
-def _progress(stream: TextIO) -> Callable[[str], None]:
-    if not stream.isatty():
-        return lambda _message: None
-
-    def show(message: str) -> None:
-        print(message, file=stream, flush=True)
-
-    return show
-
-
 def cmd_collect(args: argparse.Namespace, config: Config, now: datetime) -> int:
     backfill = parse_instant_arg(args.since, "--since") if args.since else None
     engine = open_store(config.database_url)
+    progress = progress_for(sys.stderr, args.log_format)
     try:
         result = collect(
             config,
@@ -157,9 +152,11 @@ def cmd_collect(args: argparse.Namespace, config: Config, now: datetime) -> int:
             source=args.source,
             now=now,
             backfill_since=backfill,
-            progress=_progress(sys.stderr),
+            progress=progress.message,
+            repository_progress=progress.repository,
         )
     finally:
+        progress.close()
         engine.dispose()
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -404,10 +401,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Config, datetime], int]] = {
 def main(argv: Sequence[str] | None = None, *, now: datetime | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+    configure_logging(
+        getattr(args, "log_format", "text"), logging.DEBUG if args.debug else logging.WARNING, sys.stderr
     )
     try:
         now = now or datetime.now(UTC)

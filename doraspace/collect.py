@@ -23,6 +23,7 @@ from collector.catalog import sync_catalog
 from collector.github_sync import GitHubSync, RepoTarget
 from collector.pagerduty_sync import PagerDutySync
 from collector.sources.github import GitHubClient
+from collector.sources.github_graphql import GitHubGraphQL
 from collector.sources.pagerduty import PagerDutyClient
 from collector.sources.retry import RetryPolicy
 from doraspace.config import Config, repository_source
@@ -37,6 +38,9 @@ class CollectResult:
     summaries: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     github_rate_limit_remaining: int | None = None
+    # Seconds the sync waited for a rate-limit reset to keep github.rate_limit_reserve (for the daemon
+    # to export; no SPEC metric carries it yet).
+    github_rate_limit_reserve_waited: float = 0.0
 
 
 def github_targets(config: Config) -> tuple[list[RepoTarget], RepoTarget]:
@@ -65,6 +69,7 @@ def collect(
     backfill_since: datetime | None = None,
     progress: Callable[[str], None] = lambda _message: None,
     retry: Callable[[], RetryPolicy] = RetryPolicy,
+    repository_progress: Callable[[str, int, int, str], None] | None = None,
 ) -> CollectResult:
     """One sync of ``source`` (github, pagerduty or all). Sections a source needs must be configured,
     except that ``all`` syncs whichever of the two are."""
@@ -81,12 +86,24 @@ def collect(
     if want_github and config.github is not None:
         github = config.github
         client = GitHubClient(
-            github.base_url, github.token.value(), ca_bundle=github.ca_bundle, retry=retry()
+            github.base_url,
+            github.token.value(),
+            ca_bundle=github.ca_bundle,
+            retry=retry(),
+            reserve=github.rate_limit_reserve,
         )
         try:
             targets, default = github_targets(config)
+            graphql = GitHubGraphQL(client) if github.api == "graphql" else None
             sync = GitHubSync(
-                engine, client, since=github.since, now=now, backfill_since=backfill_since, progress=progress
+                engine,
+                client,
+                since=github.since,
+                now=now,
+                backfill_since=backfill_since,
+                progress=progress,
+                graphql=graphql,
+                repository_progress=repository_progress,
             )
             report = sync.run(targets, github.organizations, default, incident_labels=github.incident_labels)
             result.warnings += report.warnings
@@ -96,10 +113,12 @@ def collect(
         finally:
             client.close()
         result.github_rate_limit_remaining = client.rate_limit_remaining
+        result.github_rate_limit_reserve_waited = client.reserve_waited
         result.summaries.append(
             f"github: {report.repositories} repositories, {report.deployments} deployments updated, "
             f"{report.compares} compares, {report.pull_requests} pull requests updated, "
             f"{report.incidents} incident issues updated, {client.requests_made} requests"
+            + (f", {graphql.queries} GraphQL queries ({graphql.points} points)" if graphql else "")
         )
 
     if want_pagerduty and config.pagerduty is not None:

@@ -52,10 +52,15 @@ def _surveys(conn: Connection) -> None:
     )
 
 
+def _http_etags(conn: Connection) -> None:
+    schema.metadata.create_all(conn, tables=[schema.http_etags])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "github facts: deployments, commits, pull requests", _initial),
     Migration(2, "incidents (pagerduty, github issues) and catalog components", _incidents_and_catalog),
     Migration(3, "SPACE survey items, responses and answers", _surveys),
+    Migration(4, "ETags of the GitHub URLs a sync re-asks (conditional requests)", _http_etags),
 )
 
 

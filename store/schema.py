@@ -208,6 +208,20 @@ sync_cursors = Table(
     Column("updated_at", DateTime, nullable=False),
 )
 
+# The validator GitHub gave for each URL a sync re-asks, and what the collector needs to act on a 304
+# (``memo``: e.g. the repository's default branch, or the repositories an organisation page listed).
+# Written in the transaction that commits the facts behind the answer, so a 304 never hides data that
+# was fetched but not stored. Not a fact table: a lost row only costs one billed request.
+http_etags = Table(
+    "http_etags",
+    metadata,
+    Column("source", String, primary_key=True),
+    Column("url", Text, primary_key=True),
+    Column("etag", Text, nullable=False),
+    Column("memo", Text),
+    Column("updated_at", DateTime, nullable=False),
+)
+
 schema_migrations = Table(
     "schema_migrations",
     metadata,

@@ -714,9 +714,9 @@ def test_organizations_and_incident_labels(tmp_path: Path) -> None:
 
 def test_github_api_and_rate_limit_reserve(tmp_path: Path) -> None:
     github = load(tmp_path, MINIMAL + "github: {}\n").github
-    assert github is not None and (github.api, github.rate_limit_reserve) == ("rest", 0.1)
-    github = load(tmp_path, MINIMAL + "github: {api: graphql, rate_limit_reserve: 0}\n").github
-    assert github is not None and (github.api, github.rate_limit_reserve) == ("graphql", 0.0)
+    assert github is not None and (github.api, github.rate_limit_reserve) == ("graphql", 0.1)
+    github = load(tmp_path, MINIMAL + "github: {api: rest, rate_limit_reserve: 0}\n").github
+    assert github is not None and (github.api, github.rate_limit_reserve) == ("rest", 0.0)
     github = load(
         tmp_path, MINIMAL + "github: {rate_limit_reserve: '${RESERVE}'}\n", {"RESERVE": "0.25"}
     ).github

@@ -753,3 +753,12 @@ def test_stop_closes_keepalive_connections(dataset: GitHubDataset) -> None:
     finally:
         session.close()
         emulator.stop()
+
+
+def test_304s_are_counted_apart_from_billed_requests(emulator: GitHubEmulator, repo: RepoData) -> None:
+    linear_history(repo, 2)
+    etag = raw_get(emulator, "/repos/acme/api/commits").headers["ETag"]
+    raw_get(emulator, "/repos/acme/api/commits", **{"If-None-Match": etag})
+    raw_get(emulator, "/repos/acme/api/commits", **{"If-None-Match": etag})
+    raw_get(emulator, "/repos/acme/api/commits", **{"If-None-Match": 'W/"stale"'})
+    assert (emulator.billed_requests, emulator.not_modified, emulator.points_spent) == (2, 2, 2)

@@ -161,7 +161,9 @@ class GitHubConfig(_Section):
         tuple[Annotated[Text, StringConstraints(pattern=v.ORGANIZATION)], ...], Unique
     ] = ()
     incident_labels: Texts = ("incident",)
-    api: Literal["rest", "graphql"] = "rest"  # rest: one call per object; graphql: fewer, larger calls
+    api: Literal["rest", "graphql"] = (
+        "graphql"  # graphql: PRs and deployments in bulk queries; rest: REST only
+    )
     rate_limit_reserve: Annotated[float, Field(ge=0, lt=1)] = 0.1  # share of the hourly limit left unused
     _secrets = ("token", "GITHUB_TOKEN")
 

@@ -187,6 +187,7 @@ def test_two_syncs_store_every_fact_once_and_the_second_costs_seven_requests(
 ) -> None:
     org.sync(engine)
     first_requests = len(org.emulator.requests)
+    first_billed = org.emulator.billed_requests
     report = org.sync(engine)
     second_requests = len(org.emulator.requests) - first_requests
     assert dump(engine) == clean_dump
@@ -201,6 +202,8 @@ def test_two_syncs_store_every_fact_once_and_the_second_costs_seven_requests(
     # Per repo: the repository, one page of deployments, one page of pulls; plus the statuses of
     # the one failed attempt younger than the recheck period. No compare, no PR details again.
     assert second_requests == 7
+    # Each of them conditional, answered 304: the second sync costs no rate limit at all.
+    assert org.emulator.billed_requests == first_billed
     assert (report.compares, report.pull_requests) == (0, 0)
 
 

@@ -1786,12 +1786,16 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the emulator's ``requests`` list is the log
 
+    def handle(self) -> None:
+        # A client killed mid-request (a SIGKILL test) resets its connection: not an emulator error.
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+            super().handle()
+
     def _answer(self) -> None:
         length = _int_param(self.headers.get("Content-Length"), 0)
-        if length > 0:
-            self.rfile.read(length)
+        body = self.rfile.read(length) if length > 0 else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        outcome = self.server.emulator.serve(self.command, self.path, headers)
+        outcome = self.server.emulator.serve(self.command, self.path, headers, body)
         if outcome.drop_connection:
             self.close_connection = True
             return
@@ -1813,6 +1817,8 @@ class GitHubEmulator:
     Rate limiting follows GitHub's core resource: ``rate_limit`` requests per hour-long window that
     starts at the first request; each answered request costs one, except 304s and ``/rate_limit``;
     once spent, requests get GitHub's 403 until the window resets. ``clock`` gives epoch seconds.
+    ``POST /graphql`` is answered by ``github_graphql.GraphQLResolver`` from its own budget of
+    ``graphql_limit`` points (GitHub keeps the two apart), each query costing what GitHub would charge.
     """
 
     def __init__(
@@ -1821,14 +1827,27 @@ class GitHubEmulator:
         *,
         token: str = "test-token",
         rate_limit: int = 5000,
+        graphql_limit: int = 5000,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.dataset = dataset
         self.token = token
         self.rate_limit = rate_limit
+        self.graphql_limit = graphql_limit
+        self._graphql_remaining = graphql_limit
+        self.graphql_queries = 0
+        self.graphql_points = 0
+        self.graphql_operations: list[tuple[str, int]] = []  # (operation name, cost) per query
+        # Called with each answer's status once it is decided and before it is sent (under the lock):
+        # a test can kill the client there, at an exact request of a sync.
+        self.after_answer: Callable[[int], None] | None = None
         self.clock = clock
         self.requests: list[RequestRecord] = []
         self.errors: list[Exception] = []
+        # What the rate limit saw: requests that cost a point, 304s (free), and points spent in all.
+        self.billed_requests = 0
+        self.not_modified = 0
+        self.points_spent = 0
         self._remaining = rate_limit
         self._reset_at: int | None = None
         self._injections: list[_Injection] = []
@@ -1898,14 +1917,19 @@ class GitHubEmulator:
 
     # ------------------------------------------------------------------ answering
 
-    def serve(self, method: str, target: str, headers: Mapping[str, str]) -> _Outcome:
+    def serve(self, method: str, target: str, headers: Mapping[str, str], body: bytes = b"") -> _Outcome:
         """Answer one request (called by the HTTP handler threads; serialised by a lock)."""
         parts = urllib.parse.urlsplit(target)
         query = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
         with self._lock:
             self._request_count += 1
-            outcome = self._answer(method, parts.path, parts.query, query, headers)
+            if method == "POST" and parts.path == "/graphql":
+                outcome = self._answer_graphql(headers, body)
+            else:
+                outcome = self._answer(method, parts.path, parts.query, query, headers)
             self.requests.append(RequestRecord(method, parts.path, query, dict(headers), outcome.status))
+            if self.after_answer is not None:
+                self.after_answer(outcome.status)
         return outcome
 
     def _request_id(self) -> str:
@@ -1917,6 +1941,7 @@ class GitHubEmulator:
         if self._reset_at is None or now >= self._reset_at:
             self._reset_at = int(now) + 3600
             self._remaining = self.rate_limit
+            self._graphql_remaining = self.graphql_limit
 
     def _rate_headers(self) -> dict[str, str]:
         assert self._reset_at is not None
@@ -1957,6 +1982,47 @@ class GitHubEmulator:
         if fault.status_field:
             body["status"] = str(fault.status)
         return _Outcome(fault.status, headers, _encode(body))
+
+    def _answer_graphql(self, headers: Mapping[str, str], body: bytes) -> _Outcome:
+        # Imported here: the resolver module imports this one for the dataset's types.
+        from tests.emulators.github_graphql import GraphQLResolver, operation_name
+
+        request_id = self._request_id()
+        self._roll_window()
+        fault = self._take_fault("/graphql")
+        if fault is not None:
+            return self._fault_outcome(fault, request_id)
+        if not self._authorised(headers.get("authorization")):
+            return self._fault_outcome(Fault.bad_credentials(), request_id)
+        assert self._reset_at is not None
+        request = json.loads(body or b"{}")
+        answer, cost = GraphQLResolver(self.dataset).resolve(request)
+        if cost > self._graphql_remaining:
+            answer = {
+                "errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]
+            }
+            cost = 0
+        self._graphql_remaining -= cost
+        self.graphql_queries += 1
+        self.graphql_points += cost
+        self.graphql_operations.append((operation_name(str(request.get("query"))), cost))
+        self.points_spent += cost
+        if "rateLimit" in str(request.get("query")) and isinstance(answer.get("data"), dict):
+            answer["data"]["rateLimit"] = {
+                "limit": self.graphql_limit,
+                "cost": cost,
+                "remaining": self._graphql_remaining,
+                "resetAt": iso(datetime.fromtimestamp(self._reset_at, UTC)),
+            }
+        rate = {
+            "x-ratelimit-limit": str(self.graphql_limit),
+            "x-ratelimit-remaining": str(self._graphql_remaining),
+            "x-ratelimit-reset": str(self._reset_at),
+            "x-ratelimit-used": str(self.graphql_limit - self._graphql_remaining),
+            "x-ratelimit-resource": "graphql",
+        }
+        encoded = _encode(rewrite_urls(answer, self.base_url))
+        return _Outcome(200, {**self._common_headers(request_id), **rate}, encoded)
 
     def _authorised(self, authorization: str | None) -> bool:
         scheme, _, credential = (authorization or "").partition(" ")
@@ -2005,11 +2071,14 @@ class GitHubEmulator:
             extra["etag"] = etag
             if _etag_matches(headers.get("if-none-match"), etag):
                 # A 304 costs nothing against the rate limit on GitHub.
+                self.not_modified += 1
                 return _Outcome(
                     304, {**self._common_headers(request_id), **self._rate_headers(), **extra}, b""
                 )
         if costs:
             self._remaining -= 1
+            self.billed_requests += 1
+            self.points_spent += 1
         return _Outcome(
             reply.status, {**self._common_headers(request_id), **self._rate_headers(), **extra}, body
         )

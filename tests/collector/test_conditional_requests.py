@@ -1,0 +1,88 @@
+"""Conditional requests: every URL a sync re-asks carries its stored ETag, and GitHub's 304 costs no
+rate-limit point. The org of ``tests/github_org.py`` is collected through organisation discovery
+(acme/orders also configured), with one archived repository and one incident issue on acme/orders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from collector.github_sync import GitHubSync, RepoTarget
+from collector.sources.github import GitHubClient
+from collector.sources.retry import RetryPolicy
+from store.engine import open_store
+from tests.collector.test_github_sync import dump
+from tests.emulators.github import GitHubDataset, GitHubEmulator
+from tests.github_org import AS_OF, at, build_org
+
+LABEL = "incident"
+
+
+@pytest.fixture
+def emulator() -> Iterator[GitHubEmulator]:
+    dataset = GitHubDataset()
+    build_org(dataset)
+    dataset.add_repo("acme/legacy").archived = True
+    dataset.repos["acme/orders"].issue(
+        title="Checkout down", created_at=at(5, 17), closed_at=at(5, 18), labels=[LABEL]
+    )
+    with GitHubEmulator(dataset) as running:
+        yield running
+    assert running.errors == []
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = open_store(f"duckdb:///{tmp_path}/store.duckdb")
+    yield engine
+    engine.dispose()
+
+
+def sync(emulator: GitHubEmulator, engine: Engine, backfill: bool = False) -> tuple[int, int]:
+    """One sync; returns (billed requests, 304s) it cost."""
+    billed, free = emulator.billed_requests, emulator.not_modified
+    client = GitHubClient(emulator.base_url, "test-token", retry=RetryPolicy(sleep=lambda _: None))
+    try:
+        GitHubSync(engine, client, since=at(1), now=AS_OF, backfill_since=at(1) if backfill else None).run(
+            [RepoTarget("acme/orders")], ["acme"], RepoTarget(""), incident_labels=[LABEL]
+        )
+    finally:
+        client.close()
+    return emulator.billed_requests - billed, emulator.not_modified - free
+
+
+def test_a_resync_with_no_change_costs_no_rate_limit(emulator: GitHubEmulator, engine: Engine) -> None:
+    sync(emulator, engine)
+    stored = dump(engine)
+    # All answered 304: acme/orders itself, the org's one page of repositories; per repository the
+    # first page of deployments, of closed pulls and of incident issues; and the statuses of the one
+    # failed attempt of acme/orders younger than the recheck period (03-05 15:30, now 03-07).
+    assert sync(emulator, engine) == (0, 1 + 1 + 2 * 3 + 1)
+    assert sync(emulator, engine) == (0, 9)
+    assert dump(engine) == stored
+
+
+def test_a_resync_after_a_change_pays_only_for_what_changed(emulator: GitHubEmulator, engine: Engine) -> None:
+    sync(emulator, engine)
+    payments = emulator.dataset.repos["acme/payments"]
+    fix = payments.commit("hotfix", parents=[payments.deployments[-1]["sha"]], author_date=at(6, 9))
+    deployment = payments.deployment(fix, created_at=at(6, 10))
+    # The deployments page, the new deployment's statuses, and the one-commit compare with P4.
+    assert sync(emulator, engine) == (3, 9 - 1)
+    compares = {row[2]: row for row in dump(engine)["deployment_compares"]}
+    assert compares[deployment][6:8] == ("ahead", 1)
+
+
+def test_a_backfill_asks_lists_unconditionally(emulator: GitHubEmulator, engine: Engine) -> None:
+    sync(emulator, engine)
+    stored = dump(engine)
+    emulator.requests.clear()
+    billed, _ = sync(emulator, engine, backfill=True)
+    lists = [r for r in emulator.requests if r.path.endswith(("/deployments", "/pulls", "/issues"))]
+    assert len(lists) == 6
+    assert all("if-none-match" not in r.headers for r in lists)
+    assert billed == 6
+    assert dump(engine) == stored
