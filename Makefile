@@ -42,6 +42,7 @@ test: lint typecheck pytest
 # Benchmarks print their figures; they are not tests and `make test` does not run them.
 bench: install
 	.venv/bin/python bench/bench_scrape.py
+	.venv/bin/python bench/bench_analytics.py
 
 format: install
 	.venv/bin/ruff check --fix $(SOURCES)

@@ -8,7 +8,8 @@ the scopes and windows as ``VALUES`` lists. This module reads the store and neve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,9 +18,11 @@ from sqlalchemy import (
     ARRAY,
     CTE,
     ColumnElement,
+    Connection,
     DateTime,
     Double,
     Engine,
+    FromClause,
     Integer,
     Select,
     String,
@@ -128,9 +131,13 @@ def compute_dora(
 
 
 def compute_dora_points(
-    engine: Engine, scopes: Sequence[RepoScope], points: Sequence[MetricPoint]
+    bind: Engine | Connection,
+    scopes: Sequence[RepoScope],
+    points: Sequence[MetricPoint],
+    facts: FactCtes | None = None,
 ) -> list[list[TeamWindowMetrics]]:
-    """``compute_dora`` for each point, in one statement: the rows of ``points[i]`` are element ``i``."""
+    """``compute_dora`` for each point, in one statement: the rows of ``points[i]`` are element ``i``.
+    ``facts`` (from ``materialized_facts`` on ``bind``) saves computing them again."""
     points = [MetricPoint(as_utc(point.as_of), point.windows) for point in points]
     for point in points:
         labels = [window.label for window in point.windows]
@@ -139,12 +146,13 @@ def compute_dora_points(
     results: list[list[TeamWindowMetrics]] = [[] for _ in points]
     if not scopes or not any(point.windows for point in points):
         return results
-    statement = _metrics_statement(scopes, points)
-    with engine.connect() as conn:
+    statement = _metrics_statement(scopes, points, facts)
+    with connected(bind) as conn:
         rows = conn.execute(statement).all()
+    days_of = [{window.label: window.days for window in point.windows} for point in points]
     for row in rows:
         point = points[row.point]
-        days = next(window.days for window in point.windows if window.label == row.window)
+        days = days_of[row.point][row.window]
         results[row.point].append(
             TeamWindowMetrics(
                 team=row.team,
@@ -221,6 +229,16 @@ def rows_cte(name: str, columns: Sequence[str], rows: Iterable[tuple[str, ...]])
     ).cte(name)
 
 
+@contextmanager
+def connected(bind: Engine | Connection) -> Iterator[Connection]:
+    """``bind`` itself when it is a connection (its temporary tables visible), else a new one."""
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with bind.connect() as conn:
+            yield conn
+
+
 def latest_as_of(points: Sequence[MetricPoint]) -> datetime:
     return max(point.as_of for point in points)
 
@@ -248,14 +266,24 @@ def _median(value: ColumnElement[Any]) -> ColumnElement[Any]:
 class FactCtes:
     """The derived facts every metric stands on, as CTEs (shared by delivery and failure metrics)."""
 
-    counted_deployments: CTE
-    first_shipments: CTE
-    merged_pull_requests: CTE
+    counted_deployments: FromClause
+    first_shipments: FromClause
+    merged_pull_requests: FromClause
     changes: CTE
 
 
-def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime) -> FactCtes:
-    """Counted deployments, what each first shipped, merged PRs and changes, as of ``as_of``."""
+Materialize = Callable[[str, Select[Any]], FromClause]
+
+
+def _as_cte(name: str, statement: Select[Any]) -> FromClause:
+    return statement.cte(name)
+
+
+def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime, materialize: Materialize = _as_cte) -> FactCtes:
+    """Counted deployments, what each first shipped, merged PRs and changes, as of ``as_of``.
+
+    ``materialize`` turns each of the first three into a CTE (the default) or anything else that can
+    be selected from, such as a temporary table (``materialized_facts``)."""
     as_of_db = to_db(as_of)
     deployment_scopes = rows_cte(
         "deployment_scopes",
@@ -268,7 +296,8 @@ def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime) -> FactCtes:
     # A deployment counts when it is of its repo's configured source and environment, reached success
     # (deployed_at set; a failed attempt has none) and happened by as_of. Its compare with the previous
     # deployment says what it shipped; no compare row means unknown.
-    counted_deployments = (
+    counted_deployments = materialize(
+        "counted_deployments",
         select(
             d.c.repo,
             d.c.source,
@@ -295,8 +324,7 @@ def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime) -> FactCtes:
                 ),
             )
         )
-        .where(d.c.deployed_at.is_not(None), d.c.deployed_at <= as_of_db)
-        .cte("counted_deployments")
+        .where(d.c.deployed_at.is_not(None), d.c.deployed_at <= as_of_db),
     )
 
     # -- what each deployment shipped ---------------------------------------------------------------
@@ -338,10 +366,27 @@ def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime) -> FactCtes:
         .cte("shipments")
     )
     # A commit re-shipped later (after a rollback) belongs to the deployment that shipped it first.
-    first_shipments = (
-        select(*[c for c in shipments.c if c.name != "shipment_order"])
-        .where(shipments.c.shipment_order == 1)
-        .cte("first_shipments")
+    # A change is a non-merge commit (at most one parent) first shipped by a deployment that moved
+    # forward (ahead or diverged); rollbacks and redeploys have none. Whether a shipment is a change is
+    # decided here, with its author date, so that the commits are joined once.
+    commits = schema.commits
+    first_shipments = materialize(
+        "first_shipments",
+        select(
+            *[c for c in shipments.c if c.name != "shipment_order"],
+            commits.c.author_date,
+            and_(
+                commits.c.sha.is_not(None),
+                commits.c.parent_count <= 1,
+                shipments.c.compare_status.in_(_COMPARES_WITH_CHANGES),
+            ).label("is_change"),
+        )
+        .select_from(
+            shipments.outerjoin(
+                commits, and_(commits.c.repo == shipments.c.repo, commits.c.sha == shipments.c.sha)
+            )
+        )
+        .where(shipments.c.shipment_order == 1),
     )
 
     # -- pull requests ------------------------------------------------------------------------------
@@ -356,7 +401,8 @@ def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime) -> FactCtes:
         .cte("pull_request_first_commits")
     )
     # A PR merged after as_of has not been merged yet.
-    merged_pull_requests = (
+    merged_pull_requests = materialize(
+        "merged_pull_requests",
         select(
             pr.c.repo,
             pr.c.number,
@@ -375,14 +421,10 @@ def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime) -> FactCtes:
                 ),
             )
         )
-        .where(pr.c.merged_at.is_not(None), pr.c.merged_at <= as_of_db, pr.c.merge_commit_sha.is_not(None))
-        .cte("merged_pull_requests")
+        .where(pr.c.merged_at.is_not(None), pr.c.merged_at <= as_of_db, pr.c.merge_commit_sha.is_not(None)),
     )
 
-    # -- changes and their lead times ---------------------------------------------------------------
-    commits = schema.commits
-    # A change is a non-merge commit (at most one parent) first shipped by a deployment that moved
-    # forward (ahead or diverged); rollbacks and redeploys have none.
+    # -- changes ------------------------------------------------------------------------------------
     changes = (
         select(
             first_shipments.c.repo,
@@ -391,27 +433,42 @@ def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime) -> FactCtes:
             first_shipments.c.deployment_id,
             first_shipments.c.deployed_at,
             first_shipments.c.sha,
-            commits.c.author_date,
+            first_shipments.c.author_date,
         )
-        .select_from(
-            first_shipments.join(
-                commits,
-                and_(commits.c.repo == first_shipments.c.repo, commits.c.sha == first_shipments.c.sha),
-            )
-        )
-        .where(commits.c.parent_count <= 1, first_shipments.c.compare_status.in_(_COMPARES_WITH_CHANGES))
+        .where(first_shipments.c.is_change)
         .cte("changes")
     )
     return FactCtes(counted_deployments, first_shipments, merged_pull_requests, changes)
 
 
-def _metrics_statement(scopes: Sequence[RepoScope], points: Sequence[MetricPoint]) -> Select[Any]:
+def materialized_facts(conn: Connection, scopes: Sequence[RepoScope], as_of: datetime) -> FactCtes:
+    """The facts as temporary tables on ``conn``, for several statements to read: the window over every
+    shipped commit and the join with the commits then run once per snapshot instead of once per
+    statement. They live in ``conn``'s transaction, which is never committed: they are gone with it."""
+
+    return fact_ctes(scopes, as_of, temporary_tables(conn))
+
+
+def temporary_tables(conn: Connection) -> Materialize:
+    """A ``Materialize`` that makes each statement a temporary table on ``conn``."""
+
+    def temporary(name: str, statement: Select[Any]) -> FromClause:
+        create = statement.into(f"analytics_{name}", temporary=True)
+        conn.execute(create)
+        return create.table
+
+    return temporary
+
+
+def _metrics_statement(
+    scopes: Sequence[RepoScope], points: Sequence[MetricPoint], facts: FactCtes | None = None
+) -> Select[Any]:
     # -- inputs -------------------------------------------------------------------------------------
     team_scopes = team_scopes_cte(scopes)
     metric_windows = point_windows(points)
     # The facts as of the latest point; an earlier point sees the deployments up to its own as_of
     # (a prefix in time, so what each of them first shipped is the same) and the PRs merged by then.
-    facts = fact_ctes(scopes, latest_as_of(points))
+    facts = facts or fact_ctes(scopes, latest_as_of(points))
     counted_deployments, first_shipments = facts.counted_deployments, facts.first_shipments
     merged_pull_requests, changes = facts.merged_pull_requests, facts.changes
     reviews = schema.pull_request_reviews

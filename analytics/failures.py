@@ -26,9 +26,11 @@ from sqlalchemy import (
     CTE,
     BigInteger,
     ColumnElement,
+    Connection,
     DateTime,
     Double,
     Engine,
+    FromClause,
     Integer,
     Select,
     String,
@@ -45,7 +47,16 @@ from sqlalchemy import (
     union_all,
 )
 
-from analytics.dora import FactCtes, MetricPoint, fact_ctes, latest_as_of, point_windows, rows_cte
+from analytics.dora import (
+    FactCtes,
+    Materialize,
+    MetricPoint,
+    connected,
+    fact_ctes,
+    latest_as_of,
+    point_windows,
+    rows_cte,
+)
 from analytics.ownership import ORGANISATION, PagerDutyScope, RepoScope
 from analytics.windows import WindowSpec, as_utc
 from store import schema
@@ -158,7 +169,7 @@ def _hours(delta: timedelta) -> float:
 
 
 def load_incidents(
-    engine: Engine,
+    bind: Engine | Connection,
     scopes: Sequence[RepoScope],
     pagerduty_scopes: Sequence[PagerDutyScope],
     as_of: datetime,
@@ -170,7 +181,7 @@ def load_incidents(
     pagerduty_scope = {scope.service_id: scope for scope in pagerduty_scopes}
     as_of_db = to_db(as_of)
     found: list[Incident] = []
-    with engine.connect() as conn:
+    with connected(bind) as conn:
         for row in conn.execute(select(incidents).where(incidents.c.started_at <= as_of_db)):
             if row.source == "pagerduty" and row.service in pagerduty_scope:
                 pd = pagerduty_scope[row.service]
@@ -208,8 +219,8 @@ class _Attribution:
     snapshot attributes once for its own as_of, the previous window and every week of the trend."""
 
     deployments: CTE  # counted deployments with their team and service
-    evidence: CTE
-    rework: CTE  # deployment key, deployed_at, rework_at: rework for every as_of from rework_at
+    evidence: FromClause
+    rework: FromClause  # deployment key, deployed_at, rework_at: rework for every as_of from rework_at
     incidents: CTE  # in-scope incidents: incident_id, team, started_at, resolved_at (as stored)
     deployment_teams: CTE  # repo, source, environment → team
 
@@ -234,8 +245,12 @@ def _attribution(
     as_of: datetime,
     attribution_window: timedelta,
     rework_labels: Sequence[str],
+    facts: FactCtes | None = None,
+    materialize: Materialize | None = None,
 ) -> _Attribution:
-    facts = fact_ctes(scopes, as_of)
+    """The attribution CTEs; with ``materialize``, the evidence and rework become what it makes of
+    them (temporary tables), read by several statements."""
+    facts = facts or fact_ctes(scopes, as_of)
     changes, counted = facts.changes, facts.counted_deployments
     repo_scopes = rows_cte(
         "repo_scopes",
@@ -510,7 +525,12 @@ def _attribution(
             _seconds_between(swept.c.at, numbered.c.deployed_at) <= attribution_window.total_seconds(),
         )
     )
-    evidence = union_all(explicit, rollback, revert, window).cte("failure_evidence")
+    evidence_rows = union_all(explicit, rollback, revert, window)
+    evidence = (
+        materialize("failure_evidence", select(evidence_rows.subquery("evidence_rows")))
+        if materialize
+        else evidence_rows.cte("failure_evidence")
+    )
 
     # Rework (SPEC §6.2): a rollback, a deployment shipping a revert, a deployment of a change of a
     # merged PR labelled as rework (from its merge on), or one made while its service had an open
@@ -874,7 +894,7 @@ class FailurePoints:
 
 
 def compute_failures_points(
-    engine: Engine,
+    bind: Engine | Connection,
     scopes: Sequence[RepoScope],
     points: Sequence[MetricPoint],
     *,
@@ -882,17 +902,23 @@ def compute_failures_points(
     attribution_window: timedelta = timedelta(hours=24),
     rework_labels: Sequence[str] = (),
     with_incidents: bool = True,
+    facts: FactCtes | None = None,
+    materialize: Materialize | None = None,
 ) -> FailurePoints:
     """Failure, recovery, incident and rework metrics of every team (and ``"*"``) for every window of
-    every point, and the deployments failed as of the latest point."""
+    every point, and the deployments failed as of the latest point. ``facts`` and ``materialize`` (on
+    a connection ``bind``) let the snapshot compute each intermediate result once."""
+    engine = bind.engine if isinstance(bind, Connection) else bind
     points = [MetricPoint(as_utc(point.as_of), point.windows) for point in points]
     if not scopes or not points:
         return FailurePoints([{} for _ in points], EveryDeployment(engine, None, {}), (), ())
     latest = latest_as_of(points)
-    attribution = _attribution(scopes, pagerduty_scopes, latest, attribution_window, rework_labels)
     by_point: list[dict[tuple[str, str], FailureMetrics]] = [{} for _ in points]
     failed: dict[DeploymentKey, Deployment] = {}
-    with engine.connect() as conn:
+    with connected(bind) as conn:
+        attribution = _attribution(
+            scopes, pagerduty_scopes, latest, attribution_window, rework_labels, facts, materialize
+        )
         if any(point.windows for point in points):
             for row in conn.execute(_aggregates_statement(attribution, points)):
                 deployments = int(row.deployments)
@@ -917,14 +943,23 @@ def compute_failures_points(
                 deployment.incident_ids.add(row.incident_id)
             if row.recovery_at is not None:
                 deployment.recovery_candidates.append(from_db(row.recovery_at))  # type: ignore[arg-type]
-    incidents = load_incidents(engine, scopes, pagerduty_scopes, latest) if with_incidents else []
-    every = select(
-        attribution.deployments.c.repo,
-        attribution.deployments.c.source,
-        attribution.deployments.c.environment,
-        attribution.deployments.c.deployment_id,
-        attribution.deployments.c.deployed_at,
-        attribution.deployments.c.team,
+    incidents = load_incidents(bind, scopes, pagerduty_scopes, latest) if with_incidents else []
+    # Read later, maybe after ``bind``'s temporary tables are gone: from the store's own tables.
+    counted = fact_ctes(scopes, latest).counted_deployments
+    teams = rows_cte(
+        "deployment_teams",
+        ("repo", "source", "environment", "team"),
+        ((s.repo, s.source, s.environment, s.team) for s in scopes),
+    )
+    every = select(*_key(counted), counted.c.deployed_at, teams.c.team).select_from(
+        counted.join(
+            teams,
+            and_(
+                teams.c.repo == counted.c.repo,
+                teams.c.source == counted.c.source,
+                teams.c.environment == counted.c.environment,
+            ),
+        )
     )
     return FailurePoints(
         by_point, EveryDeployment(engine, every, failed), tuple(_in_order(failed.values())), tuple(incidents)

@@ -11,7 +11,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from analytics.benchmarks import bands
-from analytics.dora import MetricPoint, TeamWindowMetrics, compute_dora_points, latest_as_of
+from analytics.dora import (
+    MetricPoint,
+    TeamWindowMetrics,
+    compute_dora_points,
+    latest_as_of,
+    materialized_facts,
+    temporary_tables,
+)
 from analytics.failures import Deployment, FailureResult, compute_failures_points
 from analytics.ownership import PagerDutyScope, RepoScope
 from analytics.snapshot import FailedDeployment
@@ -93,17 +100,25 @@ def compute_metrics_points(
     for point, band_window in zip(points, band_windows, strict=True):
         if band_window is not None and band_window.label not in {w.label for w in point.windows}:
             raise ValueError(f"band window {band_window.label} is not among the windows")
-    delivery = compute_dora_points(engine, scopes, points)
-    failures = compute_failures_points(
-        engine,
-        scopes,
-        points,
-        pagerduty_scopes=pagerduty_scopes,
-        attribution_window=attribution_window,
-        rework_labels=rework_labels,
-        with_incidents=with_incidents,
-    )
-    latest = latest_as_of(points) if points else None
+    # One connection, its transaction never committed: the facts, the failure evidence and rework are
+    # computed once into temporary tables that every statement of every point reads, then dropped.
+    with engine.connect() as conn:
+        latest = latest_as_of(points) if points else None
+        facts = materialized_facts(conn, scopes, latest) if scopes and latest else None
+
+        delivery = compute_dora_points(conn, scopes, points, facts)
+        failures = compute_failures_points(
+            conn,
+            scopes,
+            points,
+            pagerduty_scopes=pagerduty_scopes,
+            attribution_window=attribution_window,
+            rework_labels=rework_labels,
+            with_incidents=with_incidents,
+            facts=facts,
+            materialize=temporary_tables(conn),
+        )
+        conn.rollback()
     results = []
     for index, (point, band_window) in enumerate(zip(points, band_windows, strict=True)):
         by_team_window = failures.by_point[index]

@@ -36,7 +36,7 @@ from sqlalchemy import Engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from store.engine import open_store  # noqa: E402
+from store.engine import open_store
 
 AS_OF = datetime(2026, 6, 30, 12, tzinfo=UTC)
 START = AS_OF - timedelta(days=730)
@@ -53,7 +53,9 @@ def repo_name(index: int) -> str:
 
 def _ts(seconds: str) -> str:
     """A portable timestamp ``seconds`` after START (DuckDB and PostgreSQL read it alike)."""
-    return f"(TIMESTAMP '{START.replace(tzinfo=None).isoformat(sep=' ')}' + ({seconds}) * INTERVAL '1 second')"
+    return (
+        f"(TIMESTAMP '{START.replace(tzinfo=None).isoformat(sep=' ')}' + ({seconds}) * INTERVAL '1 second')"
+    )
 
 
 def generate(engine: Engine, deployments: int) -> dict[str, int]:
@@ -66,66 +68,74 @@ def generate(engine: Engine, deployments: int) -> dict[str, int]:
                'org/r' || lpad(CAST(r AS VARCHAR), 4, '0') AS repo,
                (k * {step} + ((r * {per_repo} + k) * 7919) % {max(step // 2, 1)}) AS offset_s
         FROM generate_series(0, {REPOS - 1}) AS rs(r), generate_series(0, {per_repo - 1}) AS ks(k)
-    """
-    status = "CASE WHEN k = 0 THEN 'first' WHEN i % 50 = 7 THEN 'behind' WHEN i % 97 = 3 THEN 'identical' ELSE 'ahead' END"
+    """  # noqa: S608 - SQL built from integer constants only, no outside input
+    status = (
+        "CASE WHEN k = 0 THEN 'first' WHEN i % 50 = 7 THEN 'behind' "
+        "WHEN i % 97 = 3 THEN 'identical' ELSE 'ahead' END"
+    )
     deployed = _ts("offset_s + 300")
     statements = [
         f"""INSERT INTO repositories SELECT 'org/r' || lpad(CAST(r AS VARCHAR), 4, '0'), 'main', 'config',
-            TIMESTAMP '2026-06-30 12:00:00' FROM generate_series(0, {REPOS - 1}) AS rs(r)""",
-        f"""INSERT INTO deployments (repo, source, deployment_id, environment, sha, ref, created_at, deployed_at,
-                last_state)
+            TIMESTAMP '2026-06-30 12:00:00' FROM generate_series(0, {REPOS - 1}) AS rs(r)""",  # noqa: S608
+        f"""INSERT INTO deployments (repo, source, deployment_id, environment, sha, ref, created_at,
+                deployed_at, last_state)
             SELECT repo, 'deployments', i + 1, 'production', md5('d' || CAST(i AS VARCHAR)), 'main',
-                   {_ts('offset_s')}, {deployed}, 'success' FROM ({deploy_rows}) AS d""",
+                   {_ts("offset_s")}, {deployed}, 'success' FROM ({deploy_rows}) AS d""",  # noqa: S608
         f"""INSERT INTO deployment_compares
             SELECT repo, 'deployments', i + 1, CASE WHEN k = 0 THEN NULL ELSE i END,
                    CASE WHEN k = 0 THEN NULL ELSE md5('d' || CAST(i - 1 AS VARCHAR)) END,
                    md5('d' || CAST(i AS VARCHAR)), {status},
                    CASE WHEN {status} = 'ahead' THEN 5 ELSE 0 END
-            FROM ({deploy_rows}) AS d""",
+            FROM ({deploy_rows}) AS d""",  # noqa: S608
         f"""INSERT INTO deployment_commits
             SELECT repo, 'deployments', i + 1, md5('c' || CAST(i AS VARCHAR) || '-' || CAST(j AS VARCHAR)), j
-            FROM ({deploy_rows}) AS d, generate_series(0, 4) AS js(j) WHERE {status} = 'ahead'""",
+            FROM ({deploy_rows}) AS d, generate_series(0, 4) AS js(j) WHERE {status} = 'ahead'""",  # noqa: S608
         f"""INSERT INTO commits
             SELECT repo, md5('c' || CAST(i AS VARCHAR) || '-' || CAST(j AS VARCHAR)),
                    md5('c' || CAST(i - 1 AS VARCHAR) || '-4'), 1,
-                   {_ts(f"offset_s - 60 - (i * 31 + j * 17) % 400000")},
-                   {_ts(f"offset_s - 60 - (i * 31 + j * 17) % 400000")},
+                   {_ts("offset_s - 60 - (i * 31 + j * 17) % 400000")},
+                   {_ts("offset_s - 60 - (i * 31 + j * 17) % 400000")},
                    CASE WHEN i % 200 = 11 AND j = 0
                         THEN 'Revert "change"' || chr(10) || chr(10) || 'This reverts commit '
                              || md5('c' || CAST(i - 1 AS VARCHAR) || '-2') || '.'
                         ELSE 'change ' || CAST(i AS VARCHAR) END
-            FROM ({deploy_rows}) AS d, generate_series(0, 4) AS js(j) WHERE {status} = 'ahead'""",
+            FROM ({deploy_rows}) AS d, generate_series(0, 4) AS js(j) WHERE {status} = 'ahead'""",  # noqa: S608
         f"""INSERT INTO pull_requests
-            SELECT repo, k, 'change ' || CAST(i AS VARCHAR), 'dev' || CAST(i % 50 AS VARCHAR), 'closed', 'main',
-                   {_ts('offset_s - 259200')}, {_ts('offset_s - 7200')}, {_ts('offset_s - 7200')},
-                   {_ts('offset_s - 7200')}, md5('c' || CAST(i AS VARCHAR) || '-0')
-            FROM ({deploy_rows}) AS d WHERE i % 10 = 0""",
+            SELECT repo, k, 'change ' || CAST(i AS VARCHAR), 'dev' || CAST(i % 50 AS VARCHAR), 'closed',
+                   'main',
+                   {_ts("offset_s - 259200")}, {_ts("offset_s - 7200")}, {_ts("offset_s - 7200")},
+                   {_ts("offset_s - 7200")}, md5('c' || CAST(i AS VARCHAR) || '-0')
+            FROM ({deploy_rows}) AS d WHERE i % 10 = 0""",  # noqa: S608
         f"""INSERT INTO pull_request_commits
             SELECT repo, k, md5('p' || CAST(i AS VARCHAR) || '-' || CAST(j AS VARCHAR)),
-                   {_ts('offset_s - 259200 - (j + 1) * 3600 - (i % 7) * 86400')}, j
-            FROM ({deploy_rows}) AS d, generate_series(0, 1) AS js(j) WHERE i % 10 = 0""",
+                   {_ts("offset_s - 259200 - (j + 1) * 3600 - (i % 7) * 86400")}, j
+            FROM ({deploy_rows}) AS d, generate_series(0, 1) AS js(j) WHERE i % 10 = 0""",  # noqa: S608
         f"""INSERT INTO pull_request_reviews
             SELECT repo, k, i * 2 + j, 'dev' || CAST((i + 1 + j) % 50 AS VARCHAR),
                    CASE WHEN j = 0 THEN 'COMMENTED' ELSE 'APPROVED' END,
-                   {_ts('offset_s - 259200 + 600 + (i * 13 + j * 5000) % 200000')}
-            FROM ({deploy_rows}) AS d, generate_series(0, 1) AS js(j) WHERE i % 10 = 0 AND (j = 1 OR i % 20 = 0)""",
+                   {_ts("offset_s - 259200 + 600 + (i * 13 + j * 5000) % 200000")}
+            FROM ({deploy_rows}) AS d, generate_series(0, 1) AS js(j)
+            WHERE i % 10 = 0 AND (j = 1 OR i % 20 = 0)""",  # noqa: S608
         f"""INSERT INTO pull_request_labels
             SELECT repo, k, CASE WHEN i % 100 = 0 THEN 'hotfix' ELSE 'feature' END
-            FROM ({deploy_rows}) AS d WHERE i % 10 = 0""",
+            FROM ({deploy_rows}) AS d WHERE i % 10 = 0""",  # noqa: S608
         f"""INSERT INTO incidents
             SELECT 'github', repo || '#' || CAST(i AS VARCHAR), repo,
                    CASE WHEN i % 60 = 5
-                        THEN 'Errors after deploy, root cause ' || substr(md5('c' || CAST(i - 5 AS VARCHAR) || '-1'), 1, 10)
+                        THEN 'Errors after deploy, root cause '
+                             || substr(md5('c' || CAST(i - 5 AS VARCHAR) || '-1'), 1, 10)
                         ELSE 'Errors on ' || repo END,
                    CASE WHEN i % 3 = 0 THEN 'Paged at night' ELSE NULL END,
                    'high', CASE WHEN i % 1000 = 5 THEN 'triggered' ELSE 'resolved' END,
-                   {_ts('offset_s + 300 + (i * 37) % 129600')},
+                   {_ts("offset_s + 300 + (i * 37) % 129600")},
                    CASE WHEN i % 1000 = 5 THEN NULL
-                        ELSE {_ts('offset_s + 300 + (i * 37) % 129600 + (i * 53) % 36000 + 600')} END,
+                        ELSE {_ts("offset_s + 300 + (i * 37) % 129600 + (i * 53) % 36000 + 600")} END,
                    NULL
-            FROM ({deploy_rows}) AS d WHERE i % 20 = 5""",
+            FROM ({deploy_rows}) AS d WHERE i % 20 = 5""",  # noqa: S608
     ]
     with engine.begin() as conn:
+        if engine.dialect.name == "duckdb":
+            conn.execute(text("SET enable_progress_bar = false"))
         for statement in statements:
             conn.execute(text(statement))
     counts = {}
@@ -138,7 +148,7 @@ def generate(engine: Engine, deployments: int) -> dict[str, int]:
             "pull_request_reviews",
             "incidents",
         ):
-            counts[table] = int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+            counts[table] = int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             conn.execute(text("ANALYZE"))
@@ -220,7 +230,7 @@ def read_frames(engine: Engine) -> dict[str, pd.DataFrame]:
     with engine.connect() as conn:
         for table in tables:
             columns = "*" if table != "commits" else "repo, sha, parent_count, author_date, message"
-            frames[table] = pd.read_sql_query(text(f"SELECT {columns} FROM {table}"), conn)
+            frames[table] = pd.read_sql_query(text(f"SELECT {columns} FROM {table}"), conn)  # noqa: S608
     return frames
 
 
@@ -244,8 +254,11 @@ def pandas_metrics(frames: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
     team_of = {repo_name(r): f"team-{r % TEAMS:03d}" for r in range(REPOS)}
     d = frames["deployments"]
     d = d[d.deployed_at.notna() & (d.deployed_at <= as_of) & (d.environment == "production")]
-    d = d.merge(frames["deployment_compares"][["repo", "source", "deployment_id", "status", "base_deployment_id"]],
-                on=["repo", "source", "deployment_id"], how="left")
+    d = d.merge(
+        frames["deployment_compares"][["repo", "source", "deployment_id", "status", "base_deployment_id"]],
+        on=["repo", "source", "deployment_id"],
+        how="left",
+    )
     d["team"] = d.repo.map(team_of)
     key = ["repo", "source", "deployment_id"]
     # Changes: non-merge commits first shipped by a deployment that moved forward.
@@ -257,21 +270,32 @@ def pandas_metrics(frames: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
     changes = changes[changes.parent_count <= 1]
     pr = frames["pull_requests"]
     pr = pr[pr.merged_at.notna() & (pr.merged_at <= as_of) & pr.merge_commit_sha.notna()]
-    first_commit = frames["pull_request_commits"].groupby(["repo", "number"]).author_date.min().rename("first_commit_at")
+    first_commit = (
+        frames["pull_request_commits"].groupby(["repo", "number"]).author_date.min().rename("first_commit_at")
+    )
     pr = pr.merge(first_commit, on=["repo", "number"], how="left")
     starts = pr.groupby(["repo", "merge_commit_sha"]).first_commit_at.min().rename("pr_start").reset_index()
-    changes = changes.merge(starts, left_on=["repo", "sha"], right_on=["repo", "merge_commit_sha"], how="left")
+    changes = changes.merge(
+        starts, left_on=["repo", "sha"], right_on=["repo", "merge_commit_sha"], how="left"
+    )
     changes["start"] = changes.pr_start.fillna(changes.author_date)
     changes["lead"] = _hours(changes.deployed_at, changes.start)
     changes = changes[changes.deployed_at > changes.start]
     changes["team"] = changes.repo.map(team_of)
     # Breakdown: PRs deployed by the first shipment of their merge commit.
-    reviews = frames["pull_request_reviews"].merge(pr[["repo", "number", "author", "merged_at"]], on=["repo", "number"])
-    reviews = reviews[(reviews.state.str.upper() != "PENDING") & reviews.submitted_at.notna()
-                      & (reviews.submitted_at <= reviews.merged_at) & (reviews.reviewer != reviews.author)]
+    reviews = frames["pull_request_reviews"].merge(
+        pr[["repo", "number", "author", "merged_at"]], on=["repo", "number"]
+    )
+    reviews = reviews[
+        (reviews.state.str.upper() != "PENDING")
+        & reviews.submitted_at.notna()
+        & (reviews.submitted_at <= reviews.merged_at)
+        & (reviews.reviewer != reviews.author)
+    ]
     first_review = reviews.groupby(["repo", "number"]).submitted_at.min().rename("first_review_at")
     stages = pr.merge(first_review, on=["repo", "number"], how="left").merge(
-        ship[["repo", "sha", "deployed_at"]], left_on=["repo", "merge_commit_sha"], right_on=["repo", "sha"])
+        ship[["repo", "sha", "deployed_at"]], left_on=["repo", "merge_commit_sha"], right_on=["repo", "sha"]
+    )
 
     def stage(later: pd.Series, earlier: pd.Series) -> pd.Series:
         hours = _hours(later, earlier)
@@ -310,7 +334,12 @@ def pandas_metrics(frames: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
                 evidence.append((hit.repo, hit.source, hit.deployment_id, "explicit", row.key, row.resolved))
                 explicit_ids.add(row.key)
     rollbacks = d[(d.status == "behind") & d.base_deployment_id.notna()]
-    rolled = rollbacks.merge(d[key], left_on=["repo", "source", "base_deployment_id"], right_on=["repo", "source", "deployment_id"], suffixes=("", "_f"))
+    rolled = rollbacks.merge(
+        d[key],
+        left_on=["repo", "source", "base_deployment_id"],
+        right_on=["repo", "source", "deployment_id"],
+        suffixes=("", "_f"),
+    )
     for row in rolled.itertuples():
         evidence.append((row.repo, row.source, row.deployment_id_f, "rollback", None, row.deployed_at))
     reverts = changes[changes.message.str.contains("This reverts commit", regex=False)]
@@ -318,14 +347,29 @@ def pandas_metrics(frames: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
     for row in reverts.itertuples():
         for word in revert_re.findall(row.message.lower()):
             for hit in prefixed(word).itertuples():
-                if hit.repo == row.repo and (hit.deployed_at, hit.deployment_id) < (row.deployed_at, row.deployment_id):
-                    evidence.append((hit.repo, hit.source, hit.deployment_id, "revert", None, row.deployed_at))
+                if hit.repo == row.repo and (hit.deployed_at, hit.deployment_id) < (
+                    row.deployed_at,
+                    row.deployment_id,
+                ):
+                    evidence.append(
+                        (hit.repo, hit.source, hit.deployment_id, "revert", None, row.deployed_at)
+                    )
     # Window: the latest deployment of the incident's repo strictly before it started.
     unlinked = inc[~inc.key.isin(explicit_ids)].sort_values("started_at")
-    by_time = d.sort_values(["deployed_at", "deployment_id"])[[*key, "deployed_at"]].rename(columns={"repo": "service"})
-    latest = pd.merge_asof(unlinked, by_time, left_on="started_at", right_on="deployed_at", by="service",
-                           allow_exact_matches=False)
-    latest = latest[latest.deployed_at.notna() & ((latest.started_at - latest.deployed_at) <= pd.Timedelta(hours=24))]
+    by_time = d.sort_values(["deployed_at", "deployment_id"])[[*key, "deployed_at"]].rename(
+        columns={"repo": "service"}
+    )
+    latest = pd.merge_asof(
+        unlinked,
+        by_time,
+        left_on="started_at",
+        right_on="deployed_at",
+        by="service",
+        allow_exact_matches=False,
+    )
+    latest = latest[
+        latest.deployed_at.notna() & ((latest.started_at - latest.deployed_at) <= pd.Timedelta(hours=24))
+    ]
     for row in latest.itertuples():
         evidence.append((row.service, row.source_y, int(row.deployment_id), "window", row.key, row.resolved))
     ev = pd.DataFrame(evidence, columns=["repo", "source", "deployment_id", "rule", "incident", "recovery"])
@@ -333,55 +377,97 @@ def pandas_metrics(frames: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
     ev["recovery"] = pd.to_datetime(ev.recovery)
     failed = ev.merge(d[[*key, "deployed_at", "team"]], on=key)
     failed["recovery"] = failed.recovery.where(failed.recovery <= as_of)
-    failed = failed.groupby(key).agg(deployed_at=("deployed_at", "first"), team=("team", "first"), recovered=("recovery", "min")).reset_index()
-    failed["recovery_hours"] = _hours(failed.recovered, failed.deployed_at).where(failed.recovered >= failed.deployed_at)
+    failed = (
+        failed.groupby(key)
+        .agg(deployed_at=("deployed_at", "first"), team=("team", "first"), recovered=("recovery", "min"))
+        .reset_index()
+    )
+    failed["recovery_hours"] = _hours(failed.recovered, failed.deployed_at).where(
+        failed.recovered >= failed.deployed_at
+    )
     # Rework: rollbacks, revert shippers, labelled PRs' changes, deployments during an open incident.
     rework = set(map(tuple, rollbacks[key].to_numpy().tolist()))
     rework |= set(map(tuple, reverts[key].to_numpy().tolist()))
     labels = frames["pull_request_labels"]
-    hot = pr.merge(labels[labels.label == "hotfix"], on=["repo", "number"])[["repo", "number", "merge_commit_sha"]]
-    pr_commit_changes = frames["pull_request_commits"].merge(hot, on=["repo", "number"]).merge(changes[[*key, "sha"]], on=["repo", "sha"])
-    squash_changes = hot.merge(changes[[*key, "sha"]], left_on=["repo", "merge_commit_sha"], right_on=["repo", "sha"])
+    hot = pr.merge(labels[labels.label == "hotfix"], on=["repo", "number"])[
+        ["repo", "number", "merge_commit_sha"]
+    ]
+    pr_commit_changes = (
+        frames["pull_request_commits"]
+        .merge(hot, on=["repo", "number"])
+        .merge(changes[[*key, "sha"]], on=["repo", "sha"])
+    )
+    squash_changes = hot.merge(
+        changes[[*key, "sha"]], left_on=["repo", "merge_commit_sha"], right_on=["repo", "sha"]
+    )
     for frame in (pr_commit_changes, squash_changes):
         rework |= set(map(tuple, frame[key].to_numpy().tolist()))
-    pairs = inc[["service", "started_at", "resolved"]].merge(d[[*key, "deployed_at"]].rename(columns={"repo": "service"}), on="service")
-    during = pairs[(pairs.started_at < pairs.deployed_at) & (pairs.resolved.isna() | (pairs.deployed_at < pairs.resolved))]
+    pairs = inc[["service", "started_at", "resolved"]].merge(
+        d[[*key, "deployed_at"]].rename(columns={"repo": "service"}), on="service"
+    )
+    during = pairs[
+        (pairs.started_at < pairs.deployed_at)
+        & (pairs.resolved.isna() | (pairs.deployed_at < pairs.resolved))
+    ]
     rework |= set(map(tuple, during.rename(columns={"service": "repo"})[key].to_numpy().tolist()))
     d["rework"] = [tuple(k) in rework for k in d[key].to_numpy().tolist()]
     d["failed"] = pd.MultiIndex.from_frame(d[key]).isin(pd.MultiIndex.from_frame(failed[key]))
 
     rows = []
-    for team in ["*", *sorted(set(team_of.values()))]:
-        def mine(frame: pd.DataFrame, column: str = "team") -> pd.DataFrame:
-            return frame if team == "*" else frame[frame[column] == team]
+    recent = as_of - pd.Timedelta(days=max(days for _, days in WINDOWS))
+    split: dict[int, dict[str, pd.DataFrame]] = {}
+    for frame, column in (
+        (d, "deployed_at"),
+        (changes, "deployed_at"),
+        (stages, "deployed_at"),
+        (failed, "deployed_at"),
+        (inc, "started_at"),
+    ):
+        near = frame[frame[column] > recent] if column == "deployed_at" else frame
+        split[id(frame)] = {"*": near, **dict(iter(near.groupby("team")))}
+    empty = {id(frame): frame.iloc[0:0] for frame in (d, changes, stages, failed, inc)}
 
+    def mine(frame: pd.DataFrame, team: str) -> pd.DataFrame:
+        return split[id(frame)].get(team, empty[id(frame)])
+
+    for team in ["*", *sorted(set(team_of.values()))]:
         for label, days in WINDOWS:
             start = as_of - pd.Timedelta(days=days)
 
-            def window(frame: pd.DataFrame, column: str = "deployed_at") -> pd.DataFrame:
+            def window(
+                frame: pd.DataFrame, column: str = "deployed_at", start: pd.Timestamp = start
+            ) -> pd.DataFrame:
                 return frame[(frame[column] > start) & (frame[column] <= as_of)]
 
-            deployed = window(mine(d))
+            deployed = window(mine(d, team))
             n = len(deployed)
-            leads = window(mine(changes)).lead
-            st = window(mine(stages))
-            restored = mine(inc)
-            restored = restored[restored.resolved.notna() & (restored.resolved > start) & (restored.resolved <= as_of)]
+            leads = window(mine(changes, team)).lead
+            st = window(mine(stages, team))
+            restored = mine(inc, team)
+            restored = restored[
+                restored.resolved.notna() & (restored.resolved > start) & (restored.resolved <= as_of)
+            ]
             restore_hours = _hours(restored.resolved, restored.started_at)
-            rows.append({
-                "team": team,
-                "window": label,
-                "deployments": n,
-                "lead_time_hours_p50": _pct(leads, 0.5),
-                "lead_time_hours_p90": _pct(leads, 0.9),
-                "change_failure_rate": int(deployed.failed.sum()) / n if n else None,
-                "failed_deployment_recovery_hours_p50": _pct(window(mine(failed)).recovery_hours, 0.5),
-                "time_to_restore_hours_p50": _pct(restore_hours, 0.5),
-                "time_to_restore_hours_p90": _pct(restore_hours, 0.9),
-                "incidents": len(window(mine(inc), "started_at")),
-                "rework_rate": int(deployed.rework.sum()) / n if n else None,
-                "lead_time_breakdown_hours_p50": {s: _pct(st[s], 0.5) for s in ("coding", "pickup", "review", "deploy")},
-            })
+            rows.append(
+                {
+                    "team": team,
+                    "window": label,
+                    "deployments": n,
+                    "lead_time_hours_p50": _pct(leads, 0.5),
+                    "lead_time_hours_p90": _pct(leads, 0.9),
+                    "change_failure_rate": int(deployed.failed.sum()) / n if n else None,
+                    "failed_deployment_recovery_hours_p50": _pct(
+                        window(mine(failed, team)).recovery_hours, 0.5
+                    ),
+                    "time_to_restore_hours_p50": _pct(restore_hours, 0.5),
+                    "time_to_restore_hours_p90": _pct(restore_hours, 0.9),
+                    "incidents": len(window(mine(inc, team), "started_at")),
+                    "rework_rate": int(deployed.rework.sum()) / n if n else None,
+                    "lead_time_breakdown_hours_p50": {
+                        s: _pct(st[s], 0.5) for s in ("coding", "pickup", "review", "deploy")
+                    },
+                }
+            )
     return rows
 
 
@@ -463,8 +549,12 @@ def main() -> int:
         for size in args.deployments:
             directory = Path(tmp) / f"duckdb-{size}"
             directory.mkdir()
-            line = bench("duckdb", f"duckdb:///{directory}/store.duckdb", size, directory, reference=not args.no_pandas)
-            if size >= 1_000_000 and (line["snapshot_s"] > TARGET_DUCKDB_SECONDS or line["peak_rss_mb"] > TARGET_DUCKDB_RSS_MB):
+            line = bench(
+                "duckdb", f"duckdb:///{directory}/store.duckdb", size, directory, reference=not args.no_pandas
+            )
+            if size >= 1_000_000 and (
+                line["snapshot_s"] > TARGET_DUCKDB_SECONDS or line["peak_rss_mb"] > TARGET_DUCKDB_RSS_MB
+            ):
                 failures.append(f"duckdb {size}: {line['snapshot_s']} s, {line['peak_rss_mb']} MB")
             os.remove(directory / "store.duckdb")
         if args.postgres:
@@ -477,7 +567,9 @@ def main() -> int:
                     for size in args.postgres:
                         directory = Path(tmp) / f"postgres-{size}"
                         directory.mkdir()
-                        line = bench("postgresql", server.new_database(), size, directory, reference=not args.no_pandas)
+                        line = bench(
+                            "postgresql", server.new_database(), size, directory, reference=not args.no_pandas
+                        )
                         if size >= 1_000_000 and line["snapshot_s"] > TARGET_POSTGRES_SECONDS:
                             failures.append(f"postgresql {size}: {line['snapshot_s']} s")
                 finally:
