@@ -119,6 +119,8 @@ def week_ends(as_of: datetime, weeks: int) -> list[datetime]:
 
 
 def _weekly(week_end: datetime, rows: Sequence[TeamWindowMetrics]) -> list[WeeklyPoint]:
+    """Each team's week ending at ``week_end`` (Monday 00:00 UTC), with the very same definitions as
+    every other number: a 7-day window as of the week's end. Weekly points carry no bands."""
     return [
         WeeklyPoint(
             team=row.team,
@@ -131,25 +133,6 @@ def _weekly(week_end: datetime, rows: Sequence[TeamWindowMetrics]) -> list[Weekl
         )
         for row in rows
     ]
-
-
-def weekly_points(
-    config: Config, engine: Engine, *, as_of: datetime, weeks: int, scopes: Scopes | None = None
-) -> list[WeeklyPoint]:
-    """Each team's last ``weeks`` whole ISO weeks (Monday 00:00 UTC to Monday), computed with the very
-    same definitions as every other number: a 7-day window as of each week's end. Weekly points carry
-    no bands."""
-    scopes = scopes or resolve_scopes(config, engine)
-    ends = week_ends(as_of, weeks)
-    results = compute_metrics_points(
-        engine,
-        scopes.repos,
-        [MetricPoint(end, (WEEK,)) for end in ends],
-        band_windows=[None] * len(ends),
-        with_incidents=False,
-        **_settings(config, scopes),
-    )
-    return [point for end, result in zip(ends, results, strict=True) for point in _weekly(end, result.rows)]
 
 
 def build_snapshot(
