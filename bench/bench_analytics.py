@@ -67,7 +67,8 @@ def generate(engine: Engine, deployments: int) -> dict[str, int]:
         SELECT r, k, r * {per_repo} + k AS i,
                'org/r' || lpad(CAST(r AS VARCHAR), 4, '0') AS repo,
                (k * {step} + ((r * {per_repo} + k) * 7919) % {max(step // 2, 1)}) AS offset_s
-        FROM generate_series(0, {REPOS - 1}) AS rs(r), generate_series(0, {per_repo - 1}) AS ks(k)
+        FROM generate_series(CAST(0 AS BIGINT), {REPOS - 1}) AS rs(r),
+             generate_series(CAST(0 AS BIGINT), {per_repo - 1}) AS ks(k)
     """  # noqa: S608 - SQL built from integer constants only, no outside input
     status = (
         "CASE WHEN k = 0 THEN 'first' WHEN i % 50 = 7 THEN 'behind' "
