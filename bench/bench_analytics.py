@@ -189,7 +189,7 @@ def child(config_path: str, out: str) -> None:
     started = time.perf_counter()
     snapshot = build_snapshot(config, engine, now=AS_OF)
     seconds = time.perf_counter() - started
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = peak_rss_mb()
     rows = [row.to_json_dict() for row in snapshot.metrics]
     Path(out).write_text(
         json.dumps(
@@ -202,6 +202,18 @@ def child(config_path: str, out: str) -> None:
             }
         )
     )
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS. Linux keeps ru_maxrss across exec (a child forked from a big parent
+    would report the parent's size), so VmHWM of the new address space comes first."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_snapshot(config_path: Path) -> dict[str, Any]:
