@@ -43,6 +43,7 @@ test: lint typecheck pytest
 bench: install
 	.venv/bin/python bench/bench_scrape.py
 	.venv/bin/python -m bench.bench_collect
+	.venv/bin/python bench/bench_analytics.py
 
 format: install
 	.venv/bin/ruff check --fix $(SOURCES)

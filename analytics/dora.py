@@ -8,29 +8,36 @@ the scopes and windows as ``VALUES`` lists. This module reads the store and neve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     CTE,
     ColumnElement,
+    Connection,
     DateTime,
     Double,
     Engine,
+    FromClause,
     Integer,
     Select,
     String,
     and_,
+    bindparam,
     case,
     cast,
     column,
     extract,
     func,
     literal,
+    or_,
     select,
     true,
+    union_all,
     values,
 )
 
@@ -100,6 +107,15 @@ def format_instant(instant: datetime) -> str:
     return as_utc(instant).isoformat().replace("+00:00", "Z")
 
 
+@dataclass(frozen=True)
+class MetricPoint:
+    """One ``as_of`` and the windows ending at it: a snapshot asks for several at once (its own, the
+    previous one, one per week of the trend), so every fact is read and joined once for all of them."""
+
+    as_of: datetime
+    windows: tuple[WindowSpec, ...]
+
+
 def compute_dora(
     engine: Engine,
     scopes: Sequence[RepoScope],
@@ -111,34 +127,120 @@ def compute_dora(
     Facts after ``as_of`` are ignored, as if they had not happened yet. A naive ``as_of`` is UTC.
     Rows are sorted by team (``"*"`` first), then by window length.
     """
-    as_of = as_utc(as_of)
-    labels = [window.label for window in windows]
-    if len(set(labels)) != len(labels):
-        raise ValueError(f"windows: each label must be given once, got {labels}")
-    if not scopes or not windows:
-        return []
-    statement = _metrics_statement(scopes, windows, as_of)
-    with engine.connect() as conn:
+    return compute_dora_points(engine, scopes, [MetricPoint(as_utc(as_of), tuple(windows))])[0]
+
+
+def compute_dora_points(
+    bind: Engine | Connection,
+    scopes: Sequence[RepoScope],
+    points: Sequence[MetricPoint],
+    facts: FactCtes | None = None,
+) -> list[list[TeamWindowMetrics]]:
+    """``compute_dora`` for each point, in one statement: the rows of ``points[i]`` are element ``i``.
+    ``facts`` (from ``materialized_facts`` on ``bind``) saves computing them again."""
+    points = [MetricPoint(as_utc(point.as_of), point.windows) for point in points]
+    for point in points:
+        labels = [window.label for window in point.windows]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"windows: each label must be given once, got {labels}")
+    results: list[list[TeamWindowMetrics]] = [[] for _ in points]
+    if not scopes or not any(point.windows for point in points):
+        return results
+    statement = _metrics_statement(scopes, points, facts)
+    with connected(bind) as conn:
         rows = conn.execute(statement).all()
-    days_of = {window.label: window.days for window in windows}
-    metrics = [
-        TeamWindowMetrics(
-            team=row.team,
-            window=row.window,
-            window_days=days_of[row.window],
-            as_of=as_of,
-            deployments=int(row.deployments),
-            deployment_frequency_per_day=int(row.deployments) / days_of[row.window],
-            lead_time_hours_p50=_hours(row.lead_time_hours_p50),
-            lead_time_hours_p90=_hours(row.lead_time_hours_p90),
-            lead_time_breakdown_hours_p50={
-                stage: _hours(getattr(row, f"{stage}_hours_p50")) for stage in BREAKDOWN_STAGES
-            },
+    days_of = [{window.label: window.days for window in point.windows} for point in points]
+    for row in rows:
+        point = points[row.point]
+        days = days_of[row.point][row.window]
+        results[row.point].append(
+            TeamWindowMetrics(
+                team=row.team,
+                window=row.window,
+                window_days=days,
+                as_of=point.as_of,
+                deployments=int(row.deployments),
+                deployment_frequency_per_day=int(row.deployments) / days,
+                lead_time_hours_p50=_hours(row.lead_time_hours_p50),
+                lead_time_hours_p90=_hours(row.lead_time_hours_p90),
+                lead_time_breakdown_hours_p50={
+                    stage: _hours(getattr(row, f"{stage}_hours_p50")) for stage in BREAKDOWN_STAGES
+                },
+            )
         )
-        for row in rows
-    ]
     # Sorted here, not in SQL: PostgreSQL's collation may not put "*" first.
-    return sorted(metrics, key=lambda m: (m.team != ORGANISATION, m.team, m.window_days, m.window))
+    return [
+        sorted(metrics, key=lambda m: (m.team != ORGANISATION, m.team, m.window_days, m.window))
+        for metrics in results
+    ]
+
+
+def point_windows(points: Sequence[MetricPoint]) -> CTE:
+    """Every (point, window) as a VALUES list: window Nd of a point is (as_of − N days, as_of], its
+    exclusive start and inclusive end travelling with it."""
+    rows = [
+        (
+            index,
+            window.label,
+            window.days,
+            to_db(window_bounds(point.as_of, window.days)[0]),
+            to_db(point.as_of),
+        )
+        for index, point in enumerate(points)
+        for window in point.windows
+    ]
+    return select(
+        values(
+            column("point", Integer),
+            column("window_label", String),
+            column("window_days", Integer),
+            column("starts_after", DateTime),
+            column("ends_at", DateTime),
+            name="metric_window_values",
+        ).data(rows)
+    ).cte("metric_windows")
+
+
+def team_scopes_cte(scopes: Sequence[RepoScope]) -> CTE:
+    """Each scope reports to its team and to the organisation row "*", which covers every scope."""
+    return rows_cte(
+        "team_scopes",
+        ("team", "repo", "source", "environment"),
+        [(scope.team, scope.repo, scope.source, scope.environment) for scope in scopes]
+        + [(ORGANISATION, scope.repo, scope.source, scope.environment) for scope in scopes],
+    )
+
+
+def rows_cte(name: str, columns: Sequence[str], rows: Iterable[tuple[str, ...]]) -> CTE:
+    """Distinct string ``rows`` as a CTE: one array parameter per column, unnested side by side (DuckDB
+    and PostgreSQL both zip several unnests in one select list). Thousands of scopes stay a handful of
+    parameters: as a VALUES list they cost seconds to compile and bind on every statement."""
+    distinct = sorted(set(rows))
+    return select(
+        *[
+            func.unnest(
+                cast(
+                    bindparam(f"{name}_{name_}", [row[i] for row in distinct], type_=ARRAY(String)),
+                    ARRAY(String),
+                )
+            ).label(name_)
+            for i, name_ in enumerate(columns)
+        ]
+    ).cte(name)
+
+
+@contextmanager
+def connected(bind: Engine | Connection) -> Iterator[Connection]:
+    """``bind`` itself when it is a connection (its temporary tables visible), else a new one."""
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with bind.connect() as conn:
+            yield conn
+
+
+def latest_as_of(points: Sequence[MetricPoint]) -> datetime:
+    return max(point.as_of for point in points)
 
 
 def _hours(value: float | None) -> float | None:
@@ -164,30 +266,38 @@ def _median(value: ColumnElement[Any]) -> ColumnElement[Any]:
 class FactCtes:
     """The derived facts every metric stands on, as CTEs (shared by delivery and failure metrics)."""
 
-    counted_deployments: CTE
-    first_shipments: CTE
-    merged_pull_requests: CTE
+    counted_deployments: FromClause
+    first_shipments: FromClause
+    merged_pull_requests: FromClause
     changes: CTE
 
 
-def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime) -> FactCtes:
-    """Counted deployments, what each first shipped, merged PRs and changes, as of ``as_of``."""
+Materialize = Callable[[str, Select[Any]], FromClause]
+
+
+def _as_cte(name: str, statement: Select[Any]) -> FromClause:
+    return statement.cte(name)
+
+
+def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime, materialize: Materialize = _as_cte) -> FactCtes:
+    """Counted deployments, what each first shipped, merged PRs and changes, as of ``as_of``.
+
+    ``materialize`` turns each of the first three into a CTE (the default) or anything else that can
+    be selected from, such as a temporary table (``materialized_facts``)."""
     as_of_db = to_db(as_of)
-    deployment_scopes = select(
-        values(
-            column("repo", String),
-            column("source", String),
-            column("environment", String),
-            name="deployment_scope_values",
-        ).data(sorted({(scope.repo, scope.source, scope.environment) for scope in scopes}))
-    ).cte("deployment_scopes")
+    deployment_scopes = rows_cte(
+        "deployment_scopes",
+        ("repo", "source", "environment"),
+        ((scope.repo, scope.source, scope.environment) for scope in scopes),
+    )
 
     # -- deployments --------------------------------------------------------------------------------
     d, compares = schema.deployments, schema.deployment_compares
     # A deployment counts when it is of its repo's configured source and environment, reached success
     # (deployed_at set; a failed attempt has none) and happened by as_of. Its compare with the previous
     # deployment says what it shipped; no compare row means unknown.
-    counted_deployments = (
+    counted_deployments = materialize(
+        "counted_deployments",
         select(
             d.c.repo,
             d.c.source,
@@ -214,8 +324,7 @@ def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime) -> FactCtes:
                 ),
             )
         )
-        .where(d.c.deployed_at.is_not(None), d.c.deployed_at <= as_of_db)
-        .cte("counted_deployments")
+        .where(d.c.deployed_at.is_not(None), d.c.deployed_at <= as_of_db),
     )
 
     # -- what each deployment shipped ---------------------------------------------------------------
@@ -257,10 +366,27 @@ def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime) -> FactCtes:
         .cte("shipments")
     )
     # A commit re-shipped later (after a rollback) belongs to the deployment that shipped it first.
-    first_shipments = (
-        select(*[c for c in shipments.c if c.name != "shipment_order"])
-        .where(shipments.c.shipment_order == 1)
-        .cte("first_shipments")
+    # A change is a non-merge commit (at most one parent) first shipped by a deployment that moved
+    # forward (ahead or diverged); rollbacks and redeploys have none. Whether a shipment is a change is
+    # decided here, with its author date, so that the commits are joined once.
+    commits = schema.commits
+    first_shipments = materialize(
+        "first_shipments",
+        select(
+            *[c for c in shipments.c if c.name != "shipment_order"],
+            commits.c.author_date,
+            and_(
+                commits.c.sha.is_not(None),
+                commits.c.parent_count <= 1,
+                shipments.c.compare_status.in_(_COMPARES_WITH_CHANGES),
+            ).label("is_change"),
+        )
+        .select_from(
+            shipments.outerjoin(
+                commits, and_(commits.c.repo == shipments.c.repo, commits.c.sha == shipments.c.sha)
+            )
+        )
+        .where(shipments.c.shipment_order == 1),
     )
 
     # -- pull requests ------------------------------------------------------------------------------
@@ -275,7 +401,8 @@ def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime) -> FactCtes:
         .cte("pull_request_first_commits")
     )
     # A PR merged after as_of has not been merged yet.
-    merged_pull_requests = (
+    merged_pull_requests = materialize(
+        "merged_pull_requests",
         select(
             pr.c.repo,
             pr.c.number,
@@ -294,14 +421,10 @@ def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime) -> FactCtes:
                 ),
             )
         )
-        .where(pr.c.merged_at.is_not(None), pr.c.merged_at <= as_of_db, pr.c.merge_commit_sha.is_not(None))
-        .cte("merged_pull_requests")
+        .where(pr.c.merged_at.is_not(None), pr.c.merged_at <= as_of_db, pr.c.merge_commit_sha.is_not(None)),
     )
 
-    # -- changes and their lead times ---------------------------------------------------------------
-    commits = schema.commits
-    # A change is a non-merge commit (at most one parent) first shipped by a deployment that moved
-    # forward (ahead or diverged); rollbacks and redeploys have none.
+    # -- changes ------------------------------------------------------------------------------------
     changes = (
         select(
             first_shipments.c.repo,
@@ -310,77 +433,70 @@ def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime) -> FactCtes:
             first_shipments.c.deployment_id,
             first_shipments.c.deployed_at,
             first_shipments.c.sha,
-            commits.c.author_date,
+            first_shipments.c.author_date,
         )
-        .select_from(
-            first_shipments.join(
-                commits,
-                and_(commits.c.repo == first_shipments.c.repo, commits.c.sha == first_shipments.c.sha),
-            )
-        )
-        .where(commits.c.parent_count <= 1, first_shipments.c.compare_status.in_(_COMPARES_WITH_CHANGES))
+        .where(first_shipments.c.is_change)
         .cte("changes")
     )
     return FactCtes(counted_deployments, first_shipments, merged_pull_requests, changes)
 
 
+def materialized_facts(conn: Connection, scopes: Sequence[RepoScope], as_of: datetime) -> FactCtes:
+    """The facts as temporary tables on ``conn``, for several statements to read: the window over every
+    shipped commit and the join with the commits then run once per snapshot instead of once per
+    statement. They live in ``conn``'s transaction, which is never committed: they are gone with it."""
+
+    return fact_ctes(scopes, as_of, temporary_tables(conn))
+
+
+def temporary_tables(conn: Connection) -> Materialize:
+    """A ``Materialize`` that makes each statement a temporary table on ``conn``."""
+
+    def temporary(name: str, statement: Select[Any]) -> FromClause:
+        create = statement.into(f"analytics_{name}", temporary=True)
+        conn.execute(create)
+        return create.table
+
+    return temporary
+
+
 def _metrics_statement(
-    scopes: Sequence[RepoScope], windows: Sequence[WindowSpec], as_of: datetime
+    scopes: Sequence[RepoScope], points: Sequence[MetricPoint], facts: FactCtes | None = None
 ) -> Select[Any]:
     # -- inputs -------------------------------------------------------------------------------------
-    # Each scope reports to its team and to the organisation row "*", which covers every scope.
-    team_scope_rows = sorted(
-        {(scope.team, scope.repo, scope.source, scope.environment) for scope in scopes}
-        | {(ORGANISATION, scope.repo, scope.source, scope.environment) for scope in scopes}
-    )
-    team_scopes = select(
-        values(
-            column("team", String),
-            column("repo", String),
-            column("source", String),
-            column("environment", String),
-            name="team_scope_values",
-        ).data(team_scope_rows)
-    ).cte("team_scopes")
-    # Window Nd is (as_of − N days, as_of]: its exclusive start travels with it.
-    window_rows = [
-        (window.label, window.days, to_db(window_bounds(as_of, window.days)[0])) for window in windows
-    ]
-    metric_windows = select(
-        values(
-            column("window_label", String),
-            column("window_days", Integer),
-            column("starts_after", DateTime),
-            name="metric_window_values",
-        ).data(window_rows)
-    ).cte("metric_windows")
-    facts = fact_ctes(scopes, as_of)
+    team_scopes = team_scopes_cte(scopes)
+    metric_windows = point_windows(points)
+    # The facts as of the latest point; an earlier point sees the deployments up to its own as_of
+    # (a prefix in time, so what each of them first shipped is the same) and the PRs merged by then.
+    facts = facts or fact_ctes(scopes, latest_as_of(points))
     counted_deployments, first_shipments = facts.counted_deployments, facts.first_shipments
     merged_pull_requests, changes = facts.merged_pull_requests, facts.changes
     reviews = schema.pull_request_reviews
 
+    def in_window(facts: Any) -> ColumnElement[bool]:
+        return and_(
+            facts.c.deployed_at > metric_windows.c.starts_after,
+            facts.c.deployed_at <= metric_windows.c.ends_at,
+        )
+
     # A change starts at the first commit of the PR it merged (a squash merge's commit, or the last
-    # commit of a rebase merge), else at its own author date.
-    change_starts = (
+    # commit of a rebase merge), else at its own author date. Which PRs are merged depends on the
+    # point: the common case (every PR of the commit merged by the point, or none at all) takes the
+    # aggregate; a commit whose PRs were merged after the point reads those PRs one by one.
+    pr_by_commit = (
         select(
-            changes.c.repo,
-            changes.c.source,
-            changes.c.environment,
-            changes.c.deployed_at,
-            func.coalesce(func.min(merged_pull_requests.c.first_commit_at), changes.c.author_date).label(
-                "started_at"
-            ),
+            merged_pull_requests.c.repo,
+            merged_pull_requests.c.merge_commit_sha.label("sha"),
+            func.min(merged_pull_requests.c.first_commit_at).label("first_commit_at"),
+            func.max(merged_pull_requests.c.merged_at).label("last_merged_at"),
         )
-        .select_from(
-            changes.outerjoin(
-                merged_pull_requests,
-                and_(
-                    merged_pull_requests.c.repo == changes.c.repo,
-                    merged_pull_requests.c.merge_commit_sha == changes.c.sha,
-                ),
-            )
-        )
-        .group_by(
+        .group_by(merged_pull_requests.c.repo, merged_pull_requests.c.merge_commit_sha)
+        .cte("pull_requests_by_commit")
+    )
+    window_key = (metric_windows.c.point, metric_windows.c.window_label)
+    change_rows = (
+        select(
+            *window_key,
             changes.c.repo,
             changes.c.source,
             changes.c.environment,
@@ -388,16 +504,77 @@ def _metrics_statement(
             changes.c.deployed_at,
             changes.c.sha,
             changes.c.author_date,
+            pr_by_commit.c.first_commit_at,
+            pr_by_commit.c.last_merged_at,
+            metric_windows.c.ends_at,
         )
-        .cte("change_starts")
+        .select_from(
+            changes.join(metric_windows, in_window(changes)).outerjoin(
+                pr_by_commit,
+                and_(pr_by_commit.c.repo == changes.c.repo, pr_by_commit.c.sha == changes.c.sha),
+            )
+        )
+        .cte("window_changes")
     )
+    settled_starts = select(
+        change_rows.c.point,
+        change_rows.c.window_label,
+        change_rows.c.repo,
+        change_rows.c.source,
+        change_rows.c.environment,
+        change_rows.c.deployed_at,
+        case(
+            (change_rows.c.last_merged_at.is_(None), change_rows.c.author_date),
+            else_=func.coalesce(change_rows.c.first_commit_at, change_rows.c.author_date),
+        ).label("started_at"),
+    ).where(
+        or_(change_rows.c.last_merged_at.is_(None), change_rows.c.last_merged_at <= change_rows.c.ends_at)
+    )
+    unsettled = change_rows.c.last_merged_at > change_rows.c.ends_at
+    unsettled_starts = (
+        select(
+            change_rows.c.point,
+            change_rows.c.window_label,
+            change_rows.c.repo,
+            change_rows.c.source,
+            change_rows.c.environment,
+            change_rows.c.deployed_at,
+            func.coalesce(func.min(merged_pull_requests.c.first_commit_at), change_rows.c.author_date).label(
+                "started_at"
+            ),
+        )
+        .select_from(
+            change_rows.outerjoin(
+                merged_pull_requests,
+                and_(
+                    merged_pull_requests.c.repo == change_rows.c.repo,
+                    merged_pull_requests.c.merge_commit_sha == change_rows.c.sha,
+                    merged_pull_requests.c.merged_at <= change_rows.c.ends_at,
+                ),
+            )
+        )
+        .where(unsettled)
+        .group_by(
+            change_rows.c.point,
+            change_rows.c.window_label,
+            change_rows.c.repo,
+            change_rows.c.source,
+            change_rows.c.environment,
+            change_rows.c.deployment_id,
+            change_rows.c.deployed_at,
+            change_rows.c.sha,
+            change_rows.c.author_date,
+        )
+    )
+    change_starts = union_all(settled_starts, unsettled_starts).cte("change_starts")
     # Lead time = deployed_at − start; a change that did not start before its deployment is dropped.
     lead_times = (
         select(
+            change_starts.c.point,
+            change_starts.c.window_label,
             change_starts.c.repo,
             change_starts.c.source,
             change_starts.c.environment,
-            change_starts.c.deployed_at,
             _hours_between(change_starts.c.deployed_at, change_starts.c.started_at).label("lead_time_hours"),
         )
         .where(change_starts.c.deployed_at > change_starts.c.started_at)
@@ -431,14 +608,14 @@ def _metrics_statement(
         .group_by(merged_pull_requests.c.repo, merged_pull_requests.c.number)
         .cte("first_reviews")
     )
-    # A PR is deployed by the deployment that first shipped its merge commit. Without a review it has
-    # no pickup and no review stage.
+    # A PR is deployed by the deployment that first shipped its merge commit, once it is merged as of
+    # the point. Without a review it has no pickup and no review stage.
     pr_stages = (
         select(
+            *window_key,
             first_shipments.c.repo,
             first_shipments.c.source,
             first_shipments.c.environment,
-            first_shipments.c.deployed_at,
             _stage_hours(merged_pull_requests.c.created_at, merged_pull_requests.c.first_commit_at).label(
                 "coding_hours"
             ),
@@ -459,11 +636,18 @@ def _metrics_statement(
                     merged_pull_requests.c.repo == first_shipments.c.repo,
                     merged_pull_requests.c.merge_commit_sha == first_shipments.c.sha,
                 ),
-            ).outerjoin(
+            )
+            .outerjoin(
                 first_reviews,
                 and_(
                     first_reviews.c.repo == merged_pull_requests.c.repo,
                     first_reviews.c.number == merged_pull_requests.c.number,
+                ),
+            )
+            .join(
+                metric_windows,
+                and_(
+                    in_window(first_shipments), merged_pull_requests.c.merged_at <= metric_windows.c.ends_at
                 ),
             )
         )
@@ -471,9 +655,7 @@ def _metrics_statement(
     )
 
     # -- per team and window ------------------------------------------------------------------------
-    def in_team_window(facts: Any) -> Any:
-        """``facts`` (with repo, source, environment, deployed_at) joined to each team and window
-        that they fall in. The window's end (as_of) is already applied to every deployment."""
+    def of_team(facts: Any) -> Any:
         return facts.join(
             team_scopes,
             and_(
@@ -481,35 +663,37 @@ def _metrics_statement(
                 team_scopes.c.source == facts.c.source,
                 team_scopes.c.environment == facts.c.environment,
             ),
-        ).join(metric_windows, facts.c.deployed_at > metric_windows.c.starts_after)
+        )
 
-    team_window = (team_scopes.c.team, metric_windows.c.window_label)
+    team_window = (team_scopes.c.team, metric_windows.c.point, metric_windows.c.window_label)
     deployment_counts = (
         select(*team_window, func.count().label("deployments"))
-        .select_from(in_team_window(counted_deployments))
+        .select_from(of_team(counted_deployments).join(metric_windows, in_window(counted_deployments)))
         .group_by(*team_window)
         .cte("deployment_counts")
     )
+    facts_team_window = (team_scopes.c.team, lead_times.c.point, lead_times.c.window_label)
     lead_time_percentiles = (
         select(
-            *team_window,
+            *facts_team_window,
             _median(lead_times.c.lead_time_hours).label("p50"),
             func.percentile_cont(literal(0.9, Double))
             .within_group(lead_times.c.lead_time_hours)
             .label("p90"),
         )
-        .select_from(in_team_window(lead_times))
-        .group_by(*team_window)
+        .select_from(of_team(lead_times))
+        .group_by(*facts_team_window)
         .cte("lead_time_percentiles")
     )
     # percentile_cont skips nulls: each stage's median is over the PRs that have that stage.
+    stages_team_window = (team_scopes.c.team, pr_stages.c.point, pr_stages.c.window_label)
     breakdown_medians = (
         select(
-            *team_window,
+            *stages_team_window,
             *[_median(pr_stages.c[f"{stage}_hours"]).label(stage) for stage in BREAKDOWN_STAGES],
         )
-        .select_from(in_team_window(pr_stages))
-        .group_by(*team_window)
+        .select_from(of_team(pr_stages))
+        .group_by(*stages_team_window)
         .cte("breakdown_medians")
     )
 
@@ -519,11 +703,13 @@ def _metrics_statement(
     def same_team_window(aggregate: Any) -> ColumnElement[bool]:
         return and_(
             aggregate.c.team == teams.c.team,
+            aggregate.c.point == metric_windows.c.point,
             aggregate.c.window_label == metric_windows.c.window_label,
         )
 
     return select(
         teams.c.team,
+        metric_windows.c.point,
         metric_windows.c.window_label.label("window"),
         func.coalesce(deployment_counts.c.deployments, 0).label("deployments"),
         lead_time_percentiles.c.p50.label("lead_time_hours_p50"),

@@ -1,9 +1,10 @@
 """Failed deployments, recovery, incidents and rework (SPEC §6.1, §6.2).
 
 The facts come from the store through the same CTEs as the delivery metrics (``analytics.dora``), so
-"deployment" and "change" mean exactly the same thing in both. Attribution then runs here, rule by
-rule, because it matches text (shas in incident titles, ``This reverts commit``) and walks deployments
-in order, which reads more plainly in Python than in SQL that must run on DuckDB and PostgreSQL alike.
+"deployment" and "change" mean exactly the same thing in both. Attribution is set-based SQL that runs
+unchanged on DuckDB and PostgreSQL: each rule yields evidence rows once, for every deployment, and each
+point in time (a snapshot's as_of, the previous window, every week of the trend) reads which evidence
+holds by then.
 
 A deployment F is failed when
 1. *explicit*: an incident's title or description holds a 7–40 character hex string that begins the
@@ -16,43 +17,68 @@ A deployment F is failed when
 
 from __future__ import annotations
 
-import bisect
-import re
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, overload
 
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import (
+    CTE,
+    BigInteger,
+    ColumnElement,
+    Connection,
+    DateTime,
+    Double,
+    Engine,
+    FromClause,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 
-from analytics.dora import fact_ctes
+from analytics.dora import (
+    FactCtes,
+    Materialize,
+    MetricPoint,
+    connected,
+    fact_ctes,
+    latest_as_of,
+    point_windows,
+    rows_cte,
+)
 from analytics.ownership import ORGANISATION, PagerDutyScope, RepoScope
-from analytics.percentile import percentile_cont
-from analytics.windows import WindowSpec, as_utc, window_bounds
+from analytics.windows import WindowSpec, as_utc
 from store import schema
 from store.timeutil import from_db, to_db
 
 RULES = ("explicit", "rollback", "revert", "window")
-_HEX = re.compile(r"(?<![0-9a-z])[0-9a-f]{7,40}(?![0-9a-z])")
-_REVERTS = re.compile(r"this reverts commit ([0-9a-f]{7,40})")
 _REVERT_MARKER = "This reverts commit"
+_REVERTS_SPLIT = "this reverts commit "
 
 DeploymentKey = tuple[str, str, str, int]  # repo, source, environment, deployment id
 
 
 @dataclass
 class Deployment:
+    """A failed deployment: the rules that found it, the incidents behind them, when it may recover."""
+
     key: DeploymentKey
     team: str
-    service: str
     deployed_at: datetime
-    compare_status: str | None
-    base_deployment_id: int | None
-    changes: set[str] = field(default_factory=set)
     rules: set[str] = field(default_factory=set)
     incident_ids: set[str] = field(default_factory=set)
     recovery_candidates: list[datetime] = field(default_factory=list)
-    rework: bool = False
 
     @property
     def repo(self) -> str:
@@ -90,128 +116,60 @@ class FailureMetrics:
     deployments: int
 
 
+class EveryDeployment(Sequence[Deployment]):
+    """Every counted deployment as of the latest point, in deployment order, the failed ones with their
+    flags: read from the store on first use only, as a snapshot needs just the failed ones (and a
+    million Python objects would cost more than the whole snapshot)."""
+
+    def __init__(
+        self, engine: Engine, statement: Select[Any] | None, failed: dict[DeploymentKey, Deployment]
+    ):
+        self._engine, self._statement, self._failed = engine, statement, failed
+        self._loaded: list[Deployment] | None = None
+
+    def _all(self) -> list[Deployment]:
+        if self._loaded is None:
+            found = dict(self._failed)
+            if self._statement is not None:
+                with self._engine.connect() as conn:
+                    for row in conn.execute(self._statement):
+                        key = (row.repo, row.source, row.environment, int(row.deployment_id))
+                        if key not in found:
+                            deployed_at = from_db(row.deployed_at)
+                            assert deployed_at is not None  # counted deployments have one
+                            found[key] = Deployment(key=key, team=row.team, deployed_at=deployed_at)
+            self._loaded = _in_order(found.values())
+        return self._loaded
+
+    @overload
+    def __getitem__(self, index: int) -> Deployment: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Deployment]: ...
+    def __getitem__(self, index: int | slice) -> Deployment | Sequence[Deployment]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+def _in_order(deployments: Iterable[Deployment]) -> list[Deployment]:
+    return sorted(deployments, key=lambda d: (d.key[:3], d.deployed_at, d.key[3]))
+
+
 @dataclass(frozen=True)
 class FailureResult:
     by_team_window: dict[tuple[str, str], FailureMetrics]
-    deployments: tuple[Deployment, ...]  # every counted deployment, flags filled in
+    deployments: Sequence[Deployment]  # every counted deployment, flags filled in (read on first use)
     incidents: tuple[Incident, ...]
+    failed: tuple[Deployment, ...] = ()  # the failed ones, in deployment order
 
 
 def _hours(delta: timedelta) -> float:
     return delta.total_seconds() / 3600.0
 
 
-def load_deployments(engine: Engine, scopes: Sequence[RepoScope], as_of: datetime) -> list[Deployment]:
-    """Counted deployments with their changes, in deployment order per repo, source and environment."""
-    facts = fact_ctes(scopes, as_of)
-    scope_of = {(s.repo, s.source, s.environment): s for s in scopes}
-    deployments: dict[DeploymentKey, Deployment] = {}
-    counted, changes = facts.counted_deployments, facts.changes
-    with engine.connect() as conn:
-        for row in conn.execute(select(counted)):
-            scope = scope_of[(row.repo, row.source, row.environment)]
-            key = (row.repo, row.source, row.environment, int(row.deployment_id))
-            deployments[key] = Deployment(
-                key=key,
-                team=scope.team,
-                service=scope.service_name,
-                deployed_at=from_db(row.deployed_at),  # type: ignore[arg-type]
-                compare_status=row.compare_status,
-                base_deployment_id=None if row.base_deployment_id is None else int(row.base_deployment_id),
-            )
-        for row in conn.execute(
-            select(
-                changes.c.repo,
-                changes.c.source,
-                changes.c.environment,
-                changes.c.deployment_id,
-                changes.c.sha,
-            )
-        ):
-            deployments[(row.repo, row.source, row.environment, int(row.deployment_id))].changes.add(
-                row.sha.lower()
-            )
-    return sorted(deployments.values(), key=lambda d: (d.key[:3], d.deployed_at, d.key[3]))
-
-
-def load_revert_commits(
-    engine: Engine, scopes: Sequence[RepoScope], as_of: datetime
-) -> list[tuple[DeploymentKey, str]]:
-    """(deployment, message) of every revert commit, attributed to the deployment that first shipped it.
-
-    Only changes count: a merge commit ships no change of its own (SPEC §5.2), so a merge commit whose
-    message quotes a revert does not make a second deployment the reverting one."""
-    changes = fact_ctes(scopes, as_of).changes
-    commits = schema.commits
-    statement = (
-        select(
-            changes.c.repo,
-            changes.c.source,
-            changes.c.environment,
-            changes.c.deployment_id,
-            commits.c.message,
-        )
-        .select_from(
-            changes.join(commits, and_(commits.c.repo == changes.c.repo, commits.c.sha == changes.c.sha))
-        )
-        .where(commits.c.message.contains(_REVERT_MARKER))
-    )
-    with engine.connect() as conn:
-        return [
-            ((row.repo, row.source, row.environment, int(row.deployment_id)), row.message)
-            for row in conn.execute(statement)
-        ]
-
-
-def load_rework_pull_deployments(
-    engine: Engine, scopes: Sequence[RepoScope], as_of: datetime, labels: Sequence[str]
-) -> set[DeploymentKey]:
-    """Deployments one of whose changes belongs to a merged PR carrying one of the rework ``labels``.
-
-    A change belongs to a PR when it is one of the PR's commits, or the commit its merge produced (a
-    squash or rebase merge's ``merge_commit_sha``). The merge commit of a true merge is no change: a
-    hotfix deployed from its branch before the merge is the rework, not the deployment that later ships
-    the merge commit."""
-    if not labels:
-        return set()
-    facts = fact_ctes(scopes, as_of)
-    changes, merged = facts.changes, facts.merged_pull_requests
-    pr_commits, pr_labels = schema.pull_request_commits, schema.pull_request_labels
-    rework_pulls = (
-        select(merged.c.repo, merged.c.number, merged.c.merge_commit_sha)
-        .select_from(
-            merged.join(
-                pr_labels, and_(pr_labels.c.repo == merged.c.repo, pr_labels.c.number == merged.c.number)
-            )
-        )
-        .where(pr_labels.c.label.in_(list(labels)))
-        .distinct()
-        .cte("rework_pulls")
-    )
-    deployment = (changes.c.repo, changes.c.source, changes.c.environment, changes.c.deployment_id)
-    by_pull_commit = select(*deployment).select_from(
-        changes.join(
-            pr_commits, and_(pr_commits.c.repo == changes.c.repo, pr_commits.c.sha == changes.c.sha)
-        ).join(
-            rework_pulls,
-            and_(rework_pulls.c.repo == pr_commits.c.repo, rework_pulls.c.number == pr_commits.c.number),
-        )
-    )
-    by_merge_result = select(*deployment).select_from(
-        changes.join(
-            rework_pulls,
-            and_(rework_pulls.c.repo == changes.c.repo, rework_pulls.c.merge_commit_sha == changes.c.sha),
-        )
-    )
-    with engine.connect() as conn:
-        return {
-            (row.repo, row.source, row.environment, int(row.deployment_id))
-            for row in conn.execute(by_pull_commit.union(by_merge_result))
-        }
-
-
 def load_incidents(
-    engine: Engine,
+    bind: Engine | Connection,
     scopes: Sequence[RepoScope],
     pagerduty_scopes: Sequence[PagerDutyScope],
     as_of: datetime,
@@ -223,7 +181,7 @@ def load_incidents(
     pagerduty_scope = {scope.service_id: scope for scope in pagerduty_scopes}
     as_of_db = to_db(as_of)
     found: list[Incident] = []
-    with engine.connect() as conn:
+    with connected(bind) as conn:
         for row in conn.execute(select(incidents).where(incidents.c.started_at <= as_of_db)):
             if row.source == "pagerduty" and row.service in pagerduty_scope:
                 pd = pagerduty_scope[row.service]
@@ -248,101 +206,768 @@ def load_incidents(
     return sorted(found, key=lambda incident: (incident.started_at, incident.incident_id))
 
 
-class _ChangeIndex:
-    """Change shas of every deployment, searchable by prefix (a 7-character sha matches its commit)."""
-
-    def __init__(self, deployments: Iterable[Deployment]) -> None:
-        self._entries = sorted(
-            (sha, deployment.key) for deployment in deployments for sha in deployment.changes
-        )
-        self._shas = [sha for sha, _ in self._entries]
-
-    def deployments_of(self, prefix: str) -> set[DeploymentKey]:
-        start = bisect.bisect_left(self._shas, prefix)
-        keys: set[DeploymentKey] = set()
-        for sha, key in self._entries[start:]:
-            if not sha.startswith(prefix):
-                break
-            keys.add(key)
-        return keys
+# -- the facts of attribution, as CTEs ---------------------------------------------------------------
 
 
-def attribute(
-    deployments: Sequence[Deployment],
-    incidents: Sequence[Incident],
-    reverts: Sequence[tuple[DeploymentKey, str]],
-    rework_pulls: set[DeploymentKey],
+@dataclass(frozen=True)
+class _Attribution:
+    """Failure evidence and rework of every counted deployment as of the latest point, as CTEs.
+
+    An evidence row says: deployment F failed by ``rule`` for every as_of in [valid_from, valid_until)
+    (``valid_until`` null: from then on), found through ``incident_id`` (explicit and window rules),
+    recovering at ``recovery_at`` once that instant is past. Earlier points read the same rows, so the
+    snapshot attributes once for its own as_of, the previous window and every week of the trend."""
+
+    deployments: CTE  # counted deployments with their team and service
+    evidence: FromClause
+    rework: FromClause  # deployment key, deployed_at, rework_at: rework for every as_of from rework_at
+    incidents: CTE  # in-scope incidents: incident_id, team, started_at, resolved_at (as stored)
+    deployment_teams: CTE  # repo, source, environment → team
+
+
+def _key(table: Any) -> tuple[Any, ...]:
+    return (table.c.repo, table.c.source, table.c.environment, table.c.deployment_id)
+
+
+def _same_deployment(left: Any, right: Any) -> ColumnElement[bool]:
+    return and_(*[a == b for a, b in zip(_key(left), _key(right), strict=True)])
+
+
+def _hex_prefix_of(sha: ColumnElement[Any], head: ColumnElement[Any], token: ColumnElement[Any]) -> Any:
+    # Tokens are 7–40 hex characters: equal first 7 characters let the database hash-join, and
+    # starts_with then checks the whole prefix.
+    return and_(head == func.substr(token, 1, 7), func.starts_with(sha, token))
+
+
+def _attribution(
+    scopes: Sequence[RepoScope],
+    pagerduty_scopes: Sequence[PagerDutyScope],
+    as_of: datetime,
     attribution_window: timedelta,
-) -> None:
-    """Mark failed and rework deployments in place, with how each failure was found."""
-    by_key = {deployment.key: deployment for deployment in deployments}
-    order = {deployment.key: index for index, deployment in enumerate(deployments)}
-    changes = _ChangeIndex(deployments)
+    rework_labels: Sequence[str],
+    facts: FactCtes | None = None,
+    materialize: Materialize | None = None,
+) -> _Attribution:
+    """The attribution CTEs; with ``materialize``, the evidence and rework become what it makes of
+    them (temporary tables), read by several statements."""
+    facts = facts or fact_ctes(scopes, as_of)
+    changes, counted = facts.changes, facts.counted_deployments
+    repo_scopes = rows_cte(
+        "repo_scopes",
+        ("repo", "source", "environment", "team", "service"),
+        ((s.repo, s.source, s.environment, s.team, s.service_name) for s in scopes),
+    )
+    # Whom an incident counts for, and whose deployments it may fail (SPEC §4): a GitHub incident issue
+    # is its repository's; a PagerDuty incident its service's team's, failing the mapped services.
+    incident_owners = rows_cte(
+        "incident_owners",
+        ("source", "service_key", "team"),
+        [("github", s.repo, s.team) for s in scopes]
+        + [("pagerduty", p.service_id, p.team) for p in pagerduty_scopes],
+    )
+    incident_services = rows_cte(
+        "incident_services",
+        ("source", "service_key", "service"),
+        [("github", s.repo, s.service_name) for s in scopes]
+        + [("pagerduty", p.service_id, service) for p in pagerduty_scopes for service in p.services],
+    )
+    deployments = (
+        select(counted, repo_scopes.c.team, repo_scopes.c.service)
+        .select_from(
+            counted.join(
+                repo_scopes,
+                and_(
+                    repo_scopes.c.repo == counted.c.repo,
+                    repo_scopes.c.source == counted.c.source,
+                    repo_scopes.c.environment == counted.c.environment,
+                ),
+            )
+        )
+        .cte("scoped_deployments")
+    )
+    raw = schema.incidents
+    incidents = (
+        select(
+            (raw.c.source + literal(":") + raw.c.incident_id).label("incident_id"),
+            raw.c.source,
+            raw.c.service.label("service_key"),
+            incident_owners.c.team,
+            raw.c.started_at,
+            raw.c.resolved_at,
+            raw.c.title,
+            raw.c.description,
+        )
+        .select_from(
+            raw.join(
+                incident_owners,
+                and_(
+                    incident_owners.c.source == raw.c.source, incident_owners.c.service_key == raw.c.service
+                ),
+            )
+        )
+        .where(raw.c.started_at <= to_db(as_of))
+        .cte("scoped_incidents")
+    )
+    incident_on_services = (
+        select(
+            incidents.c.incident_id,
+            incidents.c.started_at,
+            incidents.c.resolved_at,
+            incident_services.c.service,
+        )
+        .select_from(
+            incidents.join(
+                incident_services,
+                and_(
+                    incident_services.c.source == incidents.c.source,
+                    incident_services.c.service_key == incidents.c.service_key,
+                ),
+            )
+        )
+        .cte("incident_services_of")
+    )
+    change_shas = select(
+        *_key(changes),
+        changes.c.deployed_at,
+        func.lower(changes.c.sha).label("sha"),
+        func.substr(func.lower(changes.c.sha), 1, 7).label("head"),
+    ).cte("change_shas")
 
-    # 1. explicit: an incident names a change of F by (a prefix of) its sha.
-    explicit: set[str] = set()
-    for incident in incidents:
-        for token in set(_HEX.findall(incident.text)):
-            for key in changes.deployments_of(token):
-                failed = by_key[key]
-                failed.rules.add("explicit")
-                failed.incident_ids.add(incident.incident_id)
-                if incident.resolved_at is not None:
-                    failed.recovery_candidates.append(incident.resolved_at)
-                explicit.add(incident.incident_id)
+    # 1. explicit: the words of an incident's text (runs of [0-9a-z], as the regex's boundaries say)
+    # that are 7–40 hex characters, each the beginning of a change's sha.
+    words = select(
+        incidents.c.incident_id,
+        func.unnest(
+            func.regexp_split_to_array(
+                func.lower(incidents.c.title + literal("\n") + func.coalesce(incidents.c.description, "")),
+                literal("[^0-9a-z]+"),
+            )
+        ).label("token"),
+    ).subquery("incident_words")
+    tokens = (
+        select(words.c.incident_id, words.c.token)
+        .where(
+            func.length(words.c.token).between(7, 40),
+            func.translate(words.c.token, literal("0123456789abcdef"), literal("")) == literal(""),
+        )
+        .distinct()
+        .cte("incident_tokens")
+    )
+    explicit_links = (
+        select(tokens.c.incident_id, *_key(change_shas), change_shas.c.deployed_at)
+        .select_from(
+            tokens.join(change_shas, _hex_prefix_of(change_shas.c.sha, change_shas.c.head, tokens.c.token))
+        )
+        .distinct()
+        .cte("explicit_links")
+    )
+    # An incident with an explicit link is explicit from the moment the linked deployment is counted.
+    linked = (
+        select(explicit_links.c.incident_id, func.min(explicit_links.c.deployed_at).label("linked_at"))
+        .group_by(explicit_links.c.incident_id)
+        .cte("linked_incidents")
+    )
+    no_end = cast(null(), DateTime)
+    explicit = select(
+        *_key(explicit_links),
+        explicit_links.c.deployed_at,
+        literal("explicit").label("rule"),
+        incidents.c.started_at.label("valid_from"),
+        no_end.label("valid_until"),
+        incidents.c.incident_id,
+        incidents.c.resolved_at.label("recovery_at"),
+    ).select_from(explicit_links.join(incidents, incidents.c.incident_id == explicit_links.c.incident_id))
 
-    # 2. rollback: a later deployment went back to before F (compare "behind" against F).
-    for later in deployments:
-        if later.compare_status == "behind" and later.base_deployment_id is not None:
-            previous = by_key.get((*later.key[:3], later.base_deployment_id))
-            if previous is not None:
-                previous.rules.add("rollback")
-                previous.recovery_candidates.append(later.deployed_at)
-            later.rework = True
+    # 2. rollback: a later deployment compared "behind" against F, its previous deployment.
+    later, failed = deployments.alias("later"), deployments.alias("rolled_back")
+    rollback = (
+        select(
+            *_key(failed),
+            failed.c.deployed_at,
+            literal("rollback").label("rule"),
+            later.c.deployed_at.label("valid_from"),
+            no_end.label("valid_until"),
+            cast(null(), String).label("incident_id"),
+            later.c.deployed_at.label("recovery_at"),
+        )
+        .select_from(
+            later.join(
+                failed,
+                and_(
+                    failed.c.repo == later.c.repo,
+                    failed.c.source == later.c.source,
+                    failed.c.environment == later.c.environment,
+                    failed.c.deployment_id == later.c.base_deployment_id,
+                ),
+            )
+        )
+        .where(later.c.compare_status == "behind")
+    )
 
-    # 3. revert: a later deployment ships "This reverts commit <sha>" for a change of F.
-    for later_key, message in reverts:
-        later = by_key[later_key]
-        later.rework = True
-        for reverted in _REVERTS.findall(message.lower()):
-            for key in changes.deployments_of(reverted):
-                if key[:3] == later_key[:3] and order[key] < order[later_key]:
-                    by_key[key].rules.add("revert")
-                    by_key[key].recovery_candidates.append(later.deployed_at)
+    # 3. revert: a change saying "This reverts commit <sha>" reverts an earlier deployment's change.
+    commits = schema.commits
+    revert_commits = (
+        select(*_key(changes), changes.c.deployed_at, commits.c.message)
+        .select_from(
+            changes.join(commits, and_(commits.c.repo == changes.c.repo, commits.c.sha == changes.c.sha))
+        )
+        .where(commits.c.message.contains(_REVERT_MARKER))
+        .cte("revert_commits")
+    )
+    # Split after each "this reverts commit "; the leading '#' keeps the text before the first one from
+    # passing for a sha. Each piece then begins with the reverted sha, 7–40 hex characters.
+    pieces = select(
+        *_key(revert_commits),
+        revert_commits.c.deployed_at,
+        func.unnest(
+            func.regexp_split_to_array(
+                literal("#") + func.lower(revert_commits.c.message), literal(_REVERTS_SPLIT)
+            )
+        ).label("piece"),
+    ).subquery("revert_pieces")
+    reverted = select(
+        *_key(pieces),
+        pieces.c.deployed_at,
+        func.regexp_replace(
+            func.substr(pieces.c.piece, 1, 40), literal("[^0-9a-f].*"), literal(""), literal("s")
+        ).label("prefix"),
+    ).subquery("reverted_prefixes")
+    target = change_shas.alias("reverted_change")
+    revert = (
+        select(
+            *_key(target),
+            target.c.deployed_at,
+            literal("revert").label("rule"),
+            reverted.c.deployed_at.label("valid_from"),
+            no_end.label("valid_until"),
+            cast(null(), String).label("incident_id"),
+            reverted.c.deployed_at.label("recovery_at"),
+        )
+        .select_from(
+            reverted.join(
+                target,
+                and_(
+                    _hex_prefix_of(target.c.sha, target.c.head, reverted.c.prefix),
+                    target.c.repo == reverted.c.repo,
+                    target.c.source == reverted.c.source,
+                    target.c.environment == reverted.c.environment,
+                    or_(
+                        target.c.deployed_at < reverted.c.deployed_at,
+                        and_(
+                            target.c.deployed_at == reverted.c.deployed_at,
+                            target.c.deployment_id < reverted.c.deployment_id,
+                        ),
+                    ),
+                ),
+            )
+        )
+        .where(func.length(reverted.c.prefix) >= 7)
+        .distinct()
+    )
 
-    # 4. window: the service's latest deployment before an incident with no explicit link.
-    by_service: dict[str, list[Deployment]] = defaultdict(list)
-    for deployment in deployments:
-        by_service[deployment.service].append(deployment)
-    for service_deployments in by_service.values():
-        service_deployments.sort(key=lambda d: (d.deployed_at, d.key))
-    for incident in incidents:
-        if incident.incident_id in explicit:
-            continue
-        for service in incident.services:
-            candidates = by_service.get(service, [])
-            times = [d.deployed_at for d in candidates]
-            index = bisect.bisect_left(times, incident.started_at) - 1
-            if index < 0:
-                continue
-            latest = candidates[index]
-            if incident.started_at - latest.deployed_at <= attribution_window:
-                latest.rules.add("window")
-                latest.incident_ids.add(incident.incident_id)
-                if incident.resolved_at is not None:
-                    latest.recovery_candidates.append(incident.resolved_at)
+    # 4. window: the service's latest deployment before an incident started, within the window, while
+    # the incident has no explicit link. One sweep per service over deployments and incident starts in
+    # time order (an incident before a deployment at the same instant) counts the deployments before
+    # each incident: the latest is the one with that number.
+    numbered = select(
+        deployments,
+        func.row_number()
+        .over(partition_by=deployments.c.service, order_by=(deployments.c.deployed_at, *_key(deployments)))
+        .label("number"),
+    ).cte("numbered_deployments")
+    events = union_all(
+        select(
+            deployments.c.service,
+            deployments.c.deployed_at.label("at"),
+            literal(1, Integer).label("is_deployment"),
+            cast(null(), String).label("incident_id"),
+        ),
+        select(
+            incident_on_services.c.service,
+            incident_on_services.c.started_at,
+            literal(0, Integer),
+            incident_on_services.c.incident_id,
+        ),
+    ).subquery("service_events")
+    swept = (
+        select(
+            events.c.service,
+            events.c.at,
+            events.c.incident_id,
+            func.sum(events.c.is_deployment)
+            .over(
+                partition_by=events.c.service, order_by=(events.c.at, events.c.is_deployment), rows=(None, 0)
+            )
+            .label("before"),
+        )
+        .where(true())
+        .subquery("service_sweep")
+    )
+    window = (
+        select(
+            *_key(numbered),
+            numbered.c.deployed_at,
+            literal("window").label("rule"),
+            incidents.c.started_at.label("valid_from"),
+            linked.c.linked_at.label("valid_until"),
+            incidents.c.incident_id,
+            incidents.c.resolved_at.label("recovery_at"),
+        )
+        .select_from(
+            swept.join(
+                numbered, and_(numbered.c.service == swept.c.service, numbered.c.number == swept.c.before)
+            )
+            .join(incidents, incidents.c.incident_id == swept.c.incident_id)
+            .outerjoin(linked, linked.c.incident_id == swept.c.incident_id)
+        )
+        .where(
+            swept.c.incident_id.is_not(None),
+            _seconds_between(swept.c.at, numbered.c.deployed_at) <= attribution_window.total_seconds(),
+        )
+    )
+    evidence_rows = union_all(explicit, rollback, revert, window)
+    evidence = (
+        materialize("failure_evidence", select(evidence_rows.subquery("evidence_rows")))
+        if materialize
+        else evidence_rows.cte("failure_evidence")
+    )
 
-    # Rework: a deployment of a PR labelled as rework, or one made while its service had an open incident.
-    for deployment in deployments:
-        if deployment.key in rework_pulls:
-            deployment.rework = True
-    for incident in incidents:
-        for service in incident.services:
-            for deployment in by_service.get(service, []):
-                if incident.started_at < deployment.deployed_at and (
-                    incident.resolved_at is None or deployment.deployed_at < incident.resolved_at
-                ):
-                    deployment.rework = True
+    # Rework (SPEC §6.2): a rollback, a deployment shipping a revert, a deployment of a change of a
+    # merged PR labelled as rework (from its merge on), or one made while its service had an open
+    # incident (started before it, not resolved before it).
+    rework_from = [
+        select(
+            *_key(deployments), deployments.c.deployed_at, deployments.c.deployed_at.label("rework_at")
+        ).where(deployments.c.compare_status == "behind", deployments.c.base_deployment_id.is_not(None)),
+        select(*_key(revert_commits), revert_commits.c.deployed_at, revert_commits.c.deployed_at),
+    ]
+    if rework_labels:
+        rework_from.append(_labelled_rework(facts, rework_labels))
+    open_events = union_all(
+        select(
+            deployments.c.service,
+            deployments.c.deployed_at.label("at"),
+            literal(1, Integer).label("rank"),
+            literal(0, Integer).label("delta"),
+            *_key(deployments),
+            deployments.c.deployed_at,
+        ),
+        select(
+            incident_on_services.c.service,
+            incident_on_services.c.started_at,
+            literal(2, Integer),
+            literal(1, Integer),
+            *_null_key(),
+            cast(null(), DateTime),
+        ),
+        select(
+            incident_on_services.c.service,
+            incident_on_services.c.resolved_at,
+            literal(0, Integer),
+            literal(-1, Integer),
+            *_null_key(),
+            cast(null(), DateTime),
+        ).where(incident_on_services.c.resolved_at.is_not(None)),
+    ).subquery("open_incident_events")
+    open_sweep = select(
+        open_events,
+        func.sum(open_events.c.delta)
+        .over(
+            partition_by=open_events.c.service,
+            order_by=(open_events.c.at, open_events.c.rank),
+            rows=(None, 0),
+        )
+        .label("open_incidents"),
+    ).subquery("open_incident_sweep")
+    rework_from.append(
+        select(*_key(open_sweep), open_sweep.c.deployed_at, open_sweep.c.deployed_at).where(
+            open_sweep.c.rank == 1, open_sweep.c.open_incidents > 0
+        )
+    )
+    rework_rows = union_all(*rework_from).subquery("rework_reasons")
+    rework = (
+        select(
+            *_key(rework_rows),
+            rework_rows.c.deployed_at,
+            func.min(rework_rows.c.rework_at).label("rework_at"),
+        )
+        .group_by(*_key(rework_rows), rework_rows.c.deployed_at)
+        .cte("rework")
+    )
+    deployment_teams = select(
+        repo_scopes.c.repo, repo_scopes.c.source, repo_scopes.c.environment, repo_scopes.c.team
+    ).cte("deployment_teams")
+    return _Attribution(deployments, evidence, rework, incidents, deployment_teams)
+
+
+def _null_key() -> list[Any]:
+    return [
+        cast(null(), String).label("repo"),
+        cast(null(), String).label("source"),
+        cast(null(), String).label("environment"),
+        cast(null(), BigInteger).label("deployment_id"),
+    ]
+
+
+def _seconds_between(later: ColumnElement[Any], earlier: ColumnElement[Any]) -> ColumnElement[Any]:
+    return cast(extract("epoch", later - earlier), Double)
+
+
+def _labelled_rework(facts: FactCtes, labels: Sequence[str]) -> Select[Any]:
+    """Deployments one of whose changes belongs to a merged PR carrying one of the rework ``labels``,
+    rework from the PR's merge on.
+
+    A change belongs to a PR when it is one of the PR's commits, or the commit its merge produced (a
+    squash or rebase merge's ``merge_commit_sha``). The merge commit of a true merge is no change: a
+    hotfix deployed from its branch before the merge is the rework, not the deployment that later ships
+    the merge commit."""
+    changes, merged = facts.changes, facts.merged_pull_requests
+    pr_commits, pr_labels = schema.pull_request_commits, schema.pull_request_labels
+    rework_pulls = (
+        select(merged.c.repo, merged.c.number, merged.c.merge_commit_sha, merged.c.merged_at)
+        .select_from(
+            merged.join(
+                pr_labels, and_(pr_labels.c.repo == merged.c.repo, pr_labels.c.number == merged.c.number)
+            )
+        )
+        .where(pr_labels.c.label.in_(list(labels)))
+        .distinct()
+        .cte("rework_pulls")
+    )
+    from_merge = func.greatest(changes.c.deployed_at, rework_pulls.c.merged_at)
+    by_pull_commit = select(*_key(changes), changes.c.deployed_at, from_merge.label("rework_at")).select_from(
+        changes.join(
+            pr_commits, and_(pr_commits.c.repo == changes.c.repo, pr_commits.c.sha == changes.c.sha)
+        ).join(
+            rework_pulls,
+            and_(rework_pulls.c.repo == pr_commits.c.repo, rework_pulls.c.number == pr_commits.c.number),
+        )
+    )
+    by_merge_result = select(*_key(changes), changes.c.deployed_at, from_merge).select_from(
+        changes.join(
+            rework_pulls,
+            and_(rework_pulls.c.repo == changes.c.repo, rework_pulls.c.merge_commit_sha == changes.c.sha),
+        )
+    )
+    return union_all(by_pull_commit, by_merge_result)  # type: ignore[return-value]
+
+
+def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoint]) -> Select[Any]:
+    """Per team (and "*"), point and window: deployments, failed ones and their median recovery,
+    rework, incidents started and their restore times."""
+    evidence, rework, incidents, teams_of = (
+        attribution.evidence,
+        attribution.rework,
+        attribution.incidents,
+        attribution.deployment_teams,
+    )
+    windows = point_windows(points)
+
+    def in_window(facts: Any) -> ColumnElement[bool]:
+        return and_(facts.c.deployed_at > windows.c.starts_after, facts.c.deployed_at <= windows.c.ends_at)
+
+    def with_teams(facts: Any) -> Any:
+        """Each row once for its team and once for the organisation."""
+        team_rows = union_all(
+            select(teams_of.c.repo, teams_of.c.source, teams_of.c.environment, teams_of.c.team),
+            select(teams_of.c.repo, teams_of.c.source, teams_of.c.environment, literal(ORGANISATION)),
+        ).subquery()
+        return facts.join(
+            team_rows,
+            and_(
+                team_rows.c.repo == facts.c.repo,
+                team_rows.c.source == facts.c.source,
+                team_rows.c.environment == facts.c.environment,
+            ),
+        ), team_rows.c.team
+
+    window_key = (windows.c.point, windows.c.window_label)
+    deployed_now = (
+        select(*window_key, *_key(attribution.deployments))
+        .select_from(attribution.deployments.join(windows, in_window(attribution.deployments)))
+        .subquery("deployed_now")
+    )
+    deployed_joined, deployed_team = with_teams(deployed_now)
+    deployed = (
+        select(
+            deployed_team.label("team"),
+            deployed_now.c.point,
+            deployed_now.c.window_label,
+            func.count().label("n"),
+        )
+        .select_from(deployed_joined)
+        .group_by(deployed_team, deployed_now.c.point, deployed_now.c.window_label)
+        .cte("deployment_counts")
+    )
+    # A failure counts at a point when its evidence holds then; it recovered at the earliest recovery
+    # by then, unless that came before the deployment itself (an old incident naming its sha).
+    failed_now = (
+        select(
+            *window_key,
+            *_key(evidence),
+            evidence.c.deployed_at,
+            func.min(case((evidence.c.recovery_at <= windows.c.ends_at, evidence.c.recovery_at))).label(
+                "recovered_at"
+            ),
+        )
+        .select_from(
+            evidence.join(
+                windows,
+                and_(
+                    in_window(evidence),
+                    evidence.c.valid_from <= windows.c.ends_at,
+                    or_(evidence.c.valid_until.is_(None), windows.c.ends_at < evidence.c.valid_until),
+                ),
+            )
+        )
+        .group_by(*window_key, *_key(evidence), evidence.c.deployed_at)
+        .subquery("failed_now")
+    )
+    failed_joined, failed_team = with_teams(failed_now)
+    failed_rows = (
+        select(
+            failed_team.label("team"),
+            failed_now.c.point,
+            failed_now.c.window_label,
+            case(
+                (
+                    failed_now.c.recovered_at >= failed_now.c.deployed_at,
+                    _seconds_between(failed_now.c.recovered_at, failed_now.c.deployed_at)
+                    / literal(3600.0, Double),
+                )
+            ).label("hours"),
+        )
+        .select_from(failed_joined)
+        .subquery("failed_rows")
+    )
+    group = ("team", "point", "window_label")
+    failed = (
+        select(*[failed_rows.c[name] for name in group], func.count().label("failed"))
+        .group_by(*[failed_rows.c[name] for name in group])
+        .cte("failed_counts")
+    )
+    recovery = _exact_percentiles(failed_rows, group, {"recovery_p50": 0.5}, "recovery_percentiles")
+    counted = (
+        select(*window_key, *_key(rework), rework.c.rework_at)
+        .select_from(rework.join(windows, and_(in_window(rework), rework.c.rework_at <= windows.c.ends_at)))
+        .subquery("rework_now")
+    )
+    rework_joined, rework_team = with_teams(counted)
+    reworked = (
+        select(
+            rework_team.label("team"), counted.c.point, counted.c.window_label, func.count().label("rework")
+        )
+        .select_from(rework_joined)
+        .group_by(rework_team, counted.c.point, counted.c.window_label)
+        .cte("rework_counts")
+    )
+    incident_teams = union_all(
+        select(incidents.c.incident_id, incidents.c.team, incidents.c.started_at, incidents.c.resolved_at),
+        select(
+            incidents.c.incident_id, literal(ORGANISATION), incidents.c.started_at, incidents.c.resolved_at
+        ),
+    ).subquery("incident_teams")
+    started_in = and_(incident_teams.c.started_at > windows.c.starts_after)
+    restored_in = and_(
+        incident_teams.c.resolved_at > windows.c.starts_after,
+        incident_teams.c.resolved_at <= windows.c.ends_at,
+    )
+    restore_hours = case(
+        (
+            restored_in,
+            _seconds_between(incident_teams.c.resolved_at, incident_teams.c.started_at)
+            / literal(3600.0, Double),
+        )
+    )
+    incident_rows = (
+        select(
+            incident_teams.c.team,
+            *window_key,
+            case((started_in, 1), else_=0).label("started"),
+            restore_hours.label("hours"),
+        )
+        .select_from(
+            incident_teams.join(
+                windows, and_(incident_teams.c.started_at <= windows.c.ends_at, or_(started_in, restored_in))
+            )
+        )
+        .subquery("incident_rows")
+    )
+    incident_stats = (
+        select(
+            *[incident_rows.c[name] for name in group], func.sum(incident_rows.c.started).label("incidents")
+        )
+        .group_by(*[incident_rows.c[name] for name in group])
+        .cte("incident_counts")
+    )
+    restore = _exact_percentiles(
+        incident_rows, group, {"restore_p50": 0.5, "restore_p90": 0.9}, "restore_percentiles"
+    )
+    teams = select(teams_of.c.team).union(select(literal(ORGANISATION))).subquery("teams")
+
+    def same(aggregate: Any) -> ColumnElement[bool]:
+        return and_(
+            aggregate.c.team == teams.c.team,
+            aggregate.c.point == windows.c.point,
+            aggregate.c.window_label == windows.c.window_label,
+        )
+
+    return select(
+        teams.c.team,
+        windows.c.point,
+        windows.c.window_label.label("window"),
+        func.coalesce(deployed.c.n, 0).label("deployments"),
+        func.coalesce(failed.c.failed, 0).label("failed"),
+        recovery.c.recovery_p50,
+        func.coalesce(reworked.c.rework, 0).label("rework"),
+        func.coalesce(incident_stats.c.incidents, 0).label("incidents"),
+        restore.c.restore_p50,
+        restore.c.restore_p90,
+    ).select_from(
+        teams.join(windows, true())
+        .outerjoin(deployed, same(deployed))
+        .outerjoin(failed, same(failed))
+        .outerjoin(reworked, same(reworked))
+        .outerjoin(incident_stats, same(incident_stats))
+        .outerjoin(recovery, same(recovery))
+        .outerjoin(restore, same(restore))
+    )
+
+
+def _exact_percentiles(rows: Any, group: Sequence[str], fractions: dict[str, float], name: str) -> CTE:
+    """``percentile_cont`` of ``rows.hours`` per ``group``, nulls skipped, with the very arithmetic of
+    ``analytics.percentile`` (low + (high − low) × fraction), so that the numbers do not move by the
+    last bit from one database to the other."""
+    keys = [rows.c[column_name] for column_name in group]
+    ranked = (
+        select(
+            *keys,
+            rows.c.hours,
+            func.row_number().over(partition_by=keys, order_by=rows.c.hours).label("rank"),
+            func.count().over(partition_by=keys).label("n"),
+        )
+        .where(rows.c.hours.is_not(None))
+        .subquery(f"{name}_ranked")
+    )
+    columns = []
+    for label, fraction in fractions.items():
+        position = literal(fraction, Double) * cast(ranked.c.n - 1, Double)
+        low = cast(func.floor(position), BigInteger)
+        low_value = func.max(case((ranked.c.rank == low + 1, ranked.c.hours)))
+        high_value = func.max(case((ranked.c.rank == func.least(low + 2, ranked.c.n), ranked.c.hours)))
+        part = func.max(position - func.floor(position))
+        columns.append((low_value + (high_value - low_value) * part).label(label))
+    group_keys = [ranked.c[column_name] for column_name in group]
+    return select(*group_keys, *columns).group_by(*group_keys).cte(name)
+
+
+def _failed_statement(attribution: _Attribution, as_of: datetime) -> Select[Any]:
+    """Evidence holding at ``as_of``, with each deployment's team, for the list of failed deployments."""
+    evidence, teams_of = attribution.evidence, attribution.deployment_teams
+    as_of_db = to_db(as_of)
+    return (
+        select(evidence, teams_of.c.team)
+        .select_from(
+            evidence.join(
+                teams_of,
+                and_(
+                    teams_of.c.repo == evidence.c.repo,
+                    teams_of.c.source == evidence.c.source,
+                    teams_of.c.environment == evidence.c.environment,
+                ),
+            )
+        )
+        .where(
+            evidence.c.deployed_at <= as_of_db,
+            evidence.c.valid_from <= as_of_db,
+            or_(evidence.c.valid_until.is_(None), evidence.c.valid_until > as_of_db),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class FailurePoints:
+    by_point: list[dict[tuple[str, str], FailureMetrics]]  # per point: (team, window) → metrics
+    deployments: EveryDeployment  # as of the latest point
+    failed: tuple[Deployment, ...]  # deployments failed as of the latest point, flags filled in
+    incidents: tuple[Incident, ...]  # incidents as of the latest point (when asked for)
+
+
+def compute_failures_points(
+    bind: Engine | Connection,
+    scopes: Sequence[RepoScope],
+    points: Sequence[MetricPoint],
+    *,
+    pagerduty_scopes: Sequence[PagerDutyScope] = (),
+    attribution_window: timedelta = timedelta(hours=24),
+    rework_labels: Sequence[str] = (),
+    with_incidents: bool = True,
+    facts: FactCtes | None = None,
+    materialize: Materialize | None = None,
+) -> FailurePoints:
+    """Failure, recovery, incident and rework metrics of every team (and ``"*"``) for every window of
+    every point, and the deployments failed as of the latest point. ``facts`` and ``materialize`` (on
+    a connection ``bind``) let the snapshot compute each intermediate result once."""
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    points = [MetricPoint(as_utc(point.as_of), point.windows) for point in points]
+    if not scopes or not points:
+        return FailurePoints([{} for _ in points], EveryDeployment(engine, None, {}), (), ())
+    latest = latest_as_of(points)
+    by_point: list[dict[tuple[str, str], FailureMetrics]] = [{} for _ in points]
+    failed: dict[DeploymentKey, Deployment] = {}
+    with connected(bind) as conn:
+        attribution = _attribution(
+            scopes, pagerduty_scopes, latest, attribution_window, rework_labels, facts, materialize
+        )
+        if any(point.windows for point in points):
+            for row in conn.execute(_aggregates_statement(attribution, points)):
+                deployments = int(row.deployments)
+                by_point[row.point][(row.team, row.window)] = FailureMetrics(
+                    change_failure_rate=int(row.failed) / deployments if deployments else None,
+                    failed_deployment_recovery_hours_p50=_float(row.recovery_p50),
+                    time_to_restore_hours_p50=_float(row.restore_p50),
+                    time_to_restore_hours_p90=_float(row.restore_p90),
+                    incidents=int(row.incidents),
+                    rework_rate=int(row.rework) / deployments if deployments else None,
+                    deployments=deployments,
+                )
+        for row in conn.execute(_failed_statement(attribution, latest)):
+            key = (row.repo, row.source, row.environment, int(row.deployment_id))
+            deployment = failed.get(key)
+            if deployment is None:
+                deployed_at = from_db(row.deployed_at)
+                assert deployed_at is not None  # counted deployments have one
+                deployment = failed[key] = Deployment(key=key, team=row.team, deployed_at=deployed_at)
+            deployment.rules.add(row.rule)
+            if row.incident_id is not None:
+                deployment.incident_ids.add(row.incident_id)
+            if row.recovery_at is not None:
+                deployment.recovery_candidates.append(from_db(row.recovery_at))  # type: ignore[arg-type]
+    incidents = load_incidents(bind, scopes, pagerduty_scopes, latest) if with_incidents else []
+    # Read later, maybe after ``bind``'s temporary tables are gone: from the store's own tables.
+    counted = fact_ctes(scopes, latest).counted_deployments
+    teams = rows_cte(
+        "deployment_teams",
+        ("repo", "source", "environment", "team"),
+        ((s.repo, s.source, s.environment, s.team) for s in scopes),
+    )
+    every = select(*_key(counted), counted.c.deployed_at, teams.c.team).select_from(
+        counted.join(
+            teams,
+            and_(
+                teams.c.repo == counted.c.repo,
+                teams.c.source == counted.c.source,
+                teams.c.environment == counted.c.environment,
+            ),
+        )
+    )
+    return FailurePoints(
+        by_point, EveryDeployment(engine, every, failed), tuple(_in_order(failed.values())), tuple(incidents)
+    )
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def compute_failures(
@@ -356,46 +981,12 @@ def compute_failures(
     rework_labels: Sequence[str] = (),
 ) -> FailureResult:
     """Failure, recovery, incident and rework metrics of every team (and ``"*"``) for every window."""
-    as_of = as_utc(as_of)
-    if not scopes:
-        return FailureResult(by_team_window={}, deployments=(), incidents=())
-    deployments = load_deployments(engine, scopes, as_of)
-    incidents = load_incidents(engine, scopes, pagerduty_scopes, as_of)
-    attribute(
-        deployments,
-        incidents,
-        load_revert_commits(engine, scopes, as_of),
-        load_rework_pull_deployments(engine, scopes, as_of, rework_labels),
-        attribution_window,
+    result = compute_failures_points(
+        engine,
+        scopes,
+        [MetricPoint(as_utc(as_of), tuple(windows))],
+        pagerduty_scopes=pagerduty_scopes,
+        attribution_window=attribution_window,
+        rework_labels=rework_labels,
     )
-    teams = {scope.team for scope in scopes} | {ORGANISATION}
-    result: dict[tuple[str, str], FailureMetrics] = {}
-    for window in windows:
-        start, end = window_bounds(as_of, window.days)
-        deployed = [d for d in deployments if start < d.deployed_at <= end]
-        started = [i for i in incidents if start < i.started_at <= end]
-        restored = [
-            (i.team, _hours(i.resolved_at - i.started_at))
-            for i in incidents
-            if i.resolved_at is not None and start < i.resolved_at <= end
-        ]
-        for team in teams:
-            mine = [d for d in deployed if team in (ORGANISATION, d.team)]
-            failed = [d for d in mine if d.failed]
-            recoveries = []
-            for deployment in failed:
-                recovered = deployment.recovered_at(as_of)
-                # A resolution before the deployment itself (an old incident naming its sha) is no recovery.
-                if recovered is not None and recovered >= deployment.deployed_at:
-                    recoveries.append(_hours(recovered - deployment.deployed_at))
-            restores = [hours for owner, hours in restored if team in (ORGANISATION, owner)]
-            result[(team, window.label)] = FailureMetrics(
-                change_failure_rate=len(failed) / len(mine) if mine else None,
-                failed_deployment_recovery_hours_p50=percentile_cont(recoveries, 0.5),
-                time_to_restore_hours_p50=percentile_cont(restores, 0.5),
-                time_to_restore_hours_p90=percentile_cont(restores, 0.9),
-                incidents=sum(1 for i in started if team in (ORGANISATION, i.team)),
-                rework_rate=sum(1 for d in mine if d.rework) / len(mine) if mine else None,
-                deployments=len(mine),
-            )
-    return FailureResult(by_team_window=result, deployments=tuple(deployments), incidents=tuple(incidents))
+    return FailureResult(result.by_point[0], result.deployments, result.incidents, result.failed)

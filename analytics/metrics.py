@@ -11,8 +11,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from analytics.benchmarks import bands
-from analytics.dora import TeamWindowMetrics, compute_dora
-from analytics.failures import Deployment, FailureResult, compute_failures
+from analytics.dora import (
+    MetricPoint,
+    TeamWindowMetrics,
+    compute_dora_points,
+    latest_as_of,
+    materialized_facts,
+    temporary_tables,
+)
+from analytics.failures import Deployment, FailureResult, compute_failures_points
 from analytics.ownership import PagerDutyScope, RepoScope
 from analytics.snapshot import FailedDeployment
 from analytics.windows import WindowSpec, as_utc
@@ -25,7 +32,7 @@ class MetricsResult:
 
     def failed_deployments(self) -> list[FailedDeployment]:
         as_of = self.rows[0].as_of if self.rows else None
-        return [_failed(deployment, as_of) for deployment in self.failures.deployments if deployment.failed]
+        return [_failed(deployment, as_of) for deployment in self.failures.failed]
 
 
 def _failed(deployment: Deployment, as_of: datetime | None) -> FailedDeployment:
@@ -57,40 +64,96 @@ def compute_metrics(
 ) -> MetricsResult:
     """All metrics as of ``as_of``. Bands come from ``band_window`` (default: the 90-day window if
     configured, else the longest) so that every row of a team carries the same bands."""
-    as_of = as_utc(as_of)
-    delivery = compute_dora(engine, scopes, windows, as_of)
-    failures = compute_failures(
+    if windows:
+        band_window = band_window or next(
+            (w for w in windows if w.days == 90), max(windows, key=lambda w: w.days)
+        )
+    return compute_metrics_points(
         engine,
         scopes,
-        windows,
-        as_of,
+        [MetricPoint(as_utc(as_of), tuple(windows))],
         pagerduty_scopes=pagerduty_scopes,
         attribution_window=attribution_window,
         rework_labels=rework_labels,
-    )
-    rows = []
-    for row in delivery:
-        failure = failures.by_team_window[(row.team, row.window)]
-        # One definition of "deployment" feeds both halves; a mismatch would be a bug, not data.
-        assert failure.deployments == row.deployments, (row.team, row.window)
-        rows.append(
-            dataclasses.replace(
-                row,
-                change_failure_rate=failure.change_failure_rate,
-                failed_deployment_recovery_hours_p50=failure.failed_deployment_recovery_hours_p50,
-                time_to_restore_hours_p50=failure.time_to_restore_hours_p50,
-                time_to_restore_hours_p90=failure.time_to_restore_hours_p90,
-                incidents=failure.incidents,
-                rework_rate=failure.rework_rate,
+        benchmarks=benchmarks,
+        band_windows=[band_window],
+    )[0]
+
+
+def compute_metrics_points(
+    engine: Engine,
+    scopes: Sequence[RepoScope],
+    points: Sequence[MetricPoint],
+    *,
+    pagerduty_scopes: Sequence[PagerDutyScope] = (),
+    attribution_window: timedelta = timedelta(hours=24),
+    rework_labels: Sequence[str] = (),
+    benchmarks: str = "dora-2023",
+    band_windows: Sequence[WindowSpec | None],
+    with_incidents: bool = True,
+) -> list[MetricsResult]:
+    """``compute_metrics`` for several points at once, each fact read once for all of them.
+
+    ``band_windows[i]`` is the band window of ``points[i]`` (None: no bands). The failed deployments
+    and incidents are those as of the latest point: a result of an earlier point has none."""
+    points = [MetricPoint(as_utc(point.as_of), point.windows) for point in points]
+    for point, band_window in zip(points, band_windows, strict=True):
+        if band_window is not None and band_window.label not in {w.label for w in point.windows}:
+            raise ValueError(f"band window {band_window.label} is not among the windows")
+    # One connection, its transaction never committed: the facts, the failure evidence and rework are
+    # computed once into temporary tables that every statement of every point reads, then dropped.
+    with engine.connect() as conn:
+        latest = latest_as_of(points) if points else None
+        facts = materialized_facts(conn, scopes, latest) if scopes and latest else None
+
+        delivery = compute_dora_points(conn, scopes, points, facts)
+        failures = compute_failures_points(
+            conn,
+            scopes,
+            points,
+            pagerduty_scopes=pagerduty_scopes,
+            attribution_window=attribution_window,
+            rework_labels=rework_labels,
+            with_incidents=with_incidents,
+            facts=facts,
+            materialize=temporary_tables(conn),
+        )
+        conn.rollback()
+    results = []
+    for index, (point, band_window) in enumerate(zip(points, band_windows, strict=True)):
+        by_team_window = failures.by_point[index]
+        rows = []
+        for row in delivery[index]:
+            failure = by_team_window[(row.team, row.window)]
+            # One definition of "deployment" feeds both halves; a mismatch would be a bug, not data.
+            assert failure.deployments == row.deployments, (row.team, row.window)
+            rows.append(
+                dataclasses.replace(
+                    row,
+                    change_failure_rate=failure.change_failure_rate,
+                    failed_deployment_recovery_hours_p50=failure.failed_deployment_recovery_hours_p50,
+                    time_to_restore_hours_p50=failure.time_to_restore_hours_p50,
+                    time_to_restore_hours_p90=failure.time_to_restore_hours_p90,
+                    incidents=failure.incidents,
+                    rework_rate=failure.rework_rate,
+                )
+            )
+        if band_window is not None:
+            banded = {row.team: _bands(row, benchmarks) for row in rows if row.window == band_window.label}
+            rows = [dataclasses.replace(row, bands=banded[row.team]) for row in rows]
+        current = point.as_of == latest
+        results.append(
+            MetricsResult(
+                rows,
+                FailureResult(
+                    by_team_window,
+                    failures.deployments if current else (),
+                    failures.incidents if current else (),
+                    failures.failed if current else (),
+                ),
             )
         )
-    if not windows:
-        return MetricsResult(rows, failures)
-    reference = band_window or next((w for w in windows if w.days == 90), max(windows, key=lambda w: w.days))
-    banded = {row.team: _bands(row, benchmarks) for row in rows if row.window == reference.label}
-    if reference.label not in {w.label for w in windows}:
-        raise ValueError(f"band window {reference.label} is not among the windows")
-    return MetricsResult([dataclasses.replace(row, bands=banded[row.team]) for row in rows], failures)
+    return results
 
 
 def _bands(row: TeamWindowMetrics, benchmarks: str) -> dict[str, str | None]:

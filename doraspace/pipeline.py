@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine
-
-from analytics.metrics import MetricsResult, compute_metrics
+from analytics.dora import MetricPoint, TeamWindowMetrics
+from analytics.metrics import MetricsResult, compute_metrics_points
 from analytics.ownership import (
     PagerDutyScope,
     RepoScope,
@@ -24,6 +24,7 @@ from analytics.space import SpaceScore, compute_space
 from analytics.windows import WindowSpec
 from doraspace.config import Config
 from doraspace.settings import ownership_settings
+from store.engine import Engine
 
 
 def windows_of(config: Config) -> list[WindowSpec]:
@@ -63,25 +64,28 @@ def resolve_scopes(config: Config, engine: Engine) -> Scopes:
     return Scopes(repo_scopes(settings, repositories, ownership), pagerduty_scopes(ownership, settings))
 
 
-def _metrics(
-    config: Config,
-    engine: Engine,
-    scopes: Scopes,
-    windows: Sequence[WindowSpec],
-    as_of: datetime,
-    band_window: WindowSpec,
-) -> MetricsResult:
-    return compute_metrics(
-        engine,
-        scopes.repos,
-        windows,
-        as_of,
-        pagerduty_scopes=scopes.pagerduty,
-        attribution_window=config.attribution_window,
-        rework_labels=config.rework_labels,
-        benchmarks=config.benchmarks,
-        band_window=band_window,
-    )
+def _settings(config: Config, scopes: Scopes) -> dict[str, Any]:
+    return {
+        "pagerduty_scopes": scopes.pagerduty,
+        "attribution_window": config.attribution_window,
+        "rework_labels": config.rework_labels,
+        "benchmarks": config.benchmarks,
+    }
+
+
+def _with_band_window(
+    config: Config, windows: Sequence[WindowSpec] | None
+) -> tuple[list[str], tuple[WindowSpec, ...]]:
+    """The windows asked for (default: the configured ones) and the point to compute: those plus the
+    band window, which is always computed so that bands do not depend on which windows were asked for."""
+    band_window = band_window_of(config)
+    wanted = list(windows) if windows is not None else windows_of(config)
+    computed = wanted + ([band_window] if band_window.label not in {w.label for w in wanted} else [])
+    return [w.label for w in wanted], tuple(computed)
+
+
+def _only(result: MetricsResult, labels: Sequence[str]) -> MetricsResult:
+    return MetricsResult([row for row in result.rows if row.window in set(labels)], result.failures)
 
 
 def compute_all(
@@ -95,55 +99,73 @@ def compute_all(
     """Every team's metrics as of ``as_of`` for ``windows`` (default: the configured ones); the band
     window is always computed so that bands do not depend on which windows were asked for."""
     scopes = scopes or resolve_scopes(config, engine)
-    band_window = band_window_of(config)
-    wanted = list(windows) if windows is not None else windows_of(config)
-    computed = wanted + ([band_window] if band_window.label not in {w.label for w in wanted} else [])
-    result = _metrics(config, engine, scopes, computed, as_of, band_window)
-    labels = {w.label for w in wanted}
-    return MetricsResult([row for row in result.rows if row.window in labels], result.failures)
+    labels, computed = _with_band_window(config, windows)
+    (result,) = compute_metrics_points(
+        engine,
+        scopes.repos,
+        [MetricPoint(as_of, computed)],
+        band_windows=[band_window_of(config)],
+        **_settings(config, scopes),
+    )
+    return _only(result, labels)
 
 
 WEEK = WindowSpec(label="7d", days=7)
 
 
-def weekly_points(
-    config: Config, engine: Engine, *, as_of: datetime, weeks: int, scopes: Scopes | None = None
-) -> list[WeeklyPoint]:
-    """Each team's last ``weeks`` whole ISO weeks (Monday 00:00 UTC to Monday), computed with the very
-    same definitions as every other number: a 7-day window as of each week's end. Weekly points carry
-    no bands, so no band window is computed for them."""
-    scopes = scopes or resolve_scopes(config, engine)
+def week_ends(as_of: datetime, weeks: int) -> list[datetime]:
+    """The ends (Monday 00:00 UTC) of the last ``weeks`` whole ISO weeks before ``as_of``, oldest first."""
     utc = as_of.astimezone(UTC)
     this_monday = (utc - timedelta(days=utc.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
-    points: list[WeeklyPoint] = []
-    for back in range(weeks, 0, -1):
-        week_end = this_monday - timedelta(weeks=back - 1)
-        for row in _metrics(config, engine, scopes, [WEEK], week_end, WEEK).rows:
-            points.append(
-                WeeklyPoint(
-                    team=row.team,
-                    week_start=(week_end - timedelta(days=7)).date(),
-                    deployments=row.deployments,
-                    lead_time_hours_p50=row.lead_time_hours_p50,
-                    lead_time_hours_p90=row.lead_time_hours_p90,
-                    change_failure_rate=row.change_failure_rate,
-                    failed_deployment_recovery_hours_p50=row.failed_deployment_recovery_hours_p50,
-                )
-            )
-    return points
+    return [this_monday - timedelta(weeks=back - 1) for back in range(weeks, 0, -1)]
+
+
+def _weekly(week_end: datetime, rows: Sequence[TeamWindowMetrics]) -> list[WeeklyPoint]:
+    """Each team's week ending at ``week_end`` (Monday 00:00 UTC), with the very same definitions as
+    every other number: a 7-day window as of the week's end. Weekly points carry no bands."""
+    return [
+        WeeklyPoint(
+            team=row.team,
+            week_start=(week_end - timedelta(days=7)).date(),
+            deployments=row.deployments,
+            lead_time_hours_p50=row.lead_time_hours_p50,
+            lead_time_hours_p90=row.lead_time_hours_p90,
+            change_failure_rate=row.change_failure_rate,
+            failed_deployment_recovery_hours_p50=row.failed_deployment_recovery_hours_p50,
+        )
+        for row in rows
+    ]
 
 
 def build_snapshot(
     config: Config, engine: Engine, *, now: datetime, as_of: datetime | None = None, weeks: int = 26
 ) -> Snapshot:
     """Every team's metrics for every configured window as of ``as_of`` (default ``now``), with weekly
-    trends over the last ``weeks`` whole weeks and the failed deployments."""
+    trends over the last ``weeks`` whole weeks and the failed deployments.
+
+    The current metrics, the previous window's and every week are points of one computation, so each
+    fact is read, and each failure attributed, once per snapshot."""
     as_of = as_of or now
     scopes = resolve_scopes(config, engine)
-    result = compute_all(config, engine, as_of=as_of, scopes=scopes)
+    labels, computed = _with_band_window(config, None)
     longest = max(config.windows, key=lambda window: window.days)
     previous_as_of = as_of - timedelta(days=longest.days)
-    previous_rows = compute_all(config, engine, as_of=previous_as_of, scopes=scopes).rows
+    ends = week_ends(as_of, weeks)
+    band_window = band_window_of(config)
+    results = compute_metrics_points(
+        engine,
+        scopes.repos,
+        [
+            MetricPoint(as_of, computed),
+            MetricPoint(previous_as_of, computed),
+            *[MetricPoint(end, (WEEK,)) for end in ends],
+        ],
+        band_windows=[band_window, band_window, *[None] * len(ends)],
+        with_incidents=False,
+        **_settings(config, scopes),
+    )
+    result, previous_result = _only(results[0], labels), _only(results[1], labels)
+    previous_rows = previous_result.rows
     previous = Snapshot(
         created_at=now,
         as_of=previous_as_of,
@@ -151,13 +173,14 @@ def build_snapshot(
         teams=tuple(dict.fromkeys(row.team for row in previous_rows)),
         metrics=tuple(previous_rows),
     )
+    weekly = [point for end, week in zip(ends, results[2:], strict=True) for point in _weekly(end, week.rows)]
     return Snapshot(
         created_at=now,
         as_of=as_of,
         benchmarks=config.benchmarks,
         teams=tuple(dict.fromkeys(row.team for row in result.rows)),
         metrics=tuple(result.rows),
-        weekly=tuple(weekly_points(config, engine, as_of=as_of, weeks=weeks, scopes=scopes)),
+        weekly=tuple(weekly),
         failed_deployments=tuple(result.failed_deployments()),
         previous=previous,
         space=tuple(compute_survey_scores(config, engine)),
