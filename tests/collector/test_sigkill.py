@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from collector.github_sync import FLUSH_EVERY
 from store import schema
 from store.engine import open_store
 from tests.collector.test_github_sync import dump
@@ -36,6 +37,11 @@ from tests.github_scale import INCIDENT_LABEL, build_scale_org
 TOKEN = "kill-token"
 SCRIPT = Path(sys.executable).with_name("doraspace")
 MIN_KILLS = 20
+# The most paid requests one unit of work can take: in REST mode the PR list page and the commits and
+# reviews of FLUSH_EVERY pull requests; in GraphQL mode one compare of 3 pages (a query is a unit). A
+# kill inside a unit repeats it on resume, so the step between kills must be larger, or a run could be
+# killed before it commits anything, again and again.
+LARGEST_UNIT = {"rest": 1 + 2 * FLUSH_EVERY, "graphql": 3}
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +158,7 @@ def test_a_backfill_killed_at_20_points_resumes_to_the_store_of_an_uninterrupted
     # A resumed run repeats the unit of work it was killed in (at most FLUSH_EVERY pull requests or
     # deployments, or one compare of 3 pages here): the step between kills is larger than that, so
     # every run moves the backfill on.
-    step = max(4, total // (MIN_KILLS + 4))
+    step = max(LARGEST_UNIT[api] + 1, total // (MIN_KILLS + 4))
     killed = write_config(tmp_path / "killed", emulator, api)
     kills = 0
     while True:
