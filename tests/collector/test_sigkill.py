@@ -9,7 +9,7 @@ store and is killed in turn after its N-th paid request, and so on until a run c
 starts where the last left off, so the kills fall at 20 and more different points of the backfill.
 The final store is compared, table by table, with that of one uninterrupted run. Both modes.
 
-The organisation: the hand-worked two repositories of ``tests/github_org.py`` and three generated
+The organisation: the hand-worked two repositories of ``tests/github_org.py`` and five generated
 ones with eight weeks of weekly deployments (``tests/github_scale.py``), with incident issues.
 """
 
@@ -37,18 +37,13 @@ from tests.github_scale import INCIDENT_LABEL, build_scale_org
 TOKEN = "kill-token"
 SCRIPT = Path(sys.executable).with_name("doraspace")
 MIN_KILLS = 20
-# The most paid requests one unit of work can take: in REST mode the PR list page and the commits and
-# reviews of FLUSH_EVERY pull requests; in GraphQL mode one compare of 3 pages (a query is a unit). A
-# kill inside a unit repeats it on resume, so the step between kills must be larger, or a run could be
-# killed before it commits anything, again and again.
-LARGEST_UNIT = {"rest": 1 + 2 * FLUSH_EVERY, "graphql": 3}
 
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[GitHubEmulator]:
     dataset = GitHubDataset()
     build_org(dataset)
-    build_scale_org(dataset, repos=3, weeks=8, now=AS_OF, deploy_every=7, pulls_per_deploy=3)
+    build_scale_org(dataset, repos=5, weeks=8, now=AS_OF, deploy_every=7, pulls_per_deploy=3)
     with GitHubEmulator(dataset, token=TOKEN, rate_limit=1_000_000, graphql_limit=1_000_000) as running:
         yield running
     assert running.errors == []
@@ -96,9 +91,10 @@ class Zygote:
         return int(json.loads(self.process.stdout.readline())["status"])
 
     def close(self) -> None:
-        assert self.process.stdin is not None
+        assert self.process.stdin is not None and self.process.stdout is not None
         self.process.stdin.close()
         self.process.wait(timeout=30)
+        self.process.stdout.close()
 
 
 @pytest.fixture(scope="module")
@@ -155,10 +151,11 @@ def test_a_backfill_killed_at_20_points_resumes_to_the_store_of_an_uninterrupted
     reference = write_config(tmp_path / "reference", emulator, api)
     code, total = collect(emulator, reference)
     assert code == 0
-    # A resumed run repeats the unit of work it was killed in (at most FLUSH_EVERY pull requests or
-    # deployments, or one compare of 3 pages here): the step between kills is larger than that, so
-    # every run moves the backfill on.
-    step = max(LARGEST_UNIT[api] + 1, total // (MIN_KILLS + 4))
+    # A resumed run repeats the unit of work it was killed in: in REST, up to FLUSH_EVERY pull requests
+    # (2 requests each) and their list page; in GraphQL, one compare of 3 pages. The step between kills
+    # is larger than that, so every run moves the backfill on.
+    unit = 2 * FLUSH_EVERY + 2 if api == "rest" else 4
+    step = max(unit, total // (MIN_KILLS + 4))
     killed = write_config(tmp_path / "killed", emulator, api)
     kills = 0
     while True:
