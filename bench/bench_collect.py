@@ -29,16 +29,15 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from collector.github_sync import GitHubSync, RepoTarget
 from collector.sources.github import GitHubClient
 from collector.sources.github_graphql import GitHubGraphQL
 from collector.sources.retry import RetryPolicy
-from store import schema
 from store.engine import open_store
+from tests.collector.test_github_sync import dump
 from tests.emulators.github import GitHubDataset, GitHubEmulator
 from tests.github_scale import INCIDENT_LABEL, ORG, ScaleOrg, build_scale_org, minimum_rest_pages
 
@@ -105,16 +104,6 @@ def change_one_percent(dataset: GitHubDataset, org: ScaleOrg) -> int:
         )
         repo.deployment(merged, created_at=moment + timedelta(minutes=20))
     return len(changed)
-
-
-def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    volatile = {"synced_at", "updated_at"}
-    out = {}
-    with engine.connect() as conn:
-        for table in schema.FACT_TABLES:
-            columns = [c for c in table.columns if c.name not in volatile or table.name == "pull_requests"]
-            out[table.name] = sorted(tuple(row) for row in conn.execute(select(*columns)))
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,8 +27,10 @@ acme/payments (team payments):
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from tests.emulators.github import GitHubDataset
 
@@ -121,3 +123,20 @@ def payments_lead_times() -> list[float]:
 
 
 ORDERS_LEAD_TIMES = [7.5, 7.5, 29.0, 31.0, 32.0]
+
+
+def write_github_config(
+    directory: Path, base_url: str, token_variable: str, github: str, rest: str = ""
+) -> Path:
+    """``directory/doraspace.yaml``: a DuckDB store in ``directory`` and a GitHub section reading the
+    emulator at ``base_url`` with the token in ``$token_variable``; ``github`` holds the section's other
+    keys and ``rest`` the sections after it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "doraspace.yaml"
+    path.write_text(
+        f"database:\n  url: duckdb:///{directory}/store.duckdb\n"
+        f"github:\n  base_url: {base_url}\n  token: ${{{token_variable}}}\n"
+        + textwrap.indent(textwrap.dedent(github).strip() + "\n", "  ")
+        + textwrap.dedent(rest).lstrip()
+    )
+    return path

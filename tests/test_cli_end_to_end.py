@@ -19,7 +19,7 @@ import pytest
 from analytics.windows import WindowSpec
 from doraspace.cli import main, parse_window_arg
 from tests.emulators.github import GitHubDataset, GitHubEmulator
-from tests.github_org import ORDERS_LEAD_TIMES, build_org, payments_lead_times
+from tests.github_org import ORDERS_LEAD_TIMES, build_org, payments_lead_times, write_github_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,24 +38,20 @@ def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     dataset = GitHubDataset()
     build_org(dataset)
     with GitHubEmulator(dataset, token="e2e-token") as emulator:
-        path = tmp_path / "doraspace.yaml"
-        path.write_text(
-            f"""
-database:
-  url: duckdb:///{tmp_path}/store.duckdb
-github:
-  base_url: {emulator.base_url}
-  token: ${{E2E_GITHUB_TOKEN}}
-  since: 2026-03-01
-  organizations: [acme]
-teams:
-  - name: orders
-    repositories: [acme/orders]
-  - name: payments
-    repositories: [acme/payments]
-metrics:
-  windows: [7d, 30d]
-"""
+        path = write_github_config(
+            tmp_path,
+            emulator.base_url,
+            "E2E_GITHUB_TOKEN",
+            "since: 2026-03-01\norganizations: [acme]",
+            """
+            teams:
+              - name: orders
+                repositories: [acme/orders]
+              - name: payments
+                repositories: [acme/payments]
+            metrics:
+              windows: [7d, 30d]
+            """,
         )
         monkeypatch.setenv("E2E_GITHUB_TOKEN", "e2e-token")
         yield path

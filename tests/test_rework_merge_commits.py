@@ -41,6 +41,7 @@ import pytest
 
 from doraspace.cli import main
 from tests.emulators.github import GitHubDataset, GitHubEmulator
+from tests.github_org import write_github_config
 
 
 def at(day: int, hour: float = 0.0) -> datetime:
@@ -99,22 +100,12 @@ def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     dataset = GitHubDataset()
     build_shop(dataset)
     with GitHubEmulator(dataset, token="shop-token") as emulator:
-        path = tmp_path / "doraspace.yaml"
-        path.write_text(
-            f"""
-database:
-  url: duckdb:///{tmp_path}/store.duckdb
-github:
-  base_url: {emulator.base_url}
-  token: ${{SHOP_GITHUB_TOKEN}}
-  since: 2026-03-01
-  repositories: [acme/shop]
-teams:
-  - name: shop
-    repositories: [acme/shop]
-metrics:
-  windows: [30d]
-"""
+        path = write_github_config(
+            tmp_path,
+            emulator.base_url,
+            "SHOP_GITHUB_TOKEN",
+            "since: 2026-03-01\nrepositories: [acme/shop]",
+            "teams: [{name: shop, repositories: [acme/shop]}]\nmetrics: {windows: [30d]}\n",
         )
         monkeypatch.setenv("SHOP_GITHUB_TOKEN", "shop-token")
         yield path

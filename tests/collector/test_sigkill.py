@@ -31,7 +31,7 @@ from store import schema
 from store.engine import open_store
 from tests.collector.test_github_sync import dump
 from tests.emulators.github import GitHubDataset, GitHubEmulator
-from tests.github_org import AS_OF, build_org
+from tests.github_org import AS_OF, build_org, write_github_config
 from tests.github_scale import INCIDENT_LABEL, build_scale_org
 
 TOKEN = "kill-token"
@@ -50,24 +50,12 @@ def emulator() -> Iterator[GitHubEmulator]:
 
 
 def write_config(directory: Path, emulator: GitHubEmulator, api: str) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "doraspace.yaml"
-    path.write_text(
-        f"""
-database:
-  url: duckdb:///{directory}/store.duckdb
-github:
-  base_url: {emulator.base_url}
-  token: ${{KILL_GITHUB_TOKEN}}
-  since: 2026-01-15
-  organizations: [acme, scale]
-  incident_labels: [{INCIDENT_LABEL}]
-  api: {api}
-catalog:
-  discover: false
-"""
+    github = (
+        f"since: 2026-01-15\norganizations: [acme, scale]\nincident_labels: [{INCIDENT_LABEL}]\napi: {api}"
     )
-    return path
+    return write_github_config(
+        directory, emulator.base_url, "KILL_GITHUB_TOKEN", github, "catalog: {discover: false}\n"
+    )
 
 
 class Zygote:
