@@ -73,9 +73,7 @@ def prepare(
     write_reports(snapshot, out_dir / "reports", previous=snapshot.previous)
     # No source was called: the "syncs" are the load, and there is no GitHub rate limit to report.
     sources = configured_sources(config)
-    health = Health(
-        up=True, last_sync=dict.fromkeys(sources, loaded_at), sources=(*sources, ANALYTICS), sync_errors={}
-    )
+    health = Health(up=True, last_sync=dict.fromkeys(sources, loaded_at), sources=(*sources, ANALYTICS))
     exposition = Exposition(health=lambda: health)
     exposition.update(snapshot)
     return exposition, time.monotonic() - started
