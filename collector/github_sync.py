@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, Row, and_, select
+from sqlalchemy import Connection, Engine, and_, select
 
+from collector.compare_range import PairCompare, RangeCompare
 from collector.models import (
     CommitFact,
     CompareFact,
@@ -100,6 +101,13 @@ def _iso(value: datetime) -> str:
 
 def _cursor_instant(value: str | None) -> datetime | None:
     return parse_instant(value) if value else None
+
+
+class Deployed(NamedTuple):
+    """A successful deployment, as the compares see it."""
+
+    deployment_id: int
+    sha: str
 
 
 class GitHubSync:
@@ -389,7 +397,7 @@ class GitHubSync:
         repo = target.name
         deployments, compares = schema.deployments, schema.deployment_compares
         with self.engine.connect() as conn:
-            successful = conn.execute(
+            rows = conn.execute(
                 select(deployments.c.deployment_id, deployments.c.sha)
                 .where(
                     and_(
@@ -400,7 +408,8 @@ class GitHubSync:
                     )
                 )
                 .order_by(deployments.c.deployed_at, deployments.c.deployment_id)
-            ).all()
+            )
+            successful = [Deployed(row.deployment_id, row.sha) for row in rows]
             existing = {
                 row.deployment_id: row.base_deployment_id
                 for row in conn.execute(
@@ -409,18 +418,68 @@ class GitHubSync:
                     )
                 )
             }
-        previous = None
+        pending: list[tuple[Deployed | None, Deployed]] = []
+        previous: Deployed | None = None
         for row in successful:
             base_id = None if previous is None else previous.deployment_id
             if row.deployment_id not in existing or existing[row.deployment_id] != base_id:
-                fact = self._compare(target, row.deployment_id, row.sha, previous)
-                with self.engine.begin() as conn:
-                    write_compare(conn, fact)
-                self.report.compares += 1
+                pending.append((previous, row))
             previous = row
+        derived = self._range_compares(target, pending) if self.graphql is not None else {}
+        for previous, row in pending:
+            fact = self._compare(target, row.deployment_id, row.sha, previous, derived)
+            with self.engine.begin() as conn:
+                write_compare(conn, fact)
+            self.report.compares += 1
+
+    def _range_compares(
+        self, target: RepoTarget, pending: Sequence[tuple[Deployed | None, Deployed]]
+    ) -> dict[tuple[str, str], PairCompare]:
+        """Bulk mode: the pending pairs derived from compares of whole ranges (``collector.compare_range``).
+
+        A range runs from the first open pair's base to the last open head that no range fetched so
+        far contains (a rollback's head lies inside an earlier range, and would make a short one).
+        Ranges are asked while two pairs or more stay open and the last range answered one of them.
+        REST mode keeps one compare per pair: it is the reference the equal-stores tests hold the
+        derivation to."""
+        open_pairs = list(
+            dict.fromkeys(
+                (previous.sha, row.sha)
+                for previous, row in pending
+                if previous is not None and previous.sha != row.sha
+            )
+        )
+        derived: dict[tuple[str, str], PairCompare] = {}
+        fetched: set[str] = set()
+        while len(open_pairs) >= 2:
+            base = open_pairs[0][0]
+            heads = [head for _, head in open_pairs if head not in fetched and head != base]
+            if not heads:
+                break
+            head = heads[-1]
+            try:
+                summary, items = self.client.compare(target.name, base, head)
+            except NotFoundError:
+                break  # each pair is asked on its own, and says what it can
+            if len(items) < int(summary.get("total_commits") or 0):
+                break  # GitHub cut the list short: the range cannot speak for every pair
+            bulk = RangeCompare(base, (parse_commit(item) for item in items))
+            fetched.update(bulk.shas | {base, head})
+            answered = {pair: bulk.pair(*pair) for pair in open_pairs}
+            found = {pair: answer for pair, answer in answered.items() if answer is not None}
+            if not found:
+                break
+            derived.update(found)
+            open_pairs = [pair for pair in open_pairs if pair not in found]
+        return derived
 
     def _compare(
-        self, target: RepoTarget, deployment_id: int, sha: str, previous: Row[Any] | None
+        self,
+        target: RepoTarget,
+        deployment_id: int,
+        sha: str,
+        previous: Deployed | None,
+        derived: Mapping[tuple[str, str], PairCompare],
     ) -> CompareFact:
         def fact(status: str, total: int = 0, commits: tuple[CommitFact, ...] = ()) -> CompareFact:
             return CompareFact(
@@ -446,6 +505,9 @@ class GitHubSync:
             # The same pair was compared for another deployment (a redeploy after a rollback, or the
             # same commits shipped by two sources): GitHub would answer the same, so ask once.
             return fact(known.status, known.total_commits, known.commits)
+        answer = derived.get((previous.sha, sha))
+        if answer is not None:
+            return fact(answer.status, len(answer.commits), answer.commits)
         try:
             summary, items = self.client.compare(target.name, previous.sha, sha)
         except NotFoundError as exc:

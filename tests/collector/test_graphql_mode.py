@@ -127,10 +127,14 @@ def test_graphql_costs_fewer_points_and_a_resync_costs_none(stores: dict[str, An
     # (orders: 4 reviews + 5 commits, the big PR's 150 in 2 pages; scale: 2 PRs since 03-01 × 2).
     assert rest["first"] == Cost(3 + 6 + 11 + 9 + 13, 0, 0)
     # GraphQL: the same discovery, the 6 list first pages (the probes that make re-syncs free), REST
-    # statuses for the 120-status deployment (2) and the young failed attempt (1, for its ETag), the
-    # same 9 compares; 7 one-point queries: pulls (49 a query) and deployments per repo, and the big
-    # PR's commits 101-150.
-    assert graphql["first"] == Cost(3 + 6 + 3 + 9, 0, 7)
+    # statuses for the 120-status deployment (2) and the young failed attempt (1, for its ETag); 6
+    # compare pages for ranges (collector.compare_range): orders D1...D4 (1 page; D4, deployed after
+    # the big merge, is its ancestor, so the big merge lies outside that range), then D3...big merge
+    # (153 commits, 2 pages; it answers the step back to D4 too); payments P1...P2 (3 pages of 260;
+    # the rollback P3 and the redeploy P4 come with it);
+    # 7 one-point queries: pulls (49 a query) and deployments per repo, and the big PR's commits
+    # 101-150.
+    assert graphql["first"] == Cost(3 + 6 + 3 + 6, 0, 7)
     # Re-sync: acme/orders, 2 org pages, 6 first pages and the failed attempt's statuses, all 304.
     assert rest["second"] == Cost(0, 10, 0)
     assert graphql["second"] == Cost(0, 10, 0)

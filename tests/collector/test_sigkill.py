@@ -9,7 +9,7 @@ store and is killed in turn after its N-th paid request, and so on until a run c
 starts where the last left off, so the kills fall at 20 and more different points of the backfill.
 The final store is compared, table by table, with that of one uninterrupted run. Both modes.
 
-The organisation: the hand-worked two repositories of ``tests/github_org.py`` and five generated
+The organisation: the hand-worked two repositories of ``tests/github_org.py`` and eight generated
 ones with eight weeks of weekly deployments (``tests/github_scale.py``), with incident issues.
 """
 
@@ -43,7 +43,7 @@ MIN_KILLS = 20
 def emulator() -> Iterator[GitHubEmulator]:
     dataset = GitHubDataset()
     build_org(dataset)
-    build_scale_org(dataset, repos=5, weeks=8, now=AS_OF, deploy_every=7, pulls_per_deploy=3)
+    build_scale_org(dataset, repos=8, weeks=8, now=AS_OF, deploy_every=7, pulls_per_deploy=3)
     with GitHubEmulator(dataset, token=TOKEN, rate_limit=1_000_000, graphql_limit=1_000_000) as running:
         yield running
     assert running.errors == []
@@ -140,8 +140,8 @@ def test_a_backfill_killed_at_20_points_resumes_to_the_store_of_an_uninterrupted
     code, total = collect(emulator, reference)
     assert code == 0
     # A resumed run repeats the unit of work it was killed in: in REST, up to FLUSH_EVERY pull requests
-    # (2 requests each) and their list page; in GraphQL, one compare of 3 pages. The step between kills
-    # is larger than that, so every run moves the backfill on.
+    # (2 requests each) and their list page; in GraphQL, one range compare of up to 3 pages. The step
+    # between kills is larger than that, so every run moves the backfill on.
     unit = 2 * FLUSH_EVERY + 2 if api == "rest" else 4
     step = max(unit, total // (MIN_KILLS + 4))
     killed = write_config(tmp_path / "killed", emulator, api)
