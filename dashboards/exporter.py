@@ -81,6 +81,9 @@ class Health:
     scrape, so ``increase()`` and alerts tell a healthy source from an absent one (SPEC §8.1)."""
     github_rate_limit_remaining: int | None = None
     """GitHub's ``x-ratelimit-remaining`` as of the latest GitHub sync; None before one."""
+    github_rate_limit_reserve_wait_seconds: float | None = None
+    """Seconds GitHub syncs have waited for the rate-limit reset so as not to spend the reserve
+    (``github.rate_limit_reserve``), since the daemon started; None where GitHub is not synced."""
 
 
 # ------------------------------------------------------------------------------- snapshot families
@@ -267,6 +270,14 @@ def health_families(health: Health, snapshot_created_at: datetime | None, now: d
                 "doraspace_github_rate_limit_remaining",
                 "GitHub API requests left in the current rate-limit window, as of the latest GitHub sync.",
                 value=float(health.github_rate_limit_remaining),
+            )
+        )
+    if health.github_rate_limit_reserve_wait_seconds is not None:
+        families.append(
+            CounterMetricFamily(
+                "doraspace_github_rate_limit_reserve_wait_seconds",
+                "Seconds GitHub syncs waited for the rate-limit reset to keep the configured reserve.",
+                value=health.github_rate_limit_reserve_wait_seconds,
             )
         )
     if snapshot_created_at is not None:

@@ -127,10 +127,13 @@ class _HealthState:
     errors: dict[str, int] = field(default_factory=dict)
     failing: set[str] = field(default_factory=set)
     github_rate_limit_remaining: int | None = None
+    github_reserve_waited: float | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.errors = dict.fromkeys(self.jobs, 0)
+        # A counter that exists at 0 from the first scrape, like the error counters.
+        self.github_reserve_waited = 0.0 if "github" in self.jobs else None
 
     def succeeded(self, job: str, finished: datetime | None = None) -> None:
         with self.lock:
@@ -151,6 +154,7 @@ class _HealthState:
                 sync_errors=dict(self.errors),
                 sources=self.jobs,
                 github_rate_limit_remaining=self.github_rate_limit_remaining,
+                github_rate_limit_reserve_wait_seconds=self.github_reserve_waited,
             )
 
 
@@ -376,9 +380,13 @@ class Daemon:
             log.warning("%s: %s", source, warning)
         for summary in result.summaries:
             log.info("%s", summary)
-        if source == "github" and result.github_rate_limit_remaining is not None:
+        if source == "github":
             with self._health.lock:
-                self._health.github_rate_limit_remaining = result.github_rate_limit_remaining
+                if result.github_rate_limit_remaining is not None:
+                    self._health.github_rate_limit_remaining = result.github_rate_limit_remaining
+                self._health.github_reserve_waited = (
+                    self._health.github_reserve_waited or 0.0
+                ) + result.github_rate_limit_reserve_waited
 
     @contextlib.contextmanager
     def _holding_the_file(self, engine: Engine) -> Iterator[None]:

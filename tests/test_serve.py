@@ -515,7 +515,7 @@ def test_a_failed_run_is_counted_and_never_fatal(tmp_path: Path) -> None:
         outcome = outcomes.pop(0)
         if outcome is not None:
             raise outcome
-        return CollectResult(github_rate_limit_remaining=4000)
+        return CollectResult(github_rate_limit_remaining=4000, github_rate_limit_reserve_waited=61.5)
 
     clock_now = AS_OF
     daemon = Daemon(
@@ -523,6 +523,7 @@ def test_a_failed_run_is_counted_and_never_fatal(tmp_path: Path) -> None:
     )
     daemon.start(schedule=False)
     try:
+        assert daemon.health().github_rate_limit_reserve_wait_seconds == 0.0  # exported from the start
         assert daemon.run_job("github") is False
         health = daemon.health()
         assert (health.up, health.sync_errors, dict(health.last_sync)) == (
@@ -534,6 +535,7 @@ def test_a_failed_run_is_counted_and_never_fatal(tmp_path: Path) -> None:
         health = daemon.health()
         assert health.up and health.sync_errors["github"] == 1
         assert health.last_sync == {"github": AS_OF} and health.github_rate_limit_remaining == 4000
+        assert health.github_rate_limit_reserve_wait_seconds == 61.5
         assert daemon.exposition.ready  # a successful sync refreshed the snapshot at once
     finally:
         assert daemon.stop()

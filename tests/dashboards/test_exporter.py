@@ -247,6 +247,7 @@ def test_health_families() -> None:
         last_sync={"github": synced, "pagerduty": synced - timedelta(minutes=3)},
         sync_errors={"github": 2, "pagerduty": 0, "analytics": 1},
         github_rate_limit_remaining=4321,
+        github_rate_limit_reserve_wait_seconds=90.25,
     )
     clock = Clock(AS_OF + timedelta(minutes=10))
     exposition = Exposition(health=lambda: health, clock=clock)
@@ -259,6 +260,7 @@ def test_health_families() -> None:
     assert value(registry, "doraspace_sync_errors_total", source="pagerduty") == 0
     assert value(registry, "doraspace_sync_errors_total", source="analytics") == 1
     assert value(registry, "doraspace_github_rate_limit_remaining") == 4321
+    assert value(registry, "doraspace_github_rate_limit_reserve_wait_seconds_total") == 90.25
     assert value(registry, "doraspace_snapshot_age_seconds") == 600
     clock.now += timedelta(seconds=15)
     assert value(registry, "doraspace_snapshot_age_seconds") == 615
