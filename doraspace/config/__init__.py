@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, ClassVar, Literal
 
+from frozendict import frozendict
 from pydantic import (
     AfterValidator,
     AliasPath,
@@ -35,7 +36,6 @@ from pydantic_core import ArgsKwargs
 
 from analytics.windows import WindowSpec, parse_duration, parse_window
 from doraspace.config import values as v
-from doraspace.config.values import FrozenMapping as FrozenMapping
 from doraspace.config.values import Secret as Secret
 from doraspace.config.values import problem
 from store.errors import ConfigError
@@ -56,6 +56,7 @@ Instant = Annotated[datetime, BeforeValidator(v.instant)]
 ExistingFile = Annotated[Text, AfterValidator(lambda path, info: v.resolved(path, info, exists=True))]
 Unique = AfterValidator(v.unique)
 Repository = Annotated[Text, StringConstraints(pattern=v.REPOSITORY)]
+Bcrypt = Annotated[Text, StringConstraints(pattern=v.BCRYPT)]
 Window = WindowSpec  # a metric window: its label as written (7d, 2w) and its length in whole days
 
 
@@ -259,9 +260,10 @@ class HttpConfig(_Section):
     port: int = 9464
     tls_cert_file: ExistingFile | None = _nested(None, "tls", "cert_file")
     tls_key_file: ExistingFile | None = _nested(None, "tls", "key_file")
-    basic_auth_users: Annotated[
-        Mapping[str, Annotated[Text, StringConstraints(pattern=v.BCRYPT)]], AfterValidator(FrozenMapping)
-    ] = FrozenMapping()
+    # Read-only, hashable, and (unlike MappingProxyType) deep-copyable.
+    basic_auth_users: Annotated[Mapping[str, Bcrypt], AfterValidator(lambda users: frozendict(users))] = (
+        frozendict()
+    )
     _also = ("listen",)
     _derived = ("host", "port")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, NoReturn, TypeVar
@@ -281,25 +281,3 @@ def secret(data: dict[str, Any], section: str, name: str, variable: str, source:
     text, unset = substitute(raw, source.environ, lambda message: problem(message, name))
     failure = unset + hint if unset else None if text.strip() else f"{raw} is empty"
     data[name] = Secret(key, raw, lambda: _raise(source.message(key, failure)) if failure else text.strip())
-
-
-class FrozenMapping(Mapping[str, str]):
-    """A read-only, hashable mapping that (unlike ``MappingProxyType``) survives ``copy.deepcopy``."""
-
-    def __init__(self, items: Mapping[str, str] | None = None) -> None:
-        self._items = dict(items or {})
-
-    def __getitem__(self, key: str) -> str:
-        return self._items[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __hash__(self) -> int:
-        return hash(frozenset(self._items.items()))
-
-    def __repr__(self) -> str:
-        return f"FrozenMapping({self._items!r})"
