@@ -34,6 +34,7 @@ from pydantic import (
 from pydantic.dataclasses import dataclass
 from pydantic_core import ArgsKwargs
 
+from analytics.settings import DEFAULT_WINDOWS
 from analytics.windows import WindowSpec, parse_duration, parse_window
 from doraspace.config import values as v
 from doraspace.config.values import Secret as Secret
@@ -351,7 +352,7 @@ class Config(_Section):
         tuple[Annotated[InstanceOf[WindowSpec], BeforeValidator(v.span(parse_window))], ...],
         Field(min_length=1),
         AfterValidator(v.distinct_windows),
-    ] = _nested((Window("7d", 7), Window("30d", 30), Window("90d", 90)), "metrics", "windows")
+    ] = _nested(DEFAULT_WINDOWS, "metrics", "windows")
     benchmarks: Benchmarks = _nested("dora-2023", "metrics", "benchmarks")
     schedule: ScheduleConfig = ScheduleConfig()
     http: HttpConfig = HttpConfig()
