@@ -39,8 +39,10 @@ pytest: install system-packages
 
 test: lint typecheck pytest
 
-# Benchmarks print their figures; they are not tests and `make test` does not run them.
+# Benchmarks print their figures; they are not tests and `make test` does not run them. The bench group
+# adds pandas, bench_analytics' independent reference (nothing in the product imports it).
 bench: install
+	$(UV) sync --frozen --group bench --python $(PYTHON)
 	.venv/bin/python bench/bench_scrape.py
 	.venv/bin/python -m bench.bench_collect
 	.venv/bin/python bench/bench_analytics.py

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Engine
 
@@ -21,8 +21,10 @@ from analytics.dora import (
 )
 from analytics.failures import Deployment, FailureResult, compute_failures_points
 from analytics.ownership import PagerDutyScope, RepoScope
+from analytics.settings import DEFAULT_SETTINGS, AnalyticsSettings
 from analytics.snapshot import FailedDeployment
 from analytics.windows import WindowSpec, as_utc
+from analytics.windows import band_window as default_band_window
 
 
 @dataclass(frozen=True)
@@ -57,26 +59,18 @@ def compute_metrics(
     as_of: datetime,
     *,
     pagerduty_scopes: Sequence[PagerDutyScope] = (),
-    attribution_window: timedelta = timedelta(hours=24),
-    rework_labels: Sequence[str] = (),
-    benchmarks: str = "dora-2023",
+    settings: AnalyticsSettings = DEFAULT_SETTINGS,
     band_window: WindowSpec | None = None,
 ) -> MetricsResult:
     """All metrics as of ``as_of``. Bands come from ``band_window`` (default: the 90-day window if
-    configured, else the longest) so that every row of a team carries the same bands."""
-    if windows:
-        band_window = band_window or next(
-            (w for w in windows if w.days == 90), max(windows, key=lambda w: w.days)
-        )
+    among ``windows``, else the longest) so that every row of a team carries the same bands."""
     return compute_metrics_points(
         engine,
         scopes,
         [MetricPoint(as_utc(as_of), tuple(windows))],
         pagerduty_scopes=pagerduty_scopes,
-        attribution_window=attribution_window,
-        rework_labels=rework_labels,
-        benchmarks=benchmarks,
-        band_windows=[band_window],
+        settings=settings,
+        band_windows=[band_window or (default_band_window(windows) if windows else None)],
     )[0]
 
 
@@ -86,9 +80,7 @@ def compute_metrics_points(
     points: Sequence[MetricPoint],
     *,
     pagerduty_scopes: Sequence[PagerDutyScope] = (),
-    attribution_window: timedelta = timedelta(hours=24),
-    rework_labels: Sequence[str] = (),
-    benchmarks: str = "dora-2023",
+    settings: AnalyticsSettings = DEFAULT_SETTINGS,
     band_windows: Sequence[WindowSpec | None],
     with_incidents: bool = True,
 ) -> list[MetricsResult]:
@@ -112,8 +104,8 @@ def compute_metrics_points(
             scopes,
             points,
             pagerduty_scopes=pagerduty_scopes,
-            attribution_window=attribution_window,
-            rework_labels=rework_labels,
+            attribution_window=settings.attribution_window,
+            rework_labels=settings.rework_labels,
             with_incidents=with_incidents,
             facts=facts,
             materialize=temporary_tables(conn),
@@ -139,6 +131,7 @@ def compute_metrics_points(
                 )
             )
         if band_window is not None:
+            benchmarks = settings.benchmarks
             banded = {row.team: _bands(row, benchmarks) for row in rows if row.window == band_window.label}
             rows = [dataclasses.replace(row, bands=banded[row.team]) for row in rows]
         current = point.as_of == latest

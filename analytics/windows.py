@@ -7,6 +7,7 @@ inside (SPEC §6). Instants here are aware UTC datetimes; a naive one is taken a
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -61,6 +62,11 @@ def parse_window(label: str) -> WindowSpec:
     if span % timedelta(days=1):
         raise SpanError("window", text, "must be whole days, like 7d")
     return WindowSpec(label=text, days=span.days)
+
+
+def band_window(windows: Sequence[WindowSpec]) -> WindowSpec:
+    """Bands come from the 90-day window, else the longest (SPEC §6.3)."""
+    return next((w for w in windows if w.days == 90), max(windows, key=lambda w: w.days))
 
 
 def as_utc(instant: datetime) -> datetime:

@@ -12,6 +12,8 @@ window rows from the same rows; every number must be equal (floats to 1e-9 relat
     .venv/bin/python bench/bench_analytics.py [--deployments 10000 100000 1000000] [--postgres 1000000]
         [--pandas-max 100000] [--no-pandas]
 
+pandas comes from the ``bench`` dependency group, which ``make bench`` syncs (``uv sync --group bench``).
+
 Targets (issue 12): DuckDB at 1,000,000 deployments ≤ 2 s and ≤ 1 GB; PostgreSQL ≤ 10 s.
 """
 

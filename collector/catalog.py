@@ -20,16 +20,16 @@ from typing import Any, Protocol
 import yaml
 from sqlalchemy import Engine, delete, func
 
+from collector import cursors
+from collector.cursors import catalog_cursor
 from collector.models import ComponentFact
 from collector.sources.github import FileRead, NotFoundError
 from store import schema
-from store.cursors import read_cursor, write_cursor
 from store.errors import InputError
 from store.upsert import upsert
 
 log = logging.getLogger(__name__)
 
-CATALOG_STREAM = "catalog-etag"
 CATALOG_PATH = "catalog-info.yaml"
 PROJECT_SLUG = "github.com/project-slug"
 PAGERDUTY_SERVICE = "pagerduty.com/service-id"
@@ -174,7 +174,7 @@ def sync_catalog(
         seen.add(file_repo.lower())
         progress(f"catalog {file_repo}")
         with engine.connect() as conn:
-            etag = read_cursor(conn, "github", CATALOG_STREAM, file_repo.lower())
+            etag = cursors.read(conn, catalog_cursor(file_repo))
         try:
             read = client.file_text_if_changed(file_repo, CATALOG_PATH, etag)
         except NotFoundError as exc:
@@ -199,7 +199,7 @@ def write_components(
     the file's ``etag`` (the next sync asks GitHub whether it changed since)."""
     table = schema.catalog_components
     with engine.begin() as conn:
-        write_cursor(conn, "github", CATALOG_STREAM, file_repo.lower(), etag or "")
+        cursors.write(conn, catalog_cursor(file_repo), etag or "")
         conn.execute(delete(table).where(func.lower(table.c.file_repo) == file_repo.lower()))
         upsert(
             conn,

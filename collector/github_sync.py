@@ -22,7 +22,9 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, and_, select
 
+from collector import cursors
 from collector.compare_range import PairCompare, RangeCompare
+from collector.cursors import deployments_cursor, issues_cursor, pulls_cursor
 from collector.models import (
     CommitFact,
     CompareFact,
@@ -55,7 +57,7 @@ from collector.writer import (
     write_repositories,
 )
 from store import schema
-from store.cursors import read_cursor, read_etags, write_cursor, write_etags
+from store.cursors import read_etags, write_etags
 from store.timeutil import from_db, to_db
 
 log = logging.getLogger(__name__)
@@ -256,7 +258,7 @@ class GitHubSync:
         repo = target.name
         table = schema.deployments
         with self.engine.connect() as conn:
-            cursor = _cursor_instant(read_cursor(conn, SOURCE, target.source, repo))
+            cursor = _cursor_instant(cursors.read(conn, deployments_cursor(target.source, repo)))
             stored = {
                 row.deployment_id: row
                 for row in conn.execute(
@@ -309,7 +311,7 @@ class GitHubSync:
         with self.engine.begin() as conn:
             self.report.deployments += write_deployments(conn, facts)
             if newest is not None and (cursor is None or newest > cursor):
-                write_cursor(conn, SOURCE, target.source, repo, _iso(newest))
+                cursors.write(conn, deployments_cursor(target.source, repo), _iso(newest))
             self._remember(conn, answers)
 
     def _release_sha(self, repo: str, item: dict[str, Any], stored: dict[int, Any]) -> str:
@@ -580,7 +582,7 @@ class GitHubSync:
         repo = target.name
         table = schema.pull_requests
         with self.engine.connect() as conn:
-            cursor = _cursor_instant(read_cursor(conn, SOURCE, "pulls", repo))
+            cursor = _cursor_instant(cursors.read(conn, pulls_cursor(repo)))
             stored = {
                 row.number: from_db(row.updated_at)
                 for row in conn.execute(
@@ -624,7 +626,7 @@ class GitHubSync:
                 return False
         with self.engine.begin() as conn:
             if newest is not None and (cursor is None or newest > cursor):
-                write_cursor(conn, SOURCE, "pulls", repo, _iso(newest))
+                cursors.write(conn, pulls_cursor(repo), _iso(newest))
             # Only now that every page down to the cursor is stored may a 304 skip them all.
             self._remember(conn, {listing.key: (listing.etag, None)} if listing.etag else {})
         return True
@@ -660,9 +662,9 @@ class GitHubSync:
         a free 304."""
         repo = target.name
         for label in labels:
-            stream = f"issues:{label}"
+            stream = issues_cursor(label, repo)
             with self.engine.connect() as conn:
-                cursor = _cursor_instant(read_cursor(conn, SOURCE, stream, repo))
+                cursor = _cursor_instant(cursors.read(conn, stream))
             lower = self.since if self.backfill or cursor is None else max(self.since, cursor - PULL_OVERLAP)
             newest: datetime | None = None
             listing = self.client.issues_with_label(repo, label, self.since, self._list_etags())
@@ -685,7 +687,7 @@ class GitHubSync:
                     break
             with self.engine.begin() as conn:
                 if newest is not None and (cursor is None or newest > cursor):
-                    write_cursor(conn, SOURCE, stream, repo, _iso(newest))
+                    cursors.write(conn, stream, _iso(newest))
                 self._remember(conn, {listing.key: (listing.etag, None)} if listing.etag else {})
 
     # -- all -----------------------------------------------------------------------------------------

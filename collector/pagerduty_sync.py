@@ -18,6 +18,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, and_, select
 
+from collector import cursors
+from collector.cursors import INCIDENTS_STREAM, incidents_cursor
+from collector.cursors import cursor_scope as cursor_scope  # re-exported: the tests read the cursor
 from collector.models import IncidentFact
 from collector.sources.pagerduty import (
     NotFoundError,
@@ -28,12 +31,11 @@ from collector.sources.pagerduty import (
 )
 from collector.writer import write_incidents as write_incidents  # re-exported: shared with GitHub issues
 from store import schema
-from store.cursors import read_cursor, write_cursor
 
 log = logging.getLogger(__name__)
 
 SOURCE = "pagerduty"
-STREAM = "incidents"
+STREAM = INCIDENTS_STREAM
 # An incident may show up in the listing a moment after its created_at: re-list the last minutes.
 LIST_OVERLAP = timedelta(minutes=10)
 REREAD_BATCH = 50
@@ -49,12 +51,6 @@ class PagerDutySyncReport:
     @property
     def incidents(self) -> int:
         return self.listed + self.reread
-
-
-def cursor_scope(service_ids: Sequence[str], urgencies: Sequence[str]) -> str:
-    """The cursor's scope: the service set and the urgencies, order-insensitive. Another set (a team
-    gained a service, an urgency was added) starts from ``since`` again, so nothing of it is missed."""
-    return f"services={','.join(sorted(set(service_ids)))};urgencies={','.join(sorted(set(urgencies)))}"
 
 
 def _aware(moment: datetime) -> datetime:
@@ -81,7 +77,7 @@ class PagerDutySync:
         self.now = whole_second(_aware(now))
         self.service_ids = tuple(sorted(set(service_ids)))
         self.urgencies = tuple(sorted(set(urgencies)))
-        self.scope = cursor_scope(self.service_ids, self.urgencies)
+        self.cursor = incidents_cursor(self.service_ids, self.urgencies)
         self.progress = progress
         self.report = PagerDutySyncReport()
         self._listed_ids: set[str] = set()
@@ -93,7 +89,7 @@ class PagerDutySync:
 
     def sync_new(self) -> None:
         with self.engine.connect() as conn:
-            stored = read_cursor(conn, SOURCE, STREAM, self.scope)
+            stored = cursors.read(conn, self.cursor)
         cursor = parse_instant(stored)
         start = self.since
         if cursor is not None and not self.backfill:
@@ -106,7 +102,7 @@ class PagerDutySync:
             with self.engine.begin() as conn:
                 self.report.listed += write_incidents(conn, facts)
                 if moves:
-                    write_cursor(conn, SOURCE, STREAM, self.scope, format_instant(page.until))
+                    cursors.write(conn, self.cursor, format_instant(page.until))
             if moves:
                 cursor = page.until
             self._listed_ids.update(fact.incident_id for fact in facts)

@@ -11,8 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine
-
 from analytics.ownership import (
     collected_repositories,
     load_components,
@@ -29,6 +27,7 @@ from collector.sources.retry import RetryPolicy
 from doraspace.config import Config, repository_source
 from doraspace.errors import ConfigError
 from doraspace.settings import ownership_settings
+from store.engine import Engine
 
 SOURCES = ("github", "pagerduty", "all")
 

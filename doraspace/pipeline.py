@@ -1,187 +1,38 @@
-"""From the store to metrics and snapshots, wired from the config. The daemon's analytics job, the
-one-shot commands and the demo all go through here, so they can never disagree."""
+"""The analytics wired from the config: the daemon's analytics job, the one-shot commands and the demo
+all go through here (and so through ``analytics.assembly``), so they can never disagree."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from analytics.dora import MetricPoint, TeamWindowMetrics
-from analytics.metrics import MetricsResult, compute_metrics_points
-from analytics.ownership import (
-    PagerDutyScope,
-    RepoScope,
-    collected_repositories,
-    load_components,
-    pagerduty_scopes,
-    repo_scopes,
-    resolve_ownership,
-)
-from analytics.snapshot import Snapshot, WeeklyPoint
-from analytics.space import SpaceScore, compute_space
+from analytics.assembly import assemble_snapshot, metrics_as_of, survey_scores
+from analytics.metrics import MetricsResult
+from analytics.snapshot import Snapshot
+from analytics.space import SpaceScore
 from analytics.windows import WindowSpec
 from doraspace.config import Config
-from doraspace.settings import ownership_settings
+from doraspace.settings import analytics_settings
 from store.engine import Engine
-
-
-def windows_of(config: Config) -> list[WindowSpec]:
-    return [WindowSpec(label=window.label, days=window.days) for window in config.windows]
-
-
-def band_window_of(config: Config) -> WindowSpec:
-    """Bands come from the 90-day window, else the longest configured (SPEC §6.3)."""
-    windows = windows_of(config)
-    return next((w for w in windows if w.days == 90), max(windows, key=lambda w: w.days))
 
 
 def compute_survey_scores(
     config: Config, engine: Engine, *, quarters: Sequence[str] | None = None
 ) -> list[SpaceScore]:
     """SPACE scores after the anonymity rules (SPEC §7.4), every team's headcount from the config."""
-    return compute_space(
-        engine,
-        teams={team.name: team.headcount for team in config.teams},
-        min_group_size=config.surveys.min_group_size,
-        quarters=quarters,
-    )
-
-
-@dataclass(frozen=True)
-class Scopes:
-    """Who owns what, resolved once from the config and the store's catalog (SPEC §4)."""
-
-    repos: list[RepoScope]
-    pagerduty: list[PagerDutyScope]
-
-
-def resolve_scopes(config: Config, engine: Engine) -> Scopes:
-    repositories = collected_repositories(engine)
-    settings = ownership_settings(config)
-    ownership = resolve_ownership(settings, repositories, load_components(engine))
-    return Scopes(repo_scopes(settings, repositories, ownership), pagerduty_scopes(ownership, settings))
-
-
-def _settings(config: Config, scopes: Scopes) -> dict[str, Any]:
-    return {
-        "pagerduty_scopes": scopes.pagerduty,
-        "attribution_window": config.attribution_window,
-        "rework_labels": config.rework_labels,
-        "benchmarks": config.benchmarks,
-    }
-
-
-def _with_band_window(
-    config: Config, windows: Sequence[WindowSpec] | None
-) -> tuple[list[str], tuple[WindowSpec, ...]]:
-    """The windows asked for (default: the configured ones) and the point to compute: those plus the
-    band window, which is always computed so that bands do not depend on which windows were asked for."""
-    band_window = band_window_of(config)
-    wanted = list(windows) if windows is not None else windows_of(config)
-    computed = wanted + ([band_window] if band_window.label not in {w.label for w in wanted} else [])
-    return [w.label for w in wanted], tuple(computed)
-
-
-def _only(result: MetricsResult, labels: Sequence[str]) -> MetricsResult:
-    return MetricsResult([row for row in result.rows if row.window in set(labels)], result.failures)
+    return survey_scores(engine, analytics_settings(config), quarters=quarters)
 
 
 def compute_all(
-    config: Config,
-    engine: Engine,
-    *,
-    as_of: datetime,
-    windows: Sequence[WindowSpec] | None = None,
-    scopes: Scopes | None = None,
+    config: Config, engine: Engine, *, as_of: datetime, windows: Sequence[WindowSpec] | None = None
 ) -> MetricsResult:
-    """Every team's metrics as of ``as_of`` for ``windows`` (default: the configured ones); the band
-    window is always computed so that bands do not depend on which windows were asked for."""
-    scopes = scopes or resolve_scopes(config, engine)
-    labels, computed = _with_band_window(config, windows)
-    (result,) = compute_metrics_points(
-        engine,
-        scopes.repos,
-        [MetricPoint(as_of, computed)],
-        band_windows=[band_window_of(config)],
-        **_settings(config, scopes),
-    )
-    return _only(result, labels)
-
-
-WEEK = WindowSpec(label="7d", days=7)
-
-
-def week_ends(as_of: datetime, weeks: int) -> list[datetime]:
-    """The ends (Monday 00:00 UTC) of the last ``weeks`` whole ISO weeks before ``as_of``, oldest first."""
-    utc = as_of.astimezone(UTC)
-    this_monday = (utc - timedelta(days=utc.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
-    return [this_monday - timedelta(weeks=back - 1) for back in range(weeks, 0, -1)]
-
-
-def _weekly(week_end: datetime, rows: Sequence[TeamWindowMetrics]) -> list[WeeklyPoint]:
-    """Each team's week ending at ``week_end`` (Monday 00:00 UTC), with the very same definitions as
-    every other number: a 7-day window as of the week's end. Weekly points carry no bands."""
-    return [
-        WeeklyPoint(
-            team=row.team,
-            week_start=(week_end - timedelta(days=7)).date(),
-            deployments=row.deployments,
-            lead_time_hours_p50=row.lead_time_hours_p50,
-            lead_time_hours_p90=row.lead_time_hours_p90,
-            change_failure_rate=row.change_failure_rate,
-            failed_deployment_recovery_hours_p50=row.failed_deployment_recovery_hours_p50,
-        )
-        for row in rows
-    ]
+    """Every team's metrics as of ``as_of`` for ``windows`` (default: the configured ones)."""
+    return metrics_as_of(engine, analytics_settings(config), as_of=as_of, windows=windows)
 
 
 def build_snapshot(
     config: Config, engine: Engine, *, now: datetime, as_of: datetime | None = None, weeks: int = 26
 ) -> Snapshot:
     """Every team's metrics for every configured window as of ``as_of`` (default ``now``), with weekly
-    trends over the last ``weeks`` whole weeks and the failed deployments.
-
-    The current metrics, the previous window's and every week are points of one computation, so each
-    fact is read, and each failure attributed, once per snapshot."""
-    as_of = as_of or now
-    scopes = resolve_scopes(config, engine)
-    labels, computed = _with_band_window(config, None)
-    longest = max(config.windows, key=lambda window: window.days)
-    previous_as_of = as_of - timedelta(days=longest.days)
-    ends = week_ends(as_of, weeks)
-    band_window = band_window_of(config)
-    results = compute_metrics_points(
-        engine,
-        scopes.repos,
-        [
-            MetricPoint(as_of, computed),
-            MetricPoint(previous_as_of, computed),
-            *[MetricPoint(end, (WEEK,)) for end in ends],
-        ],
-        band_windows=[band_window, band_window, *[None] * len(ends)],
-        with_incidents=False,
-        **_settings(config, scopes),
-    )
-    result, previous_result = _only(results[0], labels), _only(results[1], labels)
-    previous_rows = previous_result.rows
-    previous = Snapshot(
-        created_at=now,
-        as_of=previous_as_of,
-        benchmarks=config.benchmarks,
-        teams=tuple(dict.fromkeys(row.team for row in previous_rows)),
-        metrics=tuple(previous_rows),
-    )
-    weekly = [point for end, week in zip(ends, results[2:], strict=True) for point in _weekly(end, week.rows)]
-    return Snapshot(
-        created_at=now,
-        as_of=as_of,
-        benchmarks=config.benchmarks,
-        teams=tuple(dict.fromkeys(row.team for row in result.rows)),
-        metrics=tuple(result.rows),
-        weekly=tuple(weekly),
-        failed_deployments=tuple(result.failed_deployments()),
-        previous=previous,
-        space=tuple(compute_survey_scores(config, engine)),
-    )
+    trends over the last ``weeks`` whole weeks, the failed deployments and the survey scores."""
+    return assemble_snapshot(engine, analytics_settings(config), now=now, as_of=as_of or now, weeks=weeks)

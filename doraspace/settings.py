@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from analytics.ownership import DeploymentChoice, OwnershipSettings, TeamClaim
+from analytics.settings import AnalyticsSettings
 from doraspace.config import Config, DeploymentSource
 
 
@@ -31,4 +32,17 @@ def ownership_settings(config: Config) -> OwnershipSettings:
             (repository.name, _choice(repository.deployments)) for repository in config.github.repositories
         ),
         default_source=_choice(config.github.deployments),
+    )
+
+
+def analytics_settings(config: Config) -> AnalyticsSettings:
+    """Everything the analytics read of ``config``, once: windows, attribution, bands, ownership, surveys."""
+    return AnalyticsSettings(
+        windows=tuple(config.windows),
+        attribution_window=config.attribution_window,
+        rework_labels=tuple(config.rework_labels),
+        benchmarks=config.benchmarks,
+        ownership=ownership_settings(config),
+        headcounts=tuple((team.name, team.headcount) for team in config.teams),
+        min_group_size=config.surveys.min_group_size,
     )

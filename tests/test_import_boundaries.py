@@ -53,6 +53,16 @@ def test_dashboards_write_no_sql() -> None:
     assert offenders == []
 
 
+def test_doraspace_wires_without_a_database_driver() -> None:
+    """``doraspace/`` only wires: SQL and engines live in store, collector and analytics."""
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {sorted({'sqlalchemy', 'duckdb'} & top_level_imports(path))}"
+        for path in sorted((ROOT / "doraspace").rglob("*.py"))
+        if {"sqlalchemy", "duckdb"} & top_level_imports(path)
+    ]
+    assert offenders == []
+
+
 def test_only_the_cli_and_config_read_the_environment() -> None:
     readers = sorted(
         str(path.relative_to(ROOT))

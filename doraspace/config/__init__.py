@@ -15,8 +15,9 @@ import os
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, ClassVar, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal
 
+from frozendict import frozendict
 from pydantic import (
     AfterValidator,
     AliasPath,
@@ -33,9 +34,9 @@ from pydantic import (
 from pydantic.dataclasses import dataclass
 from pydantic_core import ArgsKwargs
 
-from analytics.windows import WindowSpec
+from analytics.settings import DEFAULT_WINDOWS
+from analytics.windows import WindowSpec, parse_duration, parse_window
 from doraspace.config import values as v
-from doraspace.config.values import FrozenMapping as FrozenMapping
 from doraspace.config.values import Secret as Secret
 from doraspace.config.values import problem
 from store.errors import ConfigError
@@ -45,19 +46,18 @@ DEFAULT_CONFIG_PATH = "./doraspace.yaml"
 DEFAULT_SINCE_DAYS = 365  # the first sync reaches this far back when github.since is not given
 DeploymentKind = Literal["deployments", "workflow_runs", "releases", "merged_prs"]
 Benchmarks = Literal["dora-2023", "dora-2021"]
-DEPLOYMENT_SOURCES: tuple[str, ...] = get_args(DeploymentKind)
-BENCHMARK_SETS: tuple[str, ...] = get_args(Benchmarks)
 _STRICT = ConfigDict(extra="forbid")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 TextOrNumber = Annotated[Text, BeforeValidator(lambda x: str(x) if type(x) is int else x)]
 Texts = Annotated[tuple[Text, ...], AfterValidator(v.unique)]
 Whole = Annotated[int, BeforeValidator(v.whole)]
-Duration = Annotated[timedelta, BeforeValidator(v.duration)]
+Duration = Annotated[timedelta, BeforeValidator(v.span(parse_duration))]
 Instant = Annotated[datetime, BeforeValidator(v.instant)]
 ExistingFile = Annotated[Text, AfterValidator(lambda path, info: v.resolved(path, info, exists=True))]
 Unique = AfterValidator(v.unique)
 Repository = Annotated[Text, StringConstraints(pattern=v.REPOSITORY)]
+Bcrypt = Annotated[Text, StringConstraints(pattern=v.BCRYPT)]
 Window = WindowSpec  # a metric window: its label as written (7d, 2w) and its length in whole days
 
 
@@ -261,9 +261,10 @@ class HttpConfig(_Section):
     port: int = 9464
     tls_cert_file: ExistingFile | None = _nested(None, "tls", "cert_file")
     tls_key_file: ExistingFile | None = _nested(None, "tls", "key_file")
-    basic_auth_users: Annotated[
-        Mapping[str, Annotated[Text, StringConstraints(pattern=v.BCRYPT)]], AfterValidator(FrozenMapping)
-    ] = FrozenMapping()
+    # Read-only, hashable, and (unlike MappingProxyType) deep-copyable.
+    basic_auth_users: Annotated[Mapping[str, Bcrypt], AfterValidator(lambda users: frozendict(users))] = (
+        frozendict()
+    )
     _also = ("listen",)
     _derived = ("host", "port")
 
@@ -347,9 +348,11 @@ class Config(_Section):
     teams: Annotated[tuple[TeamConfig, ...], AfterValidator(_distinct_teams)] = ()
     attribution_window: Duration = _nested(timedelta(hours=24), "incidents", "attribution_window")
     rework_labels: Texts = _nested(("hotfix", "rollback", "revert", "incident"), "rework", "labels")
-    windows: Annotated[tuple[WindowSpec, ...], BeforeValidator(v.windows)] = _nested(
-        (Window("7d", 7), Window("30d", 30), Window("90d", 90)), "metrics", "windows"
-    )
+    windows: Annotated[
+        tuple[Annotated[InstanceOf[WindowSpec], BeforeValidator(v.span(parse_window))], ...],
+        Field(min_length=1),
+        AfterValidator(v.distinct_windows),
+    ] = _nested(DEFAULT_WINDOWS, "metrics", "windows")
     benchmarks: Benchmarks = _nested("dora-2023", "metrics", "benchmarks")
     schedule: ScheduleConfig = ScheduleConfig()
     http: HttpConfig = HttpConfig()

@@ -7,18 +7,19 @@ below the value validated. ``{first}`` in a message becomes the place of ``first
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, NoReturn
+from datetime import UTC, date, datetime
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError, ValidationInfo
 from pydantic_core import PydanticCustomError
 
-from analytics.windows import SpanError, WindowSpec, parse_duration, parse_window
+from analytics.windows import SpanError, WindowSpec
 from store.errors import ConfigError
 from surveys.yaml_lines import key_path, where
 
@@ -26,6 +27,7 @@ REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$"
 ORGANIZATION = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$"
 BCRYPT = r"^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$"
 SECRET_KEYS = ("github.token", "pagerduty.token", "surveys.respondent_secret")  # interpolated when used
+Span = TypeVar("Span")
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ _WORDS = {
     "missing github.repositories[].name": "required (owner/name)",
     "greater_than_equal teams[].headcount": "must be a positive whole number or null (got {got})",
     "too_short pagerduty.urgencies": "needs at least one of high, low",
+    "too_short metrics.windows": "needs at least one window, e.g. [7d, 30d, 90d]",
     f"string_pattern_mismatch {REPOSITORY}": "must be a repository as owner/name (got {got})",
     f"string_pattern_mismatch {ORGANIZATION}": "must be a GitHub organization name (got {got})",
     f"string_pattern_mismatch {BCRYPT}": "must be a bcrypt hash ($2a$, $2b$ or $2y$, 60 characters), "
@@ -81,14 +84,8 @@ def config_error(error: ValidationError, source: Source) -> ConfigError:
         text = str(context["message"]).replace("{first}", where(source.label, source.lines, earlier))
     else:
         kind, general = found["type"], re.sub(r"\[\d+\]", "[]", key)
-        words = next(
-            (
-                _WORDS[n]
-                for n in (f"{kind} {general}", f"{kind} {context.get('pattern')}", kind)
-                if n in _WORDS
-            ),
-            None,
-        )
+        names = (f"{kind} {general}", f"{kind} {context.get('pattern')}", kind)
+        words = next((_WORDS[name] for name in names if name in _WORDS), None)
         expected = str(context.get("expected", "")).replace("'", "").replace(" or ", ", ")
         fields = {**context, "got": shown(found["input"]), "expected": expected}
         text = words.format(**fields) if words else found["msg"]
@@ -148,43 +145,36 @@ def whole(value: Any) -> Any:
     return problem(f"must be a whole number (got {shown(value)})") if isinstance(value, bool) else value
 
 
-def duration(value: Any) -> timedelta:
-    try:
-        return parse_duration(value.strip() if isinstance(value, str) else "")
-    except SpanError as exc:
-        problem(f"{exc.problem} (got {shown(value)})")
+def span(parse: Callable[[str], Span]) -> Callable[[Any], Span]:
+    """A duration or window read by ``analytics.windows``, its reason for refusing in our words."""
 
-
-def windows(value: Any) -> tuple[WindowSpec, ...]:
-    """Whole days, each length once, at least one."""
-    if not isinstance(value, list | tuple):
-        problem(f"must be a list (got {shown(value)})")
-    result: dict[int, WindowSpec] = {}
-    for index, item in enumerate(value):
+    def check(value: Any) -> Span:
         try:
-            spec = (
-                item if isinstance(item, WindowSpec) else parse_window(item if isinstance(item, str) else "")
-            )
+            return parse(value.strip() if isinstance(value, str) else "")
         except SpanError as exc:
-            problem(f"{exc.problem} (got {shown(item)})", index)
-        if spec.days in result:
-            problem(f"duplicate window {spec.label} (same as {result[spec.days].label})", index)
-        result[spec.days] = spec
-    return tuple(result.values()) or problem("needs at least one window, e.g. [7d, 30d, 90d]")
+            problem(f"{exc.problem} (got {shown(value)})")
+
+    return check
+
+
+def distinct_windows(windows: tuple[WindowSpec, ...]) -> tuple[WindowSpec, ...]:
+    first: dict[int, WindowSpec] = {}
+    for index, window in enumerate(windows):
+        if window.days in first:
+            problem(f"duplicate window {window.label} (same as {first[window.days].label})", index)
+        first[window.days] = window
+    return windows
 
 
 def instant(value: Any) -> datetime:
     """A date (midnight UTC) or a timestamp (UTC if it has no offset), as an aware UTC datetime."""
-    for parse in (date.fromisoformat, datetime.fromisoformat) if isinstance(value, str) else ():
-        try:
-            value = parse(value.strip())
-            break
-        except ValueError:
-            continue
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):  # a date alone reads as its midnight
+            value = datetime.fromisoformat(value.strip())
+    if type(value) is date:  # unquoted in YAML
+        value = datetime(value.year, value.month, value.day)
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
     problem(f"must be a date like 2025-01-01 (got {shown(value)})")
 
 
@@ -291,25 +281,3 @@ def secret(data: dict[str, Any], section: str, name: str, variable: str, source:
     text, unset = substitute(raw, source.environ, lambda message: problem(message, name))
     failure = unset + hint if unset else None if text.strip() else f"{raw} is empty"
     data[name] = Secret(key, raw, lambda: _raise(source.message(key, failure)) if failure else text.strip())
-
-
-class FrozenMapping(Mapping[str, str]):
-    """A read-only, hashable mapping that (unlike ``MappingProxyType``) survives ``copy.deepcopy``."""
-
-    def __init__(self, items: Mapping[str, str] | None = None) -> None:
-        self._items = dict(items or {})
-
-    def __getitem__(self, key: str) -> str:
-        return self._items[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __hash__(self) -> int:
-        return hash(frozenset(self._items.items()))
-
-    def __repr__(self) -> str:
-        return f"FrozenMapping({self._items!r})"

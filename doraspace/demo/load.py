@@ -6,28 +6,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Engine
-
+from collector.batch import fact_batch
 from collector.catalog import parse_catalog, write_components
+from collector.cursors import deployments_cursor, incidents_cursor, issues_cursor, pulls_cursor
 from collector.models import (
     CompareFact,
     DeploymentFact,
     IncidentFact,
     PullRequestFact,
 )
-from collector.pagerduty_sync import cursor_scope
 from collector.sources.github_parse import merged_pull_deployment
 from collector.sources.pagerduty import format_instant
-from collector.writer import (
-    write_compares,
-    write_deployments,
-    write_incidents,
-    write_pull_requests,
-    write_repositories,
-)
 from doraspace.demo.facts import DemoOrganisation
 from doraspace.demo.plan import ENVIRONMENT, INCIDENT_LABEL, PULL_PAGE, URGENCIES
-from store.cursors import write_cursor
+from store.engine import Engine
 
 
 def _iso(moment: datetime) -> str:
@@ -43,8 +35,8 @@ def load_demo_organisation(org: DemoOrganisation, engine: Engine) -> None:
     """Write ``org`` into the store with the collector's writers, shaped as a GitHub, catalog and
     PagerDuty sync would write it: facts and their cursor in one transaction. Loading twice changes
     nothing: every write is an upsert on the facts' natural keys."""
-    with engine.begin() as conn:
-        write_repositories(conn, org.repositories, dict(org.discovered_from), org.end)
+    with fact_batch(engine) as batch:
+        batch.repositories(org.repositories, org.discovered_from, org.end)
     for file_repo, text in sorted(org.catalog_files.items()):
         write_components(engine, file_repo, parse_catalog(file_repo, text))
 
@@ -67,32 +59,32 @@ def load_demo_organisation(org: DemoOrganisation, engine: Engine) -> None:
         source, _workflow = org.deployment_sources[repo]
         if source != "merged_prs":
             facts = deployments_of.get(repo, [])
-            with engine.begin() as conn:
-                write_deployments(conn, facts)
+            with fact_batch(engine) as batch:
+                batch.deployments(facts)
                 if facts:
                     newest = max(fact.created_at for fact in facts)
-                    write_cursor(conn, "github", source, repo, _iso(newest))
+                    batch.cursor(deployments_cursor(source, repo), _iso(newest))
         # Newest first, a page per transaction, as the closed-PR listing arrives.
         pulls = sorted(pulls_of.get(repo, []), key=lambda p: p.updated_at, reverse=True)
         for page in _pages(pulls, PULL_PAGE):
-            with engine.begin() as conn:
-                write_pull_requests(conn, page)
+            with fact_batch(engine) as batch:
+                batch.pull_requests(page)
                 if source == "merged_prs":
                     merges = (merged_pull_deployment(pull, ENVIRONMENT) for pull in page)
-                    write_deployments(conn, [merge for merge in merges if merge is not None])
+                    batch.deployments([merge for merge in merges if merge is not None])
         if pulls:
-            with engine.begin() as conn:
-                write_cursor(conn, "github", "pulls", repo, _iso(pulls[0].updated_at))
+            with fact_batch(engine) as batch:
+                batch.cursor(pulls_cursor(repo), _iso(pulls[0].updated_at))
         # One transaction and a few statements per repository rather than per compare: the demo store is
         # rebuilt whole, so there is no resume point to keep between compares.
-        with engine.begin() as conn:
-            write_compares(conn, compares_of.get(repo, []))
+        with fact_batch(engine) as batch:
+            batch.compares(compares_of.get(repo, []))
         issues = sorted(issues_of.get(repo, []), key=lambda i: i.updated_at or i.started_at)
         if issues:
-            with engine.begin() as conn:
-                write_incidents(conn, issues)
+            with fact_batch(engine) as batch:
+                batch.incidents(issues)
                 newest_issue = issues[-1].updated_at or issues[-1].started_at
-                write_cursor(conn, "github", f"issues:{INCIDENT_LABEL}", repo, _iso(newest_issue))
+                batch.cursor(issues_cursor(INCIDENT_LABEL, repo), _iso(newest_issue))
 
     pagerduty = [incident for incident in org.incidents if incident.source == "pagerduty"]
     # The sync's scope is every service of the ownership map: teams: and catalog annotations.
@@ -100,9 +92,7 @@ def load_demo_organisation(org: DemoOrganisation, engine: Engine) -> None:
         {service for team in org.teams for service in team.pagerduty_services}
         | {c.pagerduty_service for c in org.components if c.pagerduty_service is not None}
     )
-    with engine.begin() as conn:
-        write_incidents(conn, pagerduty)
+    with fact_batch(engine) as batch:
+        batch.incidents(pagerduty)
         if services:
-            write_cursor(
-                conn, "pagerduty", "incidents", cursor_scope(services, URGENCIES), format_instant(org.end)
-            )
+            batch.cursor(incidents_cursor(services, URGENCIES), format_instant(org.end))

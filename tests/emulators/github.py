@@ -24,21 +24,20 @@ Typical use::
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import heapq
 import json
 import math
 import re
-import socket
 import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.emulators.loopback import Faults, Loopback, LoopbackHandler
 
 API = "https://api.github.com"
 WEB = "https://github.com"
@@ -1722,13 +1721,6 @@ class _Outcome:
     drop_connection: bool = False
 
 
-@dataclass
-class _Injection:
-    pattern: re.Pattern[str]
-    fault: Fault
-    remaining: int
-
-
 def _encode(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -1746,51 +1738,7 @@ def _etag_matches(if_none_match: str | None, etag: str) -> bool:
     )
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, emulator: GitHubEmulator) -> None:
-        self.emulator = emulator
-        self.open_connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def drop_open_connections(self) -> None:
-        # Keep-alive handler threads block reading the next request; shutting their sockets down
-        # wakes them so server_close() can join them.
-        with self.connections_lock:
-            connections = list(self.open_connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in two writes; with Nagle on, the client's delayed ACK costs ~40 ms each.
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.connections_lock:
-            self.server.open_connections.add(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            with self.server.connections_lock:
-                self.server.open_connections.discard(self.connection)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # the emulator's ``requests`` list is the log
-
-    def handle(self) -> None:
-        # A client killed mid-request (a SIGKILL test) resets its connection: not an emulator error.
-        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
-            super().handle()
-
+class _Handler(LoopbackHandler):
     def _answer(self) -> None:
         length = _int_param(self.headers.get("Content-Length"), 0)
         body = self.rfile.read(length) if length > 0 else b""
@@ -1850,37 +1798,19 @@ class GitHubEmulator:
         self.points_spent = 0
         self._remaining = rate_limit
         self._reset_at: int | None = None
-        self._injections: list[_Injection] = []
+        self._faults: Faults[Fault] = Faults()
         self._lock = threading.Lock()
         self._request_count = 0
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._loopback = Loopback("github-emulator")
 
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> GitHubEmulator:
-        if self._server is not None:
-            raise RuntimeError("emulator already started")
-        self._server = _Server(self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name="github-emulator",
-            daemon=True,
-        )
-        self._thread.start()
+        self._loopback.start(_Handler, self)
         return self
 
     def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.drop_open_connections()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        self._server = None
-        self._thread = None
+        self._loopback.stop()
 
     def __enter__(self) -> GitHubEmulator:
         return self.start()
@@ -1890,10 +1820,7 @@ class GitHubEmulator:
 
     @property
     def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("emulator not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._loopback.url("http")
 
     @property
     def rate_remaining(self) -> int:
@@ -1904,16 +1831,7 @@ class GitHubEmulator:
     def inject(self, path_pattern: str, fault: Fault, times: int = 1) -> None:
         """Answer the next ``times`` requests whose path (no query) matches ``path_pattern``
         (``re.search``) with ``fault``. Faults apply in the order injected and cost no rate limit."""
-        if times < 1:
-            raise ValueError("times must be at least 1")
-        self._injections.append(_Injection(re.compile(path_pattern), fault, times))
-
-    def _take_fault(self, path: str) -> Fault | None:
-        for injection in self._injections:
-            if injection.remaining > 0 and injection.pattern.search(path):
-                injection.remaining -= 1
-                return injection.fault
-        return None
+        self._faults.inject(path_pattern, fault, times)
 
     # ------------------------------------------------------------------ answering
 
@@ -1989,7 +1907,7 @@ class GitHubEmulator:
 
         request_id = self._request_id()
         self._roll_window()
-        fault = self._take_fault("/graphql")
+        fault = self._faults.take("/graphql")
         if fault is not None:
             return self._fault_outcome(fault, request_id)
         if not self._authorised(headers.get("authorization")):
@@ -2033,7 +1951,7 @@ class GitHubEmulator:
     ) -> _Outcome:
         request_id = self._request_id()
         self._roll_window()
-        fault = self._take_fault(path)
+        fault = self._faults.take(path)
         if fault is not None:
             return self._fault_outcome(fault, request_id)
         if not self._authorised(headers.get("authorization")):

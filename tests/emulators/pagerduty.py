@@ -34,12 +34,10 @@ Typical use::
 from __future__ import annotations
 
 import bisect
-import contextlib
 import csv
 import hashlib
 import json
 import re
-import socket
 import ssl
 import tempfile
 import threading
@@ -47,11 +45,12 @@ import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import trustme
+
+from tests.emulators.loopback import Faults, Loopback, LoopbackHandler
 
 API = "https://api.pagerduty.com"
 WEB = "https://acme.pagerduty.com"
@@ -378,13 +377,6 @@ class RequestRecord:
         return values[0] if values else None
 
 
-@dataclass
-class _Injection:
-    pattern: re.Pattern[str]
-    fault: Fault
-    remaining: int
-
-
 @dataclass(frozen=True)
 class Reply:
     status: int
@@ -497,61 +489,8 @@ _ROUTES: list[tuple[re.Pattern[str], Callable[[PagerDutyDataset, Mapping[str, li
 # ------------------------------------------------------------------------------------- server
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, emulator: PagerDutyEmulator, context: ssl.SSLContext) -> None:
-        self.emulator = emulator
-        self.context = context
-        self.open_connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        connection, address = self.socket.accept()
-        # The handshake runs in the handler's thread, so a slow client never stalls accept().
-        return self.context.wrap_socket(connection, server_side=True, do_handshake_on_connect=False), address
-
-    def drop_open_connections(self) -> None:
-        # Keep-alive handler threads block reading the next request; shutting their sockets down
-        # wakes them so they finish and close.
-        with self.connections_lock:
-            connections = list(self.open_connections)
-        for connection in connections:
-            with contextlib.suppress(OSError, ValueError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+class _Handler(LoopbackHandler):
     timeout = 30
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.connections_lock:
-            self.server.open_connections.add(self.connection)
-        self.handshake_failed = False
-        try:
-            self.connection.do_handshake()
-        except (ssl.SSLError, OSError):
-            self.handshake_failed = True
-
-    def handle(self) -> None:
-        if not self.handshake_failed:
-            super().handle()
-
-    def finish(self) -> None:
-        try:
-            with contextlib.suppress(OSError):
-                super().finish()
-        finally:
-            with self.server.connections_lock:
-                self.server.open_connections.discard(self.connection)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # the emulator's ``requests`` list is the log
 
     def do_GET(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -582,41 +521,26 @@ class PagerDutyEmulator:
         self.dataset = dataset
         self.token = token
         self.requests: list[RequestRecord] = []
-        self._injections: list[_Injection] = []
+        self._faults: Faults[Fault] = Faults()
         self._lock = threading.Lock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._loopback = Loopback("pagerduty-emulator")
         self._ca_dir: tempfile.TemporaryDirectory[str] | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------
 
     def start(self) -> PagerDutyEmulator:
-        if self._server is not None:
+        if self._ca_dir is not None:
             raise RuntimeError("emulator already started")
         ca = trustme.CA()
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
         self._ca_dir = tempfile.TemporaryDirectory(prefix="pagerduty-emulator-")
         ca.cert_pem.write_to_path(str(Path(self._ca_dir.name) / "ca.pem"))
-        self._server = _Server(self, context)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name="pagerduty-emulator",
-            daemon=True,
-        )
-        self._thread.start()
+        self._loopback.start(_Handler, self, context)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.drop_open_connections()
-            self._server.server_close()
-            if self._thread is not None:
-                self._thread.join()
-            self._server = None
-            self._thread = None
+        self._loopback.stop()
         if self._ca_dir is not None:
             self._ca_dir.cleanup()
             self._ca_dir = None
@@ -629,10 +553,7 @@ class PagerDutyEmulator:
 
     @property
     def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("emulator not started")
-        host, port = self._server.server_address[:2]
-        return f"https://{host!s}:{port}"
+        return self._loopback.url("https")
 
     @property
     def ca_file(self) -> str:
@@ -646,17 +567,8 @@ class PagerDutyEmulator:
     def inject(self, path_pattern: str, fault: Fault, times: int = 1) -> None:
         """Answer the next ``times`` requests whose path (no query) matches ``path_pattern``
         (``re.search``) with ``fault``, in the order injected."""
-        if times < 1:
-            raise ValueError("times must be at least 1")
         with self._lock:
-            self._injections.append(_Injection(re.compile(path_pattern), fault, times))
-
-    def _take_fault(self, path: str) -> Fault | None:
-        for injection in self._injections:
-            if injection.remaining > 0 and injection.pattern.search(path):
-                injection.remaining -= 1
-                return injection.fault
-        return None
+            self._faults.inject(path_pattern, fault, times)
 
     # -- answering --------------------------------------------------------------------------------
 
@@ -676,7 +588,7 @@ class PagerDutyEmulator:
     def _answer(
         self, method: str, path: str, query: Mapping[str, list[str]], headers: Mapping[str, str]
     ) -> Reply:
-        fault = self._take_fault(path)
+        fault = self._faults.take(path)
         if fault is not None:
             return Reply(fault.status, fault.body or {}, fault.headers, fault.drop_connection)
         if headers.get("authorization") != f"Token token={self.token}":

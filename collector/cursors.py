@@ -1,0 +1,58 @@
+"""The key of each sync stream's cursor: one home for the (source, stream, scope) that the syncs read and
+write, and that anything writing facts as a sync would (the demo's load) must write too, so that a
+later sync resumes from it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from sqlalchemy import Connection
+
+from store.cursors import read_cursor, write_cursor
+
+INCIDENTS_STREAM = "incidents"  # PagerDuty's one stream
+
+
+class CursorKey(NamedTuple):
+    source: str
+    stream: str
+    scope: str
+
+
+def deployments_cursor(deployment_source: str, repo: str) -> CursorKey:
+    """A repository's deployments, per source (``deployments``, ``workflow_runs``, ``releases``)."""
+    return CursorKey("github", deployment_source, repo)
+
+
+def pulls_cursor(repo: str) -> CursorKey:
+    return CursorKey("github", "pulls", repo)
+
+
+def issues_cursor(label: str, repo: str) -> CursorKey:
+    """A repository's incident issues with one label (SPEC §5.4)."""
+    return CursorKey("github", f"issues:{label}", repo)
+
+
+def catalog_cursor(file_repo: str) -> CursorKey:
+    """The ETag of a repository's catalog-info.yaml, whatever the case of its name."""
+    return CursorKey("github", "catalog-etag", file_repo.lower())
+
+
+def cursor_scope(service_ids: Sequence[str], urgencies: Sequence[str]) -> str:
+    """The cursor's scope: the service set and the urgencies, order-insensitive. Another set (a team
+    gained a service, an urgency was added) starts from ``since`` again, so nothing of it is missed."""
+    return f"services={','.join(sorted(set(service_ids)))};urgencies={','.join(sorted(set(urgencies)))}"
+
+
+def incidents_cursor(service_ids: Sequence[str], urgencies: Sequence[str]) -> CursorKey:
+    """The PagerDuty incident listing of one service set and urgencies."""
+    return CursorKey("pagerduty", INCIDENTS_STREAM, cursor_scope(service_ids, urgencies))
+
+
+def read(conn: Connection, key: CursorKey) -> str | None:
+    return read_cursor(conn, *key)
+
+
+def write(conn: Connection, key: CursorKey, value: str) -> None:
+    write_cursor(conn, *key, value)
