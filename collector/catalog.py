@@ -26,6 +26,7 @@ from collector.models import ComponentFact
 from collector.sources.github import FileRead, NotFoundError
 from store import schema
 from store.errors import InputError
+from store.locks import lock_scopes, repository_scope
 from store.upsert import upsert
 
 log = logging.getLogger(__name__)
@@ -199,6 +200,8 @@ def write_components(
     the file's ``etag`` (the next sync asks GitHub whether it changed since)."""
     table = schema.catalog_components
     with engine.begin() as conn:
+        # Another collector replacing the same file's rows waits: the rows are one read's, never two.
+        lock_scopes(conn, [repository_scope(file_repo)])
         cursors.write(conn, catalog_cursor(file_repo), etag or "")
         conn.execute(delete(table).where(func.lower(table.c.file_repo) == file_repo.lower()))
         upsert(

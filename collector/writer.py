@@ -1,11 +1,19 @@
-"""Raw facts → store rows. Each function writes inside the caller's transaction."""
+"""Raw facts → store rows. Each function writes inside the caller's transaction.
+
+Several collectors may write one PostgreSQL store at once (docs/operations.md). Every writer of a
+repository's rows first takes that repository's transaction lock (``store.locks``), before any row
+lock, so that a replacement (delete, then insert) is one collector's whole set and a check of the
+stored row sees the other collector's commit; and no writer lets an older read of GitHub or
+PagerDuty overwrite a newer stored one (a settled deployment, a pull request, an incident).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, tuple_
+from sqlalchemy import ColumnElement, Connection, delete, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import Insert
 
 from collector.models import (
     CommitFact,
@@ -16,6 +24,7 @@ from collector.models import (
     RepositoryFact,
 )
 from store import schema
+from store.locks import lock_scopes, repository_scope
 from store.timeutil import to_db
 from store.upsert import upsert
 
@@ -38,8 +47,22 @@ def write_repositories(
     )
 
 
+def _lock_repositories(conn: Connection, repos: Iterable[str]) -> None:
+    lock_scopes(conn, {repository_scope(repo) for repo in repos})
+
+
+def _unless_settled(statement: Insert) -> ColumnElement[bool]:
+    # A deployment's first success cannot change: a collector that read it before it succeeded
+    # (and commits after another that read the success) must not make it pending again.
+    stored = schema.deployments.c.deployed_at
+    return or_(stored.is_(None), statement.excluded.deployed_at.is_not(None))
+
+
 def write_deployments(conn: Connection, facts: Iterable[DeploymentFact]) -> int:
     facts = list(facts)
+    if not facts:
+        return 0
+    _lock_repositories(conn, (fact.repo for fact in facts))
     upsert(
         conn,
         schema.deployments,
@@ -57,6 +80,7 @@ def write_deployments(conn: Connection, facts: Iterable[DeploymentFact]) -> int:
             }
             for fact in facts
         ),
+        only_if=_unless_settled,
     )
     upsert(
         conn,
@@ -98,6 +122,7 @@ def write_compares(conn: Connection, facts: Iterable[CompareFact]) -> None:
     facts = list(facts)
     if not facts:
         return
+    _lock_repositories(conn, (fact.repo for fact in facts))
     table = schema.deployment_commits
     conn.execute(
         delete(table).where(
@@ -146,8 +171,29 @@ def write_compares(conn: Connection, facts: Iterable[CompareFact]) -> None:
 
 
 def write_pull_requests(conn: Connection, facts: Iterable[PullRequestFact]) -> int:
-    """Upsert PRs and replace their commits, reviews and labels (a label may have been removed)."""
+    """Upsert PRs and replace their commits, reviews and labels (a label may have been removed).
+
+    A PR stored with a later ``updated_at`` than the fact's (written meanwhile by another collector
+    that read GitHub later) is left as it is. Returns the number of PRs written."""
     facts = list(facts)
+    if not facts:
+        return 0
+    _lock_repositories(conn, (fact.repo for fact in facts))
+    table = schema.pull_requests
+    stored = {
+        (row.repo, row.number): row.updated_at
+        for row in conn.execute(
+            select(table.c.repo, table.c.number, table.c.updated_at).where(
+                tuple_(table.c.repo, table.c.number).in_([(fact.repo, fact.number) for fact in facts])
+            )
+        )
+    }
+    facts = [
+        fact
+        for fact in facts
+        if stored.get((fact.repo, fact.number)) is None
+        or stored[fact.repo, fact.number] <= to_db(fact.updated_at)
+    ]
     if not facts:
         return 0
     keys = [(fact.repo, fact.number) for fact in facts]
@@ -216,8 +262,17 @@ def write_pull_requests(conn: Connection, facts: Iterable[PullRequestFact]) -> i
     return len(facts)
 
 
+def _not_older(statement: Insert) -> ColumnElement[bool]:
+    # An incident read before its last change (by another collector, committing later) must not undo
+    # the change: only a read at least as recent as the stored one replaces it.
+    stored = schema.incidents.c.updated_at
+    new = statement.excluded.updated_at
+    return or_(stored.is_(None), new.is_(None), new >= stored)
+
+
 def write_incidents(conn: Connection, facts: Iterable[IncidentFact]) -> int:
-    """Upsert incidents on (source, incident_id); a re-read updates status and resolution in place."""
+    """Upsert incidents on (source, incident_id); a re-read updates status and resolution in place
+    (unless the stored row was read later than this one)."""
     return upsert(
         conn,
         schema.incidents,
@@ -236,4 +291,5 @@ def write_incidents(conn: Connection, facts: Iterable[IncidentFact]) -> int:
             }
             for fact in facts
         ),
+        only_if=_not_older,
     )

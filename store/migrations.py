@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, select, text
 
 from store import schema
+from store.locks import migration_lock
 
 
 @dataclass(frozen=True)
@@ -88,26 +89,38 @@ MIGRATIONS: tuple[Migration, ...] = (
 
 def applied_versions(engine: Engine) -> list[int]:
     with engine.connect() as conn:
-        schema.metadata.create_all(conn, tables=[schema.schema_migrations])
-        conn.commit()
-        return [row[0] for row in conn.execute(select(schema.schema_migrations.c.version))]
+        return _applied_versions(conn)
+
+
+def _applied_versions(conn: Connection) -> list[int]:
+    schema.metadata.create_all(conn, tables=[schema.schema_migrations])
+    conn.commit()
+    versions = [row[0] for row in conn.execute(select(schema.schema_migrations.c.version))]
+    conn.commit()
+    return versions
 
 
 def migrate(engine: Engine) -> list[int]:
-    """Apply every pending migration; returns the versions applied now."""
-    done = set(applied_versions(engine))
+    """Apply every pending migration; returns the versions applied now.
+
+    On PostgreSQL the whole check-and-apply holds the migrations lock (``store.locks``): several
+    collectors starting together on a fresh store would otherwise all create the same tables (and all
+    but one fail). The others wait, then find every step recorded.
+    """
     applied: list[int] = []
-    for migration in MIGRATIONS:
-        if migration.version in done:
-            continue
-        with engine.begin() as conn:
-            migration.apply(conn)
-            conn.execute(
-                schema.schema_migrations.insert().values(
-                    version=migration.version,
-                    name=migration.name,
-                    applied_at=datetime.now(UTC).replace(tzinfo=None),
+    with engine.connect() as conn, migration_lock(conn):
+        done = set(_applied_versions(conn))
+        for migration in MIGRATIONS:
+            if migration.version in done:
+                continue
+            with conn.begin():
+                migration.apply(conn)
+                conn.execute(
+                    schema.schema_migrations.insert().values(
+                        version=migration.version,
+                        name=migration.name,
+                        applied_at=datetime.now(UTC).replace(tzinfo=None),
+                    )
                 )
-            )
-        applied.append(migration.version)
+            applied.append(migration.version)
     return applied
