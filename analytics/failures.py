@@ -55,6 +55,7 @@ from analytics.dora import (
     fact_ctes,
     latest_as_of,
     point_windows,
+    refresh_derived,
     rows_cte,
 )
 from analytics.ownership import ORGANISATION, PagerDutyScope, RepoScope
@@ -916,6 +917,8 @@ def compute_failures_points(
     by_point: list[dict[tuple[str, str], FailureMetrics]] = [{} for _ in points]
     failed: dict[DeploymentKey, Deployment] = {}
     with connected(bind) as conn:
+        if facts is None:
+            refresh_derived(conn, owned=not isinstance(bind, Connection))
         attribution = _attribution(
             scopes, pagerduty_scopes, latest, attribution_window, rework_labels, facts, materialize
         )

@@ -17,6 +17,7 @@ from analytics.dora import (
     compute_dora_points,
     latest_as_of,
     materialized_facts,
+    refresh_derived,
     temporary_tables,
 )
 from analytics.failures import Deployment, FailureResult, compute_failures_points
@@ -103,6 +104,7 @@ def compute_metrics_points(
     # One connection, its transaction never committed: the facts, the failure evidence and rework are
     # computed once into temporary tables that every statement of every point reads, then dropped.
     with engine.connect() as conn:
+        refresh_derived(conn, owned=True)
         latest = latest_as_of(points) if points else None
         facts = materialized_facts(conn, scopes, latest) if scopes and latest else None
 
