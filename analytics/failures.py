@@ -468,46 +468,45 @@ def _attribution(
 
     # 4. window: the service's latest deployment before an incident started, within the window, while
     # the incident has no explicit link. One sweep per service over deployments and incident starts in
-    # time order (an incident before a deployment at the same instant) counts the deployments before
-    # each incident: the latest is the one with that number.
-    numbered = select(
-        deployments,
-        func.row_number()
-        .over(partition_by=deployments.c.service, order_by=(deployments.c.deployed_at, *_key(deployments)))
-        .label("number"),
-    ).cte("numbered_deployments")
+    # time order (an incident before a deployment at the same instant; deployments at one instant in
+    # key order) numbers each deployment and counts the deployments before each incident: the latest
+    # is the deployment with that number. The frame is the default one (up to the current row's
+    # peers): the order is total among deployments, and an incident's peers are incidents, which add
+    # nothing, so every row reads what a running count would give, at a fraction of the cost.
     events = union_all(
         select(
             deployments.c.service,
             deployments.c.deployed_at.label("at"),
             literal(1, Integer).label("is_deployment"),
+            *_key(deployments),
             cast(null(), String).label("incident_id"),
         ),
         select(
             incident_on_services.c.service,
             incident_on_services.c.started_at,
             literal(0, Integer),
+            *_null_key(),
             incident_on_services.c.incident_id,
         ),
     ).subquery("service_events")
     swept = (
         select(
-            events.c.service,
-            events.c.at,
-            events.c.incident_id,
+            events,
             func.sum(events.c.is_deployment)
             .over(
-                partition_by=events.c.service, order_by=(events.c.at, events.c.is_deployment), rows=(None, 0)
+                partition_by=events.c.service,
+                order_by=(events.c.at, events.c.is_deployment, *_key(events)),
             )
-            .label("before"),
+            .label("number"),
         )
         .where(true())
-        .subquery("service_sweep")
+        .cte("service_sweep")
     )
+    struck, latest = swept.alias("struck"), swept.alias("latest_before")
     window = (
         select(
-            *_key(numbered),
-            numbered.c.deployed_at,
+            *_key(latest),
+            latest.c.at.label("deployed_at"),
             literal("window").label("rule"),
             incidents.c.started_at.label("valid_from"),
             linked.c.linked_at.label("valid_until"),
@@ -515,15 +514,20 @@ def _attribution(
             incidents.c.resolved_at.label("recovery_at"),
         )
         .select_from(
-            swept.join(
-                numbered, and_(numbered.c.service == swept.c.service, numbered.c.number == swept.c.before)
+            struck.join(
+                latest,
+                and_(
+                    latest.c.service == struck.c.service,
+                    latest.c.number == struck.c.number,
+                    latest.c.is_deployment == 1,
+                ),
             )
-            .join(incidents, incidents.c.incident_id == swept.c.incident_id)
-            .outerjoin(linked, linked.c.incident_id == swept.c.incident_id)
+            .join(incidents, incidents.c.incident_id == struck.c.incident_id)
+            .outerjoin(linked, linked.c.incident_id == struck.c.incident_id)
         )
         .where(
-            swept.c.incident_id.is_not(None),
-            _seconds_between(swept.c.at, numbered.c.deployed_at) <= attribution_window.total_seconds(),
+            struck.c.is_deployment == 0,
+            _seconds_between(struck.c.at, latest.c.at) <= attribution_window.total_seconds(),
         )
     )
     evidence_rows = union_all(explicit, rollback, revert, window)
@@ -570,14 +574,12 @@ def _attribution(
             cast(null(), DateTime),
         ).where(incident_on_services.c.resolved_at.is_not(None)),
     ).subquery("open_incident_events")
+    # The default frame (up to the current row's peers): a deployment's peers are deployments at the
+    # same instant, which add nothing, so it reads the running count at a fraction of the cost.
     open_sweep = select(
         open_events,
         func.sum(open_events.c.delta)
-        .over(
-            partition_by=open_events.c.service,
-            order_by=(open_events.c.at, open_events.c.rank),
-            rows=(None, 0),
-        )
+        .over(partition_by=open_events.c.service, order_by=(open_events.c.at, open_events.c.rank))
         .label("open_incidents"),
     ).subquery("open_incident_sweep")
     rework_from.append(
