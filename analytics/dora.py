@@ -352,6 +352,7 @@ def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime, materialize: Materia
             derived.c.sha,
             derived.c.author_date,
             derived.c.is_change,
+            derived.c.revert_message,
         )
         .select_from(
             derived.join(
@@ -411,6 +412,7 @@ def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime, materialize: Materia
             first_shipments.c.deployed_at,
             first_shipments.c.sha,
             first_shipments.c.author_date,
+            first_shipments.c.revert_message,
         )
         .where(first_shipments.c.is_change)
         .cte("changes")

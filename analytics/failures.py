@@ -64,7 +64,6 @@ from store import schema
 from store.timeutil import from_db, to_db
 
 RULES = ("explicit", "rollback", "revert", "window")
-_REVERT_MARKER = "This reverts commit"
 _REVERTS_SPLIT = "this reverts commit "
 
 DeploymentKey = tuple[str, str, str, int]  # repo, source, environment, deployment id
@@ -405,14 +404,11 @@ def _attribution(
         .where(later.c.compare_status == "behind")
     )
 
-    # 3. revert: a change saying "This reverts commit <sha>" reverts an earlier deployment's change.
-    commits = schema.commits
+    # 3. revert: a change saying "This reverts commit <sha>" reverts an earlier deployment's change
+    # (the derived first shipments keep the message of such commits only).
     revert_commits = (
-        select(*_key(changes), changes.c.deployed_at, commits.c.message)
-        .select_from(
-            changes.join(commits, and_(commits.c.repo == changes.c.repo, commits.c.sha == changes.c.sha))
-        )
-        .where(commits.c.message.contains(_REVERT_MARKER))
+        select(*_key(changes), changes.c.deployed_at, changes.c.revert_message.label("message"))
+        .where(changes.c.revert_message.is_not(None))
         .cte("revert_commits")
     )
     # Split after each "this reverts commit "; the leading '#' keeps the text before the first one from

@@ -22,6 +22,7 @@ from analytics.dora import (
 )
 from analytics.failures import Deployment, FailureResult, compute_failures_points
 from analytics.ownership import PagerDutyScope, RepoScope
+from analytics.shipments import set_up_postgresql
 from analytics.snapshot import FailedDeployment
 from analytics.windows import WindowSpec, as_utc
 
@@ -105,6 +106,8 @@ def compute_metrics_points(
     # computed once into temporary tables that every statement of every point reads, then dropped.
     with engine.connect() as conn:
         refresh_derived(conn, owned=True)
+        if conn.dialect.name == "postgresql":
+            set_up_postgresql(conn)
         latest = latest_as_of(points) if points else None
         facts = materialized_facts(conn, scopes, latest) if scopes and latest else None
 

@@ -23,6 +23,7 @@ _FINGERPRINTED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("deployments", ("source", "deployment_id", "environment", "deployed_at")),
     ("deployment_compares", ("source", "deployment_id", "status")),
     ("deployment_commits", ("source", "deployment_id", "sha")),
+    # A commit's sha names its content (message included): a row can only appear or disappear.
     ("commits", ("sha", "parent_count", "author_date")),
 )
 
@@ -30,6 +31,8 @@ _FINGERPRINTED: tuple[tuple[str, tuple[str, ...]], ...] = (
 # waits for the first to commit, then finds nothing left to do. Any fixed number, unique to this use.
 _REFRESH_LOCK = 0x64657269766564  # "derived"
 
+# A change whose message holds this reverts the commit named after it (SPEC §6.1 rule 3).
+REVERT_MARKER = "This reverts commit"
 # A compare GitHub answered: what the deployment shipped is known (possibly nothing).
 _KNOWN_COMPARES = "'ahead', 'behind', 'identical', 'diverged'"
 # Compares whose commits are changes. ``behind`` is a rollback and ``identical`` a redeploy: no changes.
@@ -42,7 +45,8 @@ _COMPARES_WITH_CHANGES = "'ahead', 'diverged'"
 # (at most one parent) first shipped by a deployment that moved forward (ahead or diverged).
 _DERIVE = f"""
 INSERT INTO derived_first_shipments
-    (repo, source, environment, sha, deployment_id, deployed_at, compare_status, author_date, is_change)
+    (repo, source, environment, sha, deployment_id, deployed_at, compare_status, author_date, is_change,
+     revert_message)
 WITH shipments AS (
     SELECT d.repo, d.source, d.environment, d.deployment_id, d.deployed_at,
            c.status AS compare_status, dc.sha,
@@ -60,11 +64,24 @@ WITH shipments AS (
 )
 SELECT s.repo, s.source, s.environment, s.sha, s.deployment_id, s.deployed_at, s.compare_status,
        cm.author_date,
-       (cm.sha IS NOT NULL AND cm.parent_count <= 1 AND s.compare_status IN ({_COMPARES_WITH_CHANGES}))
+       (cm.sha IS NOT NULL AND cm.parent_count <= 1 AND s.compare_status IN ({_COMPARES_WITH_CHANGES})),
+       CASE WHEN cm.message LIKE '%{REVERT_MARKER}%' THEN cm.message END
 FROM shipments AS s
 LEFT JOIN commits AS cm ON cm.repo = s.repo AND cm.sha = s.sha
 WHERE s.shipment_order = 1
 """  # noqa: S608 - constants only
+
+
+def set_up_postgresql(conn: Connection) -> None:
+    """Planner settings for the set-based statements of analytics, for ``conn``'s transaction only.
+
+    PostgreSQL cannot see through the scopes (arrays unnested) or the temporary tables (never
+    analysed when a statement is planned), so it estimates a handful of rows where there are
+    hundreds of thousands, and picks nested loops that take minutes; every statement here reads whole
+    tables, where hash and merge joins are right. Hash joins and sorts of millions of rows want more
+    than the default 4 MB each; and JIT compiling these large plans costs more than it saves."""
+    for setting in ("enable_nestloop = off", "work_mem = '256MB'", "jit = off"):
+        conn.execute(text(f"SET LOCAL {setting}"))
 
 
 def _row_hash(dialect: str, columns: tuple[str, ...]) -> str:
@@ -91,6 +108,7 @@ def refresh_first_shipments(conn: Connection) -> int:
     dialect = conn.dialect.name
     if dialect == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _REFRESH_LOCK})
+        set_up_postgresql(conn)
     # A repository is stale when any of its fingerprints differs from the stored one, or exists on
     # one side only (new facts, or every fact of it deleted). One statement, and when nothing changed
     # (the common case between two syncs) the only one.

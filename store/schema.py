@@ -243,6 +243,7 @@ derived_first_shipments = Table(
     Column("compare_status", String, nullable=False),
     Column("author_date", DateTime),  # null: the commit itself was not collected
     Column("is_change", Boolean, nullable=False),  # a non-merge commit shipped by ahead or diverged
+    Column("revert_message", Text),  # the commit's message when it says "This reverts commit", else null
 )
 
 derived_fingerprints = Table(
