@@ -6,8 +6,11 @@ redeploy every 97th, a revert every 200th), a merged PR with reviews and labels 
 deployment (some labelled ``hotfix``) and an incident for every 20th (a third naming a change's sha,
 the rest found by the attribution window). A child process then builds the snapshot the daemon builds
 (every team, every window, bands, breakdown, failures and rework, previous window, 26 weekly points)
-and reports wall time and peak RSS. An independent pandas implementation computes the current
-window rows from the same rows; every number must be equal (floats to 1e-9 relative).
+and reports wall time and peak RSS, three times: first on the fresh store (deriving the first
+shipments of every repository), then again with nothing changed (the steady state between syncs,
+``snapshot_s``), then after a sync added a deployment to every 10th repository (``after_sync``); the
+three must give the same rows. An independent pandas implementation computes the current window rows
+from the same rows; every number must be equal (floats to 1e-9 relative).
 
     .venv/bin/python bench/bench_analytics.py [--deployments 10000 100000 1000000] [--postgres 1000000]
         [--pandas-max 100000] [--no-pandas]
