@@ -275,7 +275,7 @@ class FactCtes:
     counted_deployments: FromClause
     first_shipments: FromClause
     merged_pull_requests: FromClause
-    changes: CTE
+    changes: FromClause
 
 
 Materialize = Callable[[str, Select[Any]], FromClause]
@@ -415,7 +415,7 @@ def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime, materialize: Materia
             first_shipments.c.revert_message,
         )
         .where(first_shipments.c.is_change)
-        .cte("changes")
+        .subquery("changes")
     )
     return FactCtes(counted_deployments, first_shipments, merged_pull_requests, changes)
 

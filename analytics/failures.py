@@ -331,7 +331,7 @@ def _attribution(
         changes.c.deployed_at,
         func.lower(changes.c.sha).label("sha"),
         func.substr(func.lower(changes.c.sha), 1, 7).label("head"),
-    ).cte("change_shas")
+    ).subquery("change_shas")
 
     # 1. explicit: the words of an incident's text (runs of [0-9a-z], as the regex's boundaries say)
     # that are 7–40 hex characters, each the beginning of a change's sha.
