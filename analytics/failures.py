@@ -463,42 +463,73 @@ def _attribution(
     )
 
     # 4. window: the service's latest deployment before an incident started, within the window, while
-    # the incident has no explicit link. One sweep per service over deployments and incident starts in
-    # time order (an incident before a deployment at the same instant; deployments at one instant in
-    # key order) numbers each deployment and counts the deployments before each incident: the latest
-    # is the deployment with that number. The frame is the default one (up to the current row's
-    # peers): the order is total among deployments, and an incident's peers are incidents, which add
-    # nothing, so every row reads what a running count would give, at a fraction of the cost.
+    # the incident has no explicit link. One sweep per service over its events in time order numbers
+    # each deployment and counts the deployments before each incident start: the latest is the
+    # deployment with that number. The same sweep keeps the count of open incidents for rework (below).
+    # At one instant the events come in kind order: resolutions (0), incident starts as seen by the
+    # window rule (1: before a deployment at that instant), deployments (2, in key order), incident
+    # starts as seen by open incidents (3: after a deployment at that instant). The frame is the
+    # default one (up to the current row's peers): the order is total among deployments, and the peers
+    # of a start are starts, which add nothing, so every row read sees what a running count gives, at a
+    # fraction of the cost; both sums share one sort.
+    no_id = cast(null(), String).label("incident_id")
     events = union_all(
         select(
-            deployments.c.service,
-            deployments.c.deployed_at.label("at"),
-            literal(1, Integer).label("is_deployment"),
-            *_key(deployments),
-            cast(null(), String).label("incident_id"),
-        ),
+            incident_on_services.c.service,
+            incident_on_services.c.resolved_at.label("at"),
+            literal(0, Integer).label("kind"),
+            literal(0, Integer).label("is_deployment"),
+            literal(-1, Integer).label("delta"),
+            *_null_key(),
+            no_id,
+        ).where(incident_on_services.c.resolved_at.is_not(None)),
         select(
             incident_on_services.c.service,
             incident_on_services.c.started_at,
+            literal(1, Integer),
+            literal(0, Integer),
             literal(0, Integer),
             *_null_key(),
             incident_on_services.c.incident_id,
         ),
-    ).subquery("service_events")
-    swept = (
         select(
-            events,
-            func.sum(events.c.is_deployment)
-            .over(
-                partition_by=events.c.service,
-                order_by=(events.c.at, events.c.is_deployment, *_key(events)),
-            )
-            .label("number"),
-        )
-        .where(true())
-        .cte("service_sweep")
-    )
-    struck, latest = swept.alias("struck"), swept.alias("latest_before")
+            deployments.c.service,
+            deployments.c.deployed_at,
+            literal(2, Integer),
+            literal(1, Integer),
+            literal(0, Integer),
+            *_key(deployments),
+            no_id,
+        ),
+        select(
+            incident_on_services.c.service,
+            incident_on_services.c.started_at,
+            literal(3, Integer),
+            literal(0, Integer),
+            literal(1, Integer),
+            *_null_key(),
+            no_id,
+        ),
+    ).subquery("service_events")
+    in_order = (events.c.at, events.c.kind, *_key(events))
+    counted_events = select(
+        events.c.service,
+        events.c.at,
+        events.c.kind,
+        *_key(events),
+        events.c.incident_id,
+        func.sum(events.c.is_deployment)
+        .over(partition_by=events.c.service, order_by=in_order)
+        .label("number"),
+        func.sum(events.c.delta)
+        .over(partition_by=events.c.service, order_by=in_order)
+        .label("open_incidents"),
+    ).subquery("service_events_counted")
+    # Only deployments and the window rule's incident starts are read, by two statements.
+    sweep_rows = select(counted_events).where(counted_events.c.kind.in_((1, 2)))
+    swept = materialize("service_sweep", sweep_rows) if materialize else sweep_rows.cte("service_sweep")
+    struck = select(swept).where(swept.c.kind == 1).subquery("struck")
+    latest = select(swept).where(swept.c.kind == 2).subquery("latest_before")
     window = (
         select(
             *_key(latest),
@@ -512,19 +543,12 @@ def _attribution(
         .select_from(
             struck.join(
                 latest,
-                and_(
-                    latest.c.service == struck.c.service,
-                    latest.c.number == struck.c.number,
-                    latest.c.is_deployment == 1,
-                ),
+                and_(latest.c.service == struck.c.service, latest.c.number == struck.c.number),
             )
             .join(incidents, incidents.c.incident_id == struck.c.incident_id)
             .outerjoin(linked, linked.c.incident_id == struck.c.incident_id)
         )
-        .where(
-            struck.c.is_deployment == 0,
-            _seconds_between(struck.c.at, latest.c.at) <= attribution_window.total_seconds(),
-        )
+        .where(_seconds_between(struck.c.at, latest.c.at) <= attribution_window.total_seconds())
     )
     evidence_rows = union_all(explicit, rollback, revert, window)
     evidence = (
@@ -544,45 +568,10 @@ def _attribution(
     ]
     if rework_labels:
         rework_from.append(_labelled_rework(facts, rework_labels))
-    open_events = union_all(
-        select(
-            deployments.c.service,
-            deployments.c.deployed_at.label("at"),
-            literal(1, Integer).label("rank"),
-            literal(0, Integer).label("delta"),
-            *_key(deployments),
-            deployments.c.deployed_at,
-        ),
-        select(
-            incident_on_services.c.service,
-            incident_on_services.c.started_at,
-            literal(2, Integer),
-            literal(1, Integer),
-            *_null_key(),
-            cast(null(), DateTime),
-        ),
-        select(
-            incident_on_services.c.service,
-            incident_on_services.c.resolved_at,
-            literal(0, Integer),
-            literal(-1, Integer),
-            *_null_key(),
-            cast(null(), DateTime),
-        ).where(incident_on_services.c.resolved_at.is_not(None)),
-    ).subquery("open_incident_events")
-    # The default frame (up to the current row's peers): a deployment's peers are deployments at the
-    # same instant, which add nothing, so it reads the running count at a fraction of the cost.
-    open_sweep = select(
-        open_events,
-        func.sum(open_events.c.delta)
-        .over(partition_by=open_events.c.service, order_by=(open_events.c.at, open_events.c.rank))
-        .label("open_incidents"),
-    ).subquery("open_incident_sweep")
-    rework_from.append(
-        select(*_key(open_sweep), open_sweep.c.deployed_at, open_sweep.c.deployed_at).where(
-            open_sweep.c.rank == 1, open_sweep.c.open_incidents > 0
-        )
+    open_at_deployment = (
+        select(swept).where(swept.c.kind == 2, swept.c.open_incidents > 0).subquery("open_at_deployment")
     )
+    rework_from.append(select(*_key(open_at_deployment), open_at_deployment.c.at, open_at_deployment.c.at))
     rework_rows = union_all(*rework_from).subquery("rework_reasons")
     rework = (
         select(
