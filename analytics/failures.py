@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, overload
 
 from sqlalchemy import (
@@ -854,7 +854,14 @@ def _failed_statement(attribution: _Attribution, as_of: datetime) -> Select[Any]
     evidence, teams_of = attribution.evidence, attribution.deployment_teams
     as_of_db = to_db(as_of)
     return (
-        select(evidence, teams_of.c.team)
+        select(
+            *_key(evidence),
+            evidence.c.deployed_at,
+            evidence.c.rule,
+            evidence.c.incident_id,
+            evidence.c.recovery_at,
+            teams_of.c.team,
+        )
         .select_from(
             evidence.join(
                 teams_of,
@@ -921,18 +928,28 @@ def compute_failures_points(
                     rework_rate=int(row.rework) / deployments if deployments else None,
                     deployments=deployments,
                 )
-        for row in conn.execute(_failed_statement(attribution, latest)):
-            key = (row.repo, row.source, row.environment, int(row.deployment_id))
+        # Tens of thousands of rows over a long history: fetched at once and unpacked by position.
+        rows = conn.execute(_failed_statement(attribution, latest)).all()
+        for (
+            repo,
+            source,
+            environment,
+            deployment_id,
+            deployed_at,
+            rule,
+            incident_id,
+            recovery_at,
+            team,
+        ) in rows:
+            key = (repo, source, environment, int(deployment_id))
             deployment = failed.get(key)
             if deployment is None:
-                deployed_at = from_db(row.deployed_at)
-                assert deployed_at is not None  # counted deployments have one
-                deployment = failed[key] = Deployment(key=key, team=row.team, deployed_at=deployed_at)
-            deployment.rules.add(row.rule)
-            if row.incident_id is not None:
-                deployment.incident_ids.add(row.incident_id)
-            if row.recovery_at is not None:
-                deployment.recovery_candidates.append(from_db(row.recovery_at))  # type: ignore[arg-type]
+                deployment = failed[key] = Deployment(key=key, team=team, deployed_at=_aware(deployed_at))
+            deployment.rules.add(rule)
+            if incident_id is not None:
+                deployment.incident_ids.add(incident_id)
+            if recovery_at is not None:
+                deployment.recovery_candidates.append(_aware(recovery_at))
     incidents = load_incidents(bind, scopes, pagerduty_scopes, latest) if with_incidents else []
     # Read later, maybe after ``bind``'s temporary tables are gone: from the store's own tables.
     counted = fact_ctes(scopes, latest).counted_deployments
@@ -954,6 +971,11 @@ def compute_failures_points(
     return FailurePoints(
         by_point, EveryDeployment(engine, every, failed), tuple(_in_order(failed.values())), tuple(incidents)
     )
+
+
+def _aware(value: datetime) -> datetime:
+    """``store.timeutil.from_db`` for a value known not to be null."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _float(value: Any) -> float | None:
