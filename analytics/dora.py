@@ -3,7 +3,8 @@
 The definitions, in plain words, are in ``docs/metrics.md``; SPEC §5.2, §5.3 and §6.2 are the contract.
 All of it is one SQL statement over the raw facts of ``store.schema``, in portable SQL that runs
 unchanged on DuckDB and PostgreSQL. Values (scopes, windows, ``as_of``) travel as bound parameters:
-the scopes and windows as ``VALUES`` lists. This module reads the store and never writes to it.
+the scopes and windows as ``VALUES`` lists. This module reads the facts and never writes them; the
+derived first shipments it reads are brought up to date first (``analytics.shipments``).
 """
 
 from __future__ import annotations
@@ -43,18 +44,13 @@ from sqlalchemy import (
 
 from analytics.benchmarks import METRICS as BAND_METRICS
 from analytics.ownership import ORGANISATION, RepoScope
+from analytics.shipments import refresh_first_shipments
 from analytics.windows import WindowSpec, as_utc, window_bounds
 from store import schema
 from store.timeutil import to_db
 
 BREAKDOWN_STAGES: tuple[str, ...] = ("coding", "pickup", "review", "deploy")
 """The stages of a PR's way to production, in order (SPEC §5.3)."""
-
-# A compare GitHub answered: what the deployment shipped is known (possibly nothing).
-_KNOWN_COMPARES = ("ahead", "behind", "identical", "diverged")
-# Compares whose commits are changes. ``behind`` is a rollback and ``identical`` a redeploy: no changes.
-# ``first`` (start of the collected history) and ``unknown`` (GitHub could not compare): changes unknown.
-_COMPARES_WITH_CHANGES = ("ahead", "diverged")
 
 
 @dataclass(frozen=True)
@@ -148,6 +144,8 @@ def compute_dora_points(
         return results
     statement = _metrics_statement(scopes, points, facts)
     with connected(bind) as conn:
+        if facts is None:
+            refresh_derived(conn, owned=not isinstance(bind, Connection))
         rows = conn.execute(statement).all()
     days_of = [{window.label: window.days for window in point.windows} for point in points]
     for row in rows:
@@ -229,6 +227,14 @@ def rows_cte(name: str, columns: Sequence[str], rows: Iterable[tuple[str, ...]])
     ).cte(name)
 
 
+def refresh_derived(conn: Connection, *, owned: bool) -> None:
+    """Bring the derived first shipments up to date before reading them; committed at once on a
+    connection of our own, else left to the caller's transaction."""
+    refresh_first_shipments(conn)
+    if owned:
+        conn.commit()
+
+
 @contextmanager
 def connected(bind: Engine | Connection) -> Iterator[Connection]:
     """``bind`` itself when it is a connection (its temporary tables visible), else a new one."""
@@ -269,7 +275,7 @@ class FactCtes:
     counted_deployments: FromClause
     first_shipments: FromClause
     merged_pull_requests: FromClause
-    changes: CTE
+    changes: FromClause
 
 
 Materialize = Callable[[str, Select[Any]], FromClause]
@@ -328,65 +334,37 @@ def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime, materialize: Materia
     )
 
     # -- what each deployment shipped ---------------------------------------------------------------
-    dc = schema.deployment_commits
-    # Every commit (merge commits included) of a deployment with a known compare, numbered per commit in
-    # deployment order (deployed_at, then id): number 1 is the deployment that first shipped it.
-    shipments = (
-        select(
-            counted_deployments.c.repo,
-            counted_deployments.c.source,
-            counted_deployments.c.environment,
-            counted_deployments.c.deployment_id,
-            counted_deployments.c.deployed_at,
-            counted_deployments.c.compare_status,
-            dc.c.sha,
-            func.row_number()
-            .over(
-                partition_by=(
-                    counted_deployments.c.repo,
-                    counted_deployments.c.source,
-                    counted_deployments.c.environment,
-                    dc.c.sha,
-                ),
-                order_by=(counted_deployments.c.deployed_at, counted_deployments.c.deployment_id),
-            )
-            .label("shipment_order"),
-        )
-        .select_from(
-            counted_deployments.join(
-                dc,
-                and_(
-                    dc.c.repo == counted_deployments.c.repo,
-                    dc.c.source == counted_deployments.c.source,
-                    dc.c.deployment_id == counted_deployments.c.deployment_id,
-                ),
-            )
-        )
-        .where(counted_deployments.c.compare_status.in_(_KNOWN_COMPARES))
-        .cte("shipments")
-    )
-    # A commit re-shipped later (after a rollback) belongs to the deployment that shipped it first.
-    # A change is a non-merge commit (at most one parent) first shipped by a deployment that moved
-    # forward (ahead or diverged); rollbacks and redeploys have none. Whether a shipment is a change is
-    # decided here, with its author date, so that the commits are joined once.
-    commits = schema.commits
+    # The deployment that first shipped each commit, from the derived table (``analytics.shipments``,
+    # refreshed before any statement reads it): over the whole history, so as of as_of it is the first
+    # shipment when that happened by then. A commit re-shipped later (after a rollback) belongs to the
+    # deployment that shipped it first; a change is a non-merge commit first shipped by a deployment
+    # that moved forward (ahead or diverged). Only the configured scopes count.
+    derived = schema.derived_first_shipments
     first_shipments = materialize(
         "first_shipments",
         select(
-            *[c for c in shipments.c if c.name != "shipment_order"],
-            commits.c.author_date,
-            and_(
-                commits.c.sha.is_not(None),
-                commits.c.parent_count <= 1,
-                shipments.c.compare_status.in_(_COMPARES_WITH_CHANGES),
-            ).label("is_change"),
+            derived.c.repo,
+            derived.c.source,
+            derived.c.environment,
+            derived.c.deployment_id,
+            derived.c.deployed_at,
+            derived.c.compare_status,
+            derived.c.sha,
+            derived.c.author_date,
+            derived.c.is_change,
+            derived.c.revert_message,
         )
         .select_from(
-            shipments.outerjoin(
-                commits, and_(commits.c.repo == shipments.c.repo, commits.c.sha == shipments.c.sha)
+            derived.join(
+                deployment_scopes,
+                and_(
+                    deployment_scopes.c.repo == derived.c.repo,
+                    deployment_scopes.c.source == derived.c.source,
+                    deployment_scopes.c.environment == derived.c.environment,
+                ),
             )
         )
-        .where(shipments.c.shipment_order == 1),
+        .where(derived.c.deployed_at <= as_of_db),
     )
 
     # -- pull requests ------------------------------------------------------------------------------
@@ -434,9 +412,10 @@ def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime, materialize: Materia
             first_shipments.c.deployed_at,
             first_shipments.c.sha,
             first_shipments.c.author_date,
+            first_shipments.c.revert_message,
         )
         .where(first_shipments.c.is_change)
-        .cte("changes")
+        .subquery("changes")
     )
     return FactCtes(counted_deployments, first_shipments, merged_pull_requests, changes)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, overload
 
 from sqlalchemy import (
@@ -55,6 +55,7 @@ from analytics.dora import (
     fact_ctes,
     latest_as_of,
     point_windows,
+    refresh_derived,
     rows_cte,
 )
 from analytics.ownership import ORGANISATION, PagerDutyScope, RepoScope
@@ -63,7 +64,6 @@ from store import schema
 from store.timeutil import from_db, to_db
 
 RULES = ("explicit", "rollback", "revert", "window")
-_REVERT_MARKER = "This reverts commit"
 _REVERTS_SPLIT = "this reverts commit "
 
 DeploymentKey = tuple[str, str, str, int]  # repo, source, environment, deployment id
@@ -331,7 +331,7 @@ def _attribution(
         changes.c.deployed_at,
         func.lower(changes.c.sha).label("sha"),
         func.substr(func.lower(changes.c.sha), 1, 7).label("head"),
-    ).cte("change_shas")
+    ).subquery("change_shas")
 
     # 1. explicit: the words of an incident's text (runs of [0-9a-z], as the regex's boundaries say)
     # that are 7–40 hex characters, each the beginning of a change's sha.
@@ -404,14 +404,11 @@ def _attribution(
         .where(later.c.compare_status == "behind")
     )
 
-    # 3. revert: a change saying "This reverts commit <sha>" reverts an earlier deployment's change.
-    commits = schema.commits
+    # 3. revert: a change saying "This reverts commit <sha>" reverts an earlier deployment's change
+    # (the derived first shipments keep the message of such commits only).
     revert_commits = (
-        select(*_key(changes), changes.c.deployed_at, commits.c.message)
-        .select_from(
-            changes.join(commits, and_(commits.c.repo == changes.c.repo, commits.c.sha == changes.c.sha))
-        )
-        .where(commits.c.message.contains(_REVERT_MARKER))
+        select(*_key(changes), changes.c.deployed_at, changes.c.revert_message.label("message"))
+        .where(changes.c.revert_message.is_not(None))
         .cte("revert_commits")
     )
     # Split after each "this reverts commit "; the leading '#' keeps the text before the first one from
@@ -466,47 +463,77 @@ def _attribution(
     )
 
     # 4. window: the service's latest deployment before an incident started, within the window, while
-    # the incident has no explicit link. One sweep per service over deployments and incident starts in
-    # time order (an incident before a deployment at the same instant) counts the deployments before
-    # each incident: the latest is the one with that number.
-    numbered = select(
-        deployments,
-        func.row_number()
-        .over(partition_by=deployments.c.service, order_by=(deployments.c.deployed_at, *_key(deployments)))
-        .label("number"),
-    ).cte("numbered_deployments")
+    # the incident has no explicit link. One sweep per service over its events in time order numbers
+    # each deployment and counts the deployments before each incident start: the latest is the
+    # deployment with that number. The same sweep keeps the count of open incidents for rework (below).
+    # At one instant the events come in kind order: resolutions (0), incident starts as seen by the
+    # window rule (1: before a deployment at that instant), deployments (2, in key order), incident
+    # starts as seen by open incidents (3: after a deployment at that instant). The frame is the
+    # default one (up to the current row's peers): the order is total among deployments, and the peers
+    # of a start are starts, which add nothing, so every row read sees what a running count gives, at a
+    # fraction of the cost; both sums share one sort.
+    no_id = cast(null(), String).label("incident_id")
     events = union_all(
         select(
+            incident_on_services.c.service,
+            incident_on_services.c.resolved_at.label("at"),
+            literal(0, Integer).label("kind"),
+            literal(0, Integer).label("is_deployment"),
+            literal(-1, Integer).label("delta"),
+            *_null_key(),
+            no_id,
+        ).where(incident_on_services.c.resolved_at.is_not(None)),
+        select(
+            incident_on_services.c.service,
+            incident_on_services.c.started_at,
+            literal(1, Integer),
+            literal(0, Integer),
+            literal(0, Integer),
+            *_null_key(),
+            incident_on_services.c.incident_id,
+        ),
+        select(
             deployments.c.service,
-            deployments.c.deployed_at.label("at"),
-            literal(1, Integer).label("is_deployment"),
-            cast(null(), String).label("incident_id"),
+            deployments.c.deployed_at,
+            literal(2, Integer),
+            literal(1, Integer),
+            literal(0, Integer),
+            *_key(deployments),
+            no_id,
         ),
         select(
             incident_on_services.c.service,
             incident_on_services.c.started_at,
+            literal(3, Integer),
             literal(0, Integer),
-            incident_on_services.c.incident_id,
+            literal(1, Integer),
+            *_null_key(),
+            no_id,
         ),
     ).subquery("service_events")
-    swept = (
-        select(
-            events.c.service,
-            events.c.at,
-            events.c.incident_id,
-            func.sum(events.c.is_deployment)
-            .over(
-                partition_by=events.c.service, order_by=(events.c.at, events.c.is_deployment), rows=(None, 0)
-            )
-            .label("before"),
-        )
-        .where(true())
-        .subquery("service_sweep")
-    )
+    in_order = (events.c.at, events.c.kind, *_key(events))
+    counted_events = select(
+        events.c.service,
+        events.c.at,
+        events.c.kind,
+        *_key(events),
+        events.c.incident_id,
+        func.sum(events.c.is_deployment)
+        .over(partition_by=events.c.service, order_by=in_order)
+        .label("number"),
+        func.sum(events.c.delta)
+        .over(partition_by=events.c.service, order_by=in_order)
+        .label("open_incidents"),
+    ).subquery("service_events_counted")
+    # Only deployments and the window rule's incident starts are read, by two statements.
+    sweep_rows = select(counted_events).where(counted_events.c.kind.in_((1, 2)))
+    swept = materialize("service_sweep", sweep_rows) if materialize else sweep_rows.cte("service_sweep")
+    struck = select(swept).where(swept.c.kind == 1).subquery("struck")
+    latest = select(swept).where(swept.c.kind == 2).subquery("latest_before")
     window = (
         select(
-            *_key(numbered),
-            numbered.c.deployed_at,
+            *_key(latest),
+            latest.c.at.label("deployed_at"),
             literal("window").label("rule"),
             incidents.c.started_at.label("valid_from"),
             linked.c.linked_at.label("valid_until"),
@@ -514,16 +541,14 @@ def _attribution(
             incidents.c.resolved_at.label("recovery_at"),
         )
         .select_from(
-            swept.join(
-                numbered, and_(numbered.c.service == swept.c.service, numbered.c.number == swept.c.before)
+            struck.join(
+                latest,
+                and_(latest.c.service == struck.c.service, latest.c.number == struck.c.number),
             )
-            .join(incidents, incidents.c.incident_id == swept.c.incident_id)
-            .outerjoin(linked, linked.c.incident_id == swept.c.incident_id)
+            .join(incidents, incidents.c.incident_id == struck.c.incident_id)
+            .outerjoin(linked, linked.c.incident_id == struck.c.incident_id)
         )
-        .where(
-            swept.c.incident_id.is_not(None),
-            _seconds_between(swept.c.at, numbered.c.deployed_at) <= attribution_window.total_seconds(),
-        )
+        .where(_seconds_between(struck.c.at, latest.c.at) <= attribution_window.total_seconds())
     )
     evidence_rows = union_all(explicit, rollback, revert, window)
     evidence = (
@@ -543,47 +568,10 @@ def _attribution(
     ]
     if rework_labels:
         rework_from.append(_labelled_rework(facts, rework_labels))
-    open_events = union_all(
-        select(
-            deployments.c.service,
-            deployments.c.deployed_at.label("at"),
-            literal(1, Integer).label("rank"),
-            literal(0, Integer).label("delta"),
-            *_key(deployments),
-            deployments.c.deployed_at,
-        ),
-        select(
-            incident_on_services.c.service,
-            incident_on_services.c.started_at,
-            literal(2, Integer),
-            literal(1, Integer),
-            *_null_key(),
-            cast(null(), DateTime),
-        ),
-        select(
-            incident_on_services.c.service,
-            incident_on_services.c.resolved_at,
-            literal(0, Integer),
-            literal(-1, Integer),
-            *_null_key(),
-            cast(null(), DateTime),
-        ).where(incident_on_services.c.resolved_at.is_not(None)),
-    ).subquery("open_incident_events")
-    open_sweep = select(
-        open_events,
-        func.sum(open_events.c.delta)
-        .over(
-            partition_by=open_events.c.service,
-            order_by=(open_events.c.at, open_events.c.rank),
-            rows=(None, 0),
-        )
-        .label("open_incidents"),
-    ).subquery("open_incident_sweep")
-    rework_from.append(
-        select(*_key(open_sweep), open_sweep.c.deployed_at, open_sweep.c.deployed_at).where(
-            open_sweep.c.rank == 1, open_sweep.c.open_incidents > 0
-        )
+    open_at_deployment = (
+        select(swept).where(swept.c.kind == 2, swept.c.open_incidents > 0).subquery("open_at_deployment")
     )
+    rework_from.append(select(*_key(open_at_deployment), open_at_deployment.c.at, open_at_deployment.c.at))
     rework_rows = union_all(*rework_from).subquery("rework_reasons")
     rework = (
         select(
@@ -866,7 +854,14 @@ def _failed_statement(attribution: _Attribution, as_of: datetime) -> Select[Any]
     evidence, teams_of = attribution.evidence, attribution.deployment_teams
     as_of_db = to_db(as_of)
     return (
-        select(evidence, teams_of.c.team)
+        select(
+            *_key(evidence),
+            evidence.c.deployed_at,
+            evidence.c.rule,
+            evidence.c.incident_id,
+            evidence.c.recovery_at,
+            teams_of.c.team,
+        )
         .select_from(
             evidence.join(
                 teams_of,
@@ -916,6 +911,8 @@ def compute_failures_points(
     by_point: list[dict[tuple[str, str], FailureMetrics]] = [{} for _ in points]
     failed: dict[DeploymentKey, Deployment] = {}
     with connected(bind) as conn:
+        if facts is None:
+            refresh_derived(conn, owned=not isinstance(bind, Connection))
         attribution = _attribution(
             scopes, pagerduty_scopes, latest, attribution_window, rework_labels, facts, materialize
         )
@@ -931,18 +928,28 @@ def compute_failures_points(
                     rework_rate=int(row.rework) / deployments if deployments else None,
                     deployments=deployments,
                 )
-        for row in conn.execute(_failed_statement(attribution, latest)):
-            key = (row.repo, row.source, row.environment, int(row.deployment_id))
+        # Tens of thousands of rows over a long history: fetched at once and unpacked by position.
+        rows = conn.execute(_failed_statement(attribution, latest)).all()
+        for (
+            repo,
+            source,
+            environment,
+            deployment_id,
+            deployed_at,
+            rule,
+            incident_id,
+            recovery_at,
+            team,
+        ) in rows:
+            key = (repo, source, environment, int(deployment_id))
             deployment = failed.get(key)
             if deployment is None:
-                deployed_at = from_db(row.deployed_at)
-                assert deployed_at is not None  # counted deployments have one
-                deployment = failed[key] = Deployment(key=key, team=row.team, deployed_at=deployed_at)
-            deployment.rules.add(row.rule)
-            if row.incident_id is not None:
-                deployment.incident_ids.add(row.incident_id)
-            if row.recovery_at is not None:
-                deployment.recovery_candidates.append(from_db(row.recovery_at))  # type: ignore[arg-type]
+                deployment = failed[key] = Deployment(key=key, team=team, deployed_at=_aware(deployed_at))
+            deployment.rules.add(rule)
+            if incident_id is not None:
+                deployment.incident_ids.add(incident_id)
+            if recovery_at is not None:
+                deployment.recovery_candidates.append(_aware(recovery_at))
     incidents = load_incidents(bind, scopes, pagerduty_scopes, latest) if with_incidents else []
     # Read later, maybe after ``bind``'s temporary tables are gone: from the store's own tables.
     counted = fact_ctes(scopes, latest).counted_deployments
@@ -964,6 +971,11 @@ def compute_failures_points(
     return FailurePoints(
         by_point, EveryDeployment(engine, every, failed), tuple(_in_order(failed.values())), tuple(incidents)
     )
+
+
+def _aware(value: datetime) -> datetime:
+    """``store.timeutil.from_db`` for a value known not to be null."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _float(value: Any) -> float | None:

@@ -6,8 +6,11 @@ redeploy every 97th, a revert every 200th), a merged PR with reviews and labels 
 deployment (some labelled ``hotfix``) and an incident for every 20th (a third naming a change's sha,
 the rest found by the attribution window). A child process then builds the snapshot the daemon builds
 (every team, every window, bands, breakdown, failures and rework, previous window, 26 weekly points)
-and reports wall time and peak RSS. An independent pandas implementation computes the current
-window rows from the same rows; every number must be equal (floats to 1e-9 relative).
+and reports wall time and peak RSS, three times: first on the fresh store (deriving the first
+shipments of every repository), then again with nothing changed (the steady state between syncs,
+``snapshot_s``), then after a sync added a deployment to every 10th repository (``after_sync``); the
+three must give the same rows. An independent pandas implementation computes the current window rows
+from the same rows; every number must be equal (floats to 1e-9 relative).
 
     .venv/bin/python bench/bench_analytics.py [--deployments 10000 100000 1000000] [--postgres 1000000]
         [--pandas-max 100000] [--no-pandas]
@@ -520,13 +523,48 @@ def start_postgres() -> tuple[Any, str] | None:
     return server, server.new_database()
 
 
+def add_sync(engine: Engine, deployments: int, every: int = 10) -> int:
+    """What a sync adds between two snapshots: one deployment (one new change) for every ``every``-th
+    repository, an hour after AS_OF, so the metrics as of AS_OF stay the same while the derived first
+    shipments of those repositories must be derived again. Returns how many repositories."""
+    per_repo = max(deployments // REPOS, 1)
+    rows = f"""
+        SELECT r, 'org/r' || lpad(CAST(r AS VARCHAR), 4, '0') AS repo, 10000000 + r AS id,
+               (r + 1) * {per_repo} AS base, md5('s' || CAST(r AS VARCHAR)) AS sha
+        FROM generate_series(CAST(0 AS BIGINT), {REPOS - 1}) AS rs(r) WHERE r % {every} = 0
+    """  # noqa: S608 - SQL built from integer constants only
+    at = _ts(f"{SPAN_SECONDS} + 3600")
+    statements = [
+        f"""INSERT INTO deployments (repo, source, deployment_id, environment, sha, ref, created_at,
+                deployed_at, last_state)
+            SELECT repo, 'deployments', id, 'production', sha, 'main', {at}, {at}, 'success'
+            FROM ({rows}) AS n""",  # noqa: S608
+        f"""INSERT INTO deployment_compares
+            SELECT repo, 'deployments', id, base, md5('d' || CAST(base - 1 AS VARCHAR)), sha, 'ahead', 1
+            FROM ({rows}) AS n""",  # noqa: S608
+        f"""INSERT INTO deployment_commits SELECT repo, 'deployments', id, sha, 0 FROM ({rows}) AS n""",  # noqa: S608
+        f"""INSERT INTO commits SELECT repo, sha, '', 1, {_ts(str(SPAN_SECONDS))}, {_ts(str(SPAN_SECONDS))},
+                'sync ' || CAST(r AS VARCHAR) FROM ({rows}) AS n""",  # noqa: S608
+    ]
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+    return len(range(0, REPOS, every))
+
+
 def bench(label: str, url: str, deployments: int, directory: Path, *, reference: bool) -> dict[str, Any]:
     engine = open_store(url)
     started = time.perf_counter()
     counts = generate(engine, deployments)
     generated = time.perf_counter() - started
     engine.dispose()
-    result = run_snapshot(write_config(directory, url))
+    config = write_config(directory, url)
+    # The first snapshot derives the first shipments of every repository; the second finds nothing
+    # changed (the steady state between two syncs); the third follows a sync that touched a tenth of
+    # the repositories. All three give the same rows.
+    cold = run_snapshot(config)
+    result = run_snapshot(config)
+    assert result["rows"] == cold["rows"], "a snapshot after an unchanged store differs from the first"
     line = {
         "backend": label,
         "deployments": counts["deployments"],
@@ -536,6 +574,8 @@ def bench(label: str, url: str, deployments: int, directory: Path, *, reference:
         "generate_s": round(generated, 1),
         "snapshot_s": round(result["seconds"], 2),
         "peak_rss_mb": round(result["rss_mb"]),
+        "first_snapshot_s": round(cold["seconds"], 2),
+        "first_snapshot_rss_mb": round(cold["rss_mb"]),
         "failed_deployments": result["failed"],
     }
     if reference:
@@ -547,6 +587,13 @@ def bench(label: str, url: str, deployments: int, directory: Path, *, reference:
         line["numbers_equal"] = compare(result["rows"], expected)
         line["pandas_s"] = round(pandas_seconds, 2)
         line["pandas_over_snapshot"] = round(pandas_seconds / result["seconds"], 1)
+    engine = open_store(url)
+    synced_repos = add_sync(engine, deployments)
+    engine.dispose()
+    synced = run_snapshot(config)
+    assert synced["rows"] == cold["rows"], "a snapshot after a sync past as_of differs from the first"
+    line["after_sync_repos"] = synced_repos
+    line["after_sync_snapshot_s"] = round(synced["seconds"], 2)
     print(json.dumps(line), flush=True)
     return line
 

@@ -78,12 +78,27 @@ def _analytics_indexes(conn: Connection) -> None:
         conn.execute(text(f"CREATE INDEX {name} ON {table} ({', '.join(columns)})"))
 
 
+# The access path of the derived first shipments on PostgreSQL: a repository's rows (replaced whole
+# on refresh) and a change by sha (pull requests and explicit links join on it).
+DERIVED_INDEXES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("ix_derived_first_shipments_repo_sha", "derived_first_shipments", ("repo", "sha")),
+)
+
+
+def _derived_first_shipments(conn: Connection) -> None:
+    schema.metadata.create_all(conn, tables=[schema.derived_first_shipments, schema.derived_fingerprints])
+    if conn.dialect.name == "postgresql":
+        for name, table, columns in DERIVED_INDEXES:
+            conn.execute(text(f"CREATE INDEX {name} ON {table} ({', '.join(columns)})"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "github facts: deployments, commits, pull requests", _initial),
     Migration(2, "incidents (pagerduty, github issues) and catalog components", _incidents_and_catalog),
     Migration(3, "SPACE survey items, responses and answers", _surveys),
     Migration(4, "ETags of the GitHub URLs a sync re-asks (conditional requests)", _http_etags),
     Migration(5, "indexes for the analytics access paths (PostgreSQL)", _analytics_indexes),
+    Migration(6, "derived first shipments, refreshed per repository by analytics", _derived_first_shipments),
 )
 
 

@@ -222,6 +222,38 @@ http_etags = Table(
     Column("updated_at", DateTime, nullable=False),
 )
 
+# -- derived tables: written by analytics only, recomputable from the facts above at any time -----
+
+# The deployment that first shipped each commit, per repo + source + environment (SPEC §5.2), over the
+# whole collected history of every deployment that reached success with a known compare. It does not
+# depend on as_of: the first shipment as of any instant is this row when it happened by then, else none
+# (deployments are ordered by deployed_at first). ``analytics.shipments`` refreshes the rows of every
+# repository whose facts changed; ``derived_fingerprints`` holds what the facts were when it did.
+derived_first_shipments = Table(
+    "derived_first_shipments",
+    metadata,
+    # No primary key: a DuckDB key is an in-memory index over millions of rows that nothing reads; rows
+    # are only ever replaced a whole repository at a time.
+    Column("repo", String, nullable=False),
+    Column("source", String, nullable=False),
+    Column("environment", String, nullable=False),
+    Column("sha", String, nullable=False),
+    Column("deployment_id", BigInteger, nullable=False),
+    Column("deployed_at", DateTime, nullable=False),
+    Column("compare_status", String, nullable=False),
+    Column("author_date", DateTime),  # null: the commit itself was not collected
+    Column("is_change", Boolean, nullable=False),  # a non-merge commit shipped by ahead or diverged
+    Column("revert_message", Text),  # the commit's message when it says "This reverts commit", else null
+)
+
+derived_fingerprints = Table(
+    "derived_fingerprints",
+    metadata,
+    Column("repo", String, primary_key=True),
+    Column("facts", String, primary_key=True),  # the fact table summed up
+    Column("fingerprint", String, nullable=False),  # row count and sum of row hashes
+)
+
 schema_migrations = Table(
     "schema_migrations",
     metadata,

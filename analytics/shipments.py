@@ -1,0 +1,155 @@
+"""The derived first shipments (``store.schema.derived_first_shipments``), kept in step with the facts.
+
+Which deployment first shipped each commit is the costliest fact of a snapshot (a window over every
+shipped commit: 9 of 17 seconds at a million deployments), and it does not depend on as_of, the windows
+or the configured scopes. So it is stored, and refreshed at the start of every computation: a
+fingerprint per repository (row count and sum of row hashes of the deployments, compares, shipped
+commits and commits it reads) says which repositories changed since the last refresh, and only their
+rows are derived again, in the same transaction. Any change is caught this way (a new deployment, a
+compare re-derived on resume, a force-push, a commit collected late, a deleted row), with no change to
+the collector: the facts stay the only truth and the derived table can be dropped at any time.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ARRAY, Connection, String, bindparam, text
+
+from store import schema
+from store.upsert import upsert
+
+# What the derivation reads of each fact table, per repository: a change to any other column (a
+# deployment's ref, a commit's message) cannot move a first shipment.
+_FINGERPRINTED: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("deployments", ("source", "deployment_id", "environment", "deployed_at")),
+    ("deployment_compares", ("source", "deployment_id", "status")),
+    ("deployment_commits", ("source", "deployment_id", "sha")),
+    # A commit's sha names its content (message included): a row can only appear or disappear.
+    ("commits", ("sha", "parent_count", "author_date")),
+)
+
+# Serialises refreshes of several processes on one PostgreSQL (a daemon and a CLI run): the second
+# waits for the first to commit, then finds nothing left to do. Any fixed number, unique to this use.
+_REFRESH_LOCK = 0x64657269766564  # "derived"
+
+# A change whose message holds this reverts the commit named after it (SPEC §6.1 rule 3).
+REVERT_MARKER = "This reverts commit"
+# A compare GitHub answered: what the deployment shipped is known (possibly nothing).
+_KNOWN_COMPARES = "'ahead', 'behind', 'identical', 'diverged'"
+# Compares whose commits are changes. ``behind`` is a rollback and ``identical`` a redeploy: no changes.
+# ``first`` (start of the collected history) and ``unknown`` (GitHub could not compare): changes unknown.
+_COMPARES_WITH_CHANGES = "'ahead', 'diverged'"
+
+# The derivation of analytics.dora's first shipments over every deployment of the stale repositories:
+# every commit of a deployment that reached success with a known compare, numbered per commit in
+# deployment order (deployed_at, then id); number 1 first shipped it. A change is a non-merge commit
+# (at most one parent) first shipped by a deployment that moved forward (ahead or diverged).
+_DERIVE = f"""
+INSERT INTO derived_first_shipments
+    (repo, source, environment, sha, deployment_id, deployed_at, compare_status, author_date, is_change,
+     revert_message)
+WITH shipments AS (
+    SELECT d.repo, d.source, d.environment, d.deployment_id, d.deployed_at,
+           c.status AS compare_status, dc.sha,
+           row_number() OVER (
+               PARTITION BY d.repo, d.source, d.environment, dc.sha
+               ORDER BY d.deployed_at, d.deployment_id
+           ) AS shipment_order
+    FROM deployments AS d
+    JOIN derived_refresh_stale AS stale ON stale.repo = d.repo
+    JOIN deployment_compares AS c
+        ON c.repo = d.repo AND c.source = d.source AND c.deployment_id = d.deployment_id
+    JOIN deployment_commits AS dc
+        ON dc.repo = d.repo AND dc.source = d.source AND dc.deployment_id = d.deployment_id
+    WHERE d.deployed_at IS NOT NULL AND c.status IN ({_KNOWN_COMPARES})
+)
+SELECT s.repo, s.source, s.environment, s.sha, s.deployment_id, s.deployed_at, s.compare_status,
+       cm.author_date,
+       (cm.sha IS NOT NULL AND cm.parent_count <= 1 AND s.compare_status IN ({_COMPARES_WITH_CHANGES})),
+       CASE WHEN cm.message LIKE '%{REVERT_MARKER}%' THEN cm.message END
+FROM shipments AS s
+LEFT JOIN commits AS cm ON cm.repo = s.repo AND cm.sha = s.sha
+WHERE s.shipment_order = 1
+"""  # noqa: S608 - constants only
+
+
+def set_up_postgresql(conn: Connection) -> None:
+    """Planner settings for the set-based statements of analytics, for ``conn``'s transaction only.
+
+    PostgreSQL cannot see through the scopes (arrays unnested) or the temporary tables (never
+    analysed when a statement is planned), so it estimates a handful of rows where there are
+    hundreds of thousands, and picks nested loops that take minutes; every statement here reads whole
+    tables, where hash and merge joins are right. Hash joins and sorts of millions of rows want more
+    than the default 4 MB each; and JIT compiling these large plans costs more than it saves."""
+    for setting in ("enable_nestloop = off", "work_mem = '256MB'", "jit = off"):
+        conn.execute(text(f"SET LOCAL {setting}"))
+
+
+def _row_hash(dialect: str, columns: tuple[str, ...]) -> str:
+    if dialect == "postgresql":
+        # hashtextextended: a 64-bit hash of text (PostgreSQL 11+); '~' keeps a null apart from ''.
+        parts = ", ".join(f"coalesce(CAST({column} AS TEXT), '~')" for column in columns)
+        return f"hashtextextended(concat_ws('|', {parts}), 0)"
+    return f"hash({', '.join(columns)})"  # DuckDB: a 64-bit hash of several values, nulls included
+
+
+def _fingerprints(dialect: str) -> str:
+    return "\nUNION ALL\n".join(
+        f"SELECT repo, '{table}' AS facts, "  # noqa: S608 - constants only
+        f"CAST(count(*) AS VARCHAR) || ':' || CAST(sum({_row_hash(dialect, columns)}) AS VARCHAR) "
+        f"AS fingerprint FROM {table} GROUP BY repo"
+        for table, columns in _FINGERPRINTED
+    )
+
+
+def refresh_first_shipments(conn: Connection) -> int:
+    """Derive again the first shipments of every repository whose facts changed since the last refresh;
+    returns how many repositories that was. Runs in ``conn``'s transaction, which the caller commits
+    (or rolls back: the next refresh then does the same work again)."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _REFRESH_LOCK})
+        set_up_postgresql(conn)
+    # A repository is stale when any of its fingerprints differs from the stored one, or exists on
+    # one side only (new facts, or every fact of it deleted). One statement, and when nothing changed
+    # (the common case between two syncs) the only one.
+    rows = conn.execute(
+        text(
+            f"""WITH fresh AS ({_fingerprints(dialect)}),
+            stale AS (
+                SELECT DISTINCT coalesce(fresh.repo, stored.repo) AS repo
+                FROM fresh
+                FULL OUTER JOIN derived_fingerprints AS stored
+                    ON stored.repo = fresh.repo AND stored.facts = fresh.facts
+                WHERE fresh.fingerprint IS DISTINCT FROM stored.fingerprint
+            )
+            SELECT stale.repo, fresh.facts, fresh.fingerprint
+            FROM stale LEFT JOIN fresh ON fresh.repo = stale.repo"""  # noqa: S608 - constants only
+        )
+    ).all()
+    stale = sorted({row.repo for row in rows})
+    if not stale:
+        return 0
+    repos = {"repos": stale}
+    conn.execute(
+        text(
+            "CREATE TEMPORARY TABLE derived_refresh_stale AS SELECT unnest(CAST(:repos AS VARCHAR[])) AS repo"
+        ).bindparams(bindparam("repos", type_=ARRAY(String))),
+        repos,
+    )
+    conn.execute(
+        text("DELETE FROM derived_first_shipments WHERE repo IN (SELECT repo FROM derived_refresh_stale)")
+    )
+    conn.execute(text(_DERIVE))
+    conn.execute(
+        text("DELETE FROM derived_fingerprints WHERE repo IN (SELECT repo FROM derived_refresh_stale)")
+    )
+    fingerprints = [
+        {"repo": row.repo, "facts": row.facts, "fingerprint": row.fingerprint}
+        for row in rows
+        if row.facts is not None
+    ]
+    upsert(conn, schema.derived_fingerprints, fingerprints)
+    conn.execute(text("DROP TABLE derived_refresh_stale"))
+    if dialect == "postgresql":
+        conn.execute(text("ANALYZE derived_first_shipments"))
+    return len(stale)
