@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Connection, Engine, delete, select, update
 
 from analytics.dora import compute_dora
 from analytics.ownership import RepoScope
@@ -97,6 +97,27 @@ def c(
     return (repo, name, deployment, to_db(at(day)) if day else None, status, change)
 
 
+def store_compare_c1_c2(conn: Connection) -> None:
+    """Deployment 1002's compare c1...c2 with its one commit, as a sync stores it."""
+    conn.execute(
+        schema.deployment_compares.insert().values(
+            repo=REPO,
+            source=SOURCE,
+            deployment_id=1002,
+            base_deployment_id=1001,
+            base_sha="c1",
+            head_sha="c2",
+            status="ahead",
+            total_commits=1,
+        )
+    )
+    conn.execute(
+        schema.deployment_commits.insert().values(
+            repo=REPO, source=SOURCE, deployment_id=1002, sha="c2", position=0
+        )
+    )
+
+
 def test_a_new_compare_adds_its_commits_and_an_unchanged_store_costs_no_derivation(facts: Facts) -> None:
     assert refresh(facts.engine) == 1
     check(facts.engine, [c("c1", 1001, 2)])
@@ -130,23 +151,7 @@ def test_a_compare_deleted_and_derived_again_on_resume(facts: Facts) -> None:
     assert refresh(facts.engine) == 1
     check(facts.engine, [c("c1", 1001, 2)])
     with facts.engine.begin() as conn:
-        conn.execute(
-            schema.deployment_compares.insert().values(
-                repo=REPO,
-                source=SOURCE,
-                deployment_id=1002,
-                base_deployment_id=1001,
-                base_sha="c1",
-                head_sha="c2",
-                status="ahead",
-                total_commits=1,
-            )
-        )
-        conn.execute(
-            schema.deployment_commits.insert().values(
-                repo=REPO, source=SOURCE, deployment_id=1002, sha="c2", position=0
-            )
-        )
+        store_compare_c1_c2(conn)
     assert refresh(facts.engine) == 1
     check(facts.engine, [c("c1", 1001, 2), c("c2", 1002, 4)])
 
@@ -193,23 +198,7 @@ def test_a_deployment_reaching_success_later_becomes_the_first_shipment(facts: F
             .where(schema.deployments.c.deployment_id == 1002)
             .values(deployed_at=to_db(at(5)))
         )
-        conn.execute(
-            schema.deployment_compares.insert().values(
-                repo=REPO,
-                source=SOURCE,
-                deployment_id=1002,
-                base_deployment_id=1001,
-                base_sha="c1",
-                head_sha="c2",
-                status="ahead",
-                total_commits=1,
-            )
-        )
-        conn.execute(
-            schema.deployment_commits.insert().values(
-                repo=REPO, source=SOURCE, deployment_id=1002, sha="c2", position=0
-            )
-        )
+        store_compare_c1_c2(conn)
     # No explicit refresh: computing the metrics refreshes first. c2 now took 1 day (June 4 → 5).
     rows = compute_dora(facts.engine, [SCOPE], [W30], AS_OF)
     assert (rows[1].deployments, rows[1].lead_time_hours_p50) == (4, pytest.approx(24.0))
