@@ -249,6 +249,12 @@ def latest_as_of(points: Sequence[MetricPoint]) -> datetime:
     return max(point.as_of for point in points)
 
 
+def earliest_start(points: Sequence[MetricPoint]) -> datetime | None:
+    """Where the earliest window of ``points`` starts (exclusive): nothing before it is counted."""
+    starts = [window_bounds(point.as_of, window.days)[0] for point in points for window in point.windows]
+    return min(starts) if starts else None
+
+
 def _hours(value: float | None) -> float | None:
     return None if value is None else float(value)
 
@@ -275,7 +281,9 @@ class FactCtes:
     counted_deployments: FromClause
     first_shipments: FromClause
     merged_pull_requests: FromClause
-    changes: FromClause
+    changes: FromClause  # the changes of the counted deployments
+    # The changes of every deployment by as_of, whatever ``since``: an incident may name any of them.
+    every_change: FromClause
 
 
 Materialize = Callable[[str, Select[Any]], FromClause]
@@ -285,12 +293,23 @@ def _as_cte(name: str, statement: Select[Any]) -> FromClause:
     return statement.cte(name)
 
 
-def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime, materialize: Materialize = _as_cte) -> FactCtes:
+def fact_ctes(
+    scopes: Sequence[RepoScope],
+    as_of: datetime,
+    materialize: Materialize = _as_cte,
+    *,
+    since: datetime | None = None,
+) -> FactCtes:
     """Counted deployments, what each first shipped, merged PRs and changes, as of ``as_of``.
 
-    ``materialize`` turns each of the first three into a CTE (the default) or anything else that can
-    be selected from, such as a temporary table (``materialized_facts``)."""
+    ``since`` (exclusive) leaves out the deployments before it: a snapshot whose earliest window starts
+    there reads a quarter of a two-year history. Every rule that decides about a deployment looks at
+    it or later (SPEC §6.1), except an incident's explicit link, which may name an older change:
+    ``every_change`` keeps those. ``materialize`` turns each of the first three into a CTE (the
+    default) or anything else that can be selected from, such as a temporary table
+    (``materialized_facts``)."""
     as_of_db = to_db(as_of)
+    since_db = to_db(since) if since is not None else None
     deployment_scopes = rows_cte(
         "deployment_scopes",
         ("repo", "source", "environment"),
@@ -330,7 +349,11 @@ def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime, materialize: Materia
                 ),
             )
         )
-        .where(d.c.deployed_at.is_not(None), d.c.deployed_at <= as_of_db),
+        .where(
+            d.c.deployed_at.is_not(None),
+            d.c.deployed_at <= as_of_db,
+            *([d.c.deployed_at > since_db] if since_db is not None else []),
+        ),
     )
 
     # -- what each deployment shipped ---------------------------------------------------------------
@@ -340,6 +363,14 @@ def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime, materialize: Materia
     # deployment that shipped it first; a change is a non-merge commit first shipped by a deployment
     # that moved forward (ahead or diverged). Only the configured scopes count.
     derived = schema.derived_first_shipments
+    scoped_derived = derived.join(
+        deployment_scopes,
+        and_(
+            deployment_scopes.c.repo == derived.c.repo,
+            deployment_scopes.c.source == derived.c.source,
+            deployment_scopes.c.environment == derived.c.environment,
+        ),
+    )
     first_shipments = materialize(
         "first_shipments",
         select(
@@ -354,17 +385,11 @@ def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime, materialize: Materia
             derived.c.is_change,
             derived.c.revert_message,
         )
-        .select_from(
-            derived.join(
-                deployment_scopes,
-                and_(
-                    deployment_scopes.c.repo == derived.c.repo,
-                    deployment_scopes.c.source == derived.c.source,
-                    deployment_scopes.c.environment == derived.c.environment,
-                ),
-            )
-        )
-        .where(derived.c.deployed_at <= as_of_db),
+        .select_from(scoped_derived)
+        .where(
+            derived.c.deployed_at <= as_of_db,
+            *([derived.c.deployed_at > since_db] if since_db is not None else []),
+        ),
     )
 
     # -- pull requests ------------------------------------------------------------------------------
@@ -417,15 +442,32 @@ def fact_ctes(scopes: Sequence[RepoScope], as_of: datetime, materialize: Materia
         .where(first_shipments.c.is_change)
         .subquery("changes")
     )
-    return FactCtes(counted_deployments, first_shipments, merged_pull_requests, changes)
+    every_change = (
+        changes
+        if since_db is None
+        else select(
+            derived.c.repo,
+            derived.c.source,
+            derived.c.environment,
+            derived.c.deployment_id,
+            derived.c.deployed_at,
+            derived.c.sha,
+        )
+        .select_from(scoped_derived)
+        .where(derived.c.is_change, derived.c.deployed_at <= as_of_db)
+        .subquery("every_change")
+    )
+    return FactCtes(counted_deployments, first_shipments, merged_pull_requests, changes, every_change)
 
 
-def materialized_facts(conn: Connection, scopes: Sequence[RepoScope], as_of: datetime) -> FactCtes:
+def materialized_facts(
+    conn: Connection, scopes: Sequence[RepoScope], as_of: datetime, *, since: datetime | None = None
+) -> FactCtes:
     """The facts as temporary tables on ``conn``, for several statements to read: the window over every
     shipped commit and the join with the commits then run once per snapshot instead of once per
     statement. They live in ``conn``'s transaction, which is never committed: they are gone with it."""
 
-    return fact_ctes(scopes, as_of, temporary_tables(conn))
+    return fact_ctes(scopes, as_of, temporary_tables(conn), since=since)
 
 
 def temporary_tables(conn: Connection) -> Materialize:

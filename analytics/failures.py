@@ -247,10 +247,11 @@ def _attribution(
     rework_labels: Sequence[str],
     facts: FactCtes | None = None,
     materialize: Materialize | None = None,
+    since: datetime | None = None,
 ) -> _Attribution:
     """The attribution CTEs; with ``materialize``, the evidence and rework become what it makes of
     them (temporary tables), read by several statements."""
-    facts = facts or fact_ctes(scopes, as_of)
+    facts = facts or fact_ctes(scopes, as_of, since=since)
     changes, counted = facts.changes, facts.counted_deployments
     repo_scopes = rows_cte(
         "repo_scopes",
@@ -308,30 +309,41 @@ def _attribution(
         .where(raw.c.started_at <= to_db(as_of))
         .cte("scoped_incidents")
     )
-    incident_on_services = (
-        select(
-            incidents.c.incident_id,
-            incidents.c.started_at,
-            incidents.c.resolved_at,
-            incident_services.c.service,
+    incident_on_services = select(
+        incidents.c.incident_id,
+        incidents.c.started_at,
+        incidents.c.resolved_at,
+        incident_services.c.service,
+    ).select_from(
+        incidents.join(
+            incident_services,
+            and_(
+                incident_services.c.source == incidents.c.source,
+                incident_services.c.service_key == incidents.c.service_key,
+            ),
         )
-        .select_from(
-            incidents.join(
-                incident_services,
-                and_(
-                    incident_services.c.source == incidents.c.source,
-                    incident_services.c.service_key == incidents.c.service_key,
-                ),
+    )
+    if since is not None:  # what ended before since changes nothing after it (the sweep below)
+        since_db = to_db(since)
+        incident_on_services = incident_on_services.where(
+            or_(
+                incidents.c.started_at > since_db,
+                incidents.c.resolved_at.is_(None),
+                incidents.c.resolved_at > since_db,
             )
         )
-        .cte("incident_services_of")
-    )
-    change_shas = select(
-        *_key(changes),
-        changes.c.deployed_at,
-        func.lower(changes.c.sha).label("sha"),
-        func.substr(func.lower(changes.c.sha), 1, 7).label("head"),
-    ).subquery("change_shas")
+    incident_on_services = incident_on_services.cte("incident_services_of")
+
+    def shas_of(changes: FromClause, name: str) -> Any:
+        return select(
+            *_key(changes),
+            changes.c.deployed_at,
+            func.lower(changes.c.sha).label("sha"),
+            func.substr(func.lower(changes.c.sha), 1, 7).label("head"),
+        ).subquery(name)
+
+    change_shas = shas_of(changes, "change_shas")
+    every_change_sha = shas_of(facts.every_change, "every_change_sha")
 
     # 1. explicit: the words of an incident's text (runs of [0-9a-z], as the regex's boundaries say)
     # that are 7–40 hex characters, each the beginning of a change's sha.
@@ -354,9 +366,12 @@ def _attribution(
         .cte("incident_tokens")
     )
     explicit_links = (
-        select(tokens.c.incident_id, *_key(change_shas), change_shas.c.deployed_at)
+        select(tokens.c.incident_id, *_key(every_change_sha), every_change_sha.c.deployed_at)
         .select_from(
-            tokens.join(change_shas, _hex_prefix_of(change_shas.c.sha, change_shas.c.head, tokens.c.token))
+            tokens.join(
+                every_change_sha,
+                _hex_prefix_of(every_change_sha.c.sha, every_change_sha.c.head, tokens.c.token),
+            )
         )
         .distinct()
         .cte("explicit_links")
@@ -377,6 +392,8 @@ def _attribution(
         incidents.c.incident_id,
         incidents.c.resolved_at.label("recovery_at"),
     ).select_from(explicit_links.join(incidents, incidents.c.incident_id == explicit_links.c.incident_id))
+    if since is not None:  # a link to a deployment before since only ends the window rule (below)
+        explicit = explicit.where(explicit_links.c.deployed_at > to_db(since))
 
     # 2. rollback: a later deployment compared "behind" against F, its previous deployment.
     later, failed = deployments.alias("later"), deployments.alias("rolled_back")
@@ -899,6 +916,7 @@ def compute_failures_points(
     with_incidents: bool = True,
     facts: FactCtes | None = None,
     materialize: Materialize | None = None,
+    since: datetime | None = None,
 ) -> FailurePoints:
     """Failure, recovery, incident and rework metrics of every team (and ``"*"``) for every window of
     every point, and the deployments failed as of the latest point. ``facts`` and ``materialize`` (on
@@ -914,7 +932,7 @@ def compute_failures_points(
         if facts is None:
             refresh_derived(conn, owned=not isinstance(bind, Connection))
         attribution = _attribution(
-            scopes, pagerduty_scopes, latest, attribution_window, rework_labels, facts, materialize
+            scopes, pagerduty_scopes, latest, attribution_window, rework_labels, facts, materialize, since
         )
         if any(point.windows for point in points):
             for row in conn.execute(_aggregates_statement(attribution, points)):

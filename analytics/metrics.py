@@ -16,6 +16,7 @@ from analytics.dora import (
     MetricPoint,
     TeamWindowMetrics,
     compute_dora_points,
+    earliest_start,
     latest_as_of,
     materialized_facts,
     refresh_derived,
@@ -90,7 +91,9 @@ def compute_metrics_points(
     """``compute_metrics`` for several points at once, each fact read once for all of them.
 
     ``band_windows[i]`` is the band window of ``points[i]`` (None: no bands). The failed deployments
-    and incidents are those as of the latest point: a result of an earlier point has none."""
+    and incidents are those as of the latest point: a result of an earlier point has none. Only the
+    deployments from the start of the earliest window on are read (``analytics.dora.fact_ctes``), so
+    the failed deployments listed are those deployed since then."""
     points = [MetricPoint(as_utc(point.as_of), point.windows) for point in points]
     for point, band_window in zip(points, band_windows, strict=True):
         if band_window is not None and band_window.label not in {w.label for w in point.windows}:
@@ -102,7 +105,8 @@ def compute_metrics_points(
         if conn.dialect.name == "postgresql":
             set_up_postgresql(conn)
         latest = latest_as_of(points) if points else None
-        facts = materialized_facts(conn, scopes, latest) if scopes and latest else None
+        since = earliest_start(points)
+        facts = materialized_facts(conn, scopes, latest, since=since) if scopes and latest else None
 
         delivery = compute_dora_points(conn, scopes, points, facts)
         failures = compute_failures_points(
@@ -115,6 +119,7 @@ def compute_metrics_points(
             with_incidents=with_incidents,
             facts=facts,
             materialize=temporary_tables(conn),
+            since=since,
         )
         conn.rollback()
     results = []
