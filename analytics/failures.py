@@ -309,7 +309,7 @@ def _attribution(
         .where(raw.c.started_at <= to_db(as_of))
         .cte("scoped_incidents")
     )
-    incident_on_services = select(
+    on_services = select(
         incidents.c.incident_id,
         incidents.c.started_at,
         incidents.c.resolved_at,
@@ -325,14 +325,14 @@ def _attribution(
     )
     if since is not None:  # what ended before since changes nothing after it (the sweep below)
         since_db = to_db(since)
-        incident_on_services = incident_on_services.where(
+        on_services = on_services.where(
             or_(
                 incidents.c.started_at > since_db,
                 incidents.c.resolved_at.is_(None),
                 incidents.c.resolved_at > since_db,
             )
         )
-    incident_on_services = incident_on_services.cte("incident_services_of")
+    incident_on_services = on_services.cte("incident_services_of")
 
     def shas_of(changes: FromClause, name: str) -> Any:
         return select(
