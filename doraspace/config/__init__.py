@@ -40,6 +40,7 @@ from doraspace.config import values as v
 from doraspace.config.values import Secret as Secret
 from doraspace.config.values import problem
 from store.errors import ConfigError
+from store.urls import check_database_url, redact
 from surveys.yaml_lines import compose
 
 DEFAULT_CONFIG_PATH = "./doraspace.yaml"
@@ -130,20 +131,12 @@ class DeploymentSource(_Section):
 
 
 DEFAULT_DEPLOYMENT_SOURCE = DeploymentSource()
-_INHERITED = DeploymentSource("deployments", "inherited")  # replaced by github.deployments
 
 
 @dataclass(frozen=True, config=_STRICT)
 class RepositoryConfig(_Section):
     name: Repository  # owner/name as written
-    deployments: DeploymentSource = _INHERITED  # its own keys merged over github.deployments
-
-    @model_validator(mode="before")
-    @classmethod
-    def _by_name(cls, data: Any) -> Any:
-        if isinstance(data, str) and not re.fullmatch(v.REPOSITORY, data.strip()):
-            problem(f"must be a repository as owner/name (got {data.strip()!r})")
-        return {"name": data} if isinstance(data, str) else data
+    deployments: DeploymentSource = DEFAULT_DEPLOYMENT_SOURCE  # its own keys over github.deployments
 
 
 @dataclass(frozen=True, config=_STRICT)
@@ -170,22 +163,25 @@ class GitHubConfig(_Section):
     @classmethod
     def _reshape(cls, data: dict[str, Any], source: v.Source) -> dict[str, Any]:
         data.setdefault("since", source.since)
-        # A repository's own deployments: the keys it leaves out come from github.deployments.
+        # A repository's deployments: the keys it leaves out (all, for one given by name) come from
+        # github.deployments.
         default = data["deployments"] if isinstance(data.get("deployments"), dict) else {}
         for index, item in enumerate(
             data["repositories"] if isinstance(data.get("repositories"), list) else ()
         ):
-            if isinstance(item, dict) and isinstance(item.get("deployments"), dict):
-                own = {key: value for key, value in item["deployments"].items() if value is not None}
+            if isinstance(item, str) and not re.fullmatch(v.REPOSITORY, item.strip()):
+                problem(f"must be a repository as owner/name (got {item.strip()!r})", "repositories", index)
+            item = {"name": item} if isinstance(item, str) else item
+            own = item.get("deployments") if isinstance(item, dict) else None
+            if isinstance(item, dict) and isinstance(own, dict | None):
+                own = {key: value for key, value in (own or {}).items() if value is not None}
                 data["repositories"][index] = {**item, "deployments": {**default, **own}}
         return data
 
     @model_validator(mode="after")
-    def _resolved(self) -> GitHubConfig:
+    def _workflows_given(self) -> GitHubConfig:
         _workflow_given(self.deployments, "", "deployments")
         for index, repository in enumerate(self.repositories):
-            if repository.deployments is _INHERITED:
-                object.__setattr__(repository, "deployments", self.deployments)
             whose = f" (repository {repository.name})"
             _workflow_given(repository.deployments, whose, "repositories", index, "deployments")
         return self
@@ -226,22 +222,22 @@ class TeamConfig(_Section):
 def _distinct_teams(teams: tuple[TeamConfig, ...]) -> tuple[TeamConfig, ...]:
     """Team names are unique; a repository, service or survey name belongs to one team."""
     v.unique(teams, "duplicate team {name!r}", "name", fold=False)
-    claimed: dict[tuple[str, str], tuple[str, tuple[int, str, int]]] = {}  # → the team, where
-    for index, team in enumerate(teams):
-        for kind, field in (
-            ("repository", "repositories"),
-            ("PagerDuty service", "pagerduty_services"),
-            ("survey name", "survey_names"),
-        ):
-            for position, name in enumerate(getattr(team, field)):
-                if (kind, name.lower()) in claimed:
-                    other, first = claimed[(kind, name.lower())]
-                    owners = (
-                        f"is listed by teams {other} ({{first}}) and {team.name}; it can belong to only one"
-                    )
-                    problem(f"{kind} {name} {owners}", index, field, position, first=first)
-                claimed[(kind, name.lower())] = (team.name, (index, field, position))
+    claims = (
+        ((kind, name.lower()), (index, field, position), (f"{kind} {name}", team.name))
+        for index, team in enumerate(teams)
+        for kind, field in _CLAIMED
+        for position, name in enumerate(getattr(team, field))
+    )
+    owners = "{} is listed by teams {} ({{first}}) and {}; it can belong to only one"
+    v.once(claims, lambda claim, first: owners.format(claim[0], first[1], claim[1]))
     return teams
+
+
+_CLAIMED = (
+    ("repository", "repositories"),
+    ("PagerDuty service", "pagerduty_services"),
+    ("survey name", "survey_names"),
+)
 
 
 @dataclass(frozen=True, config=_STRICT)
@@ -304,44 +300,13 @@ class SurveysConfig(_Section):
     _secrets = ("respondent_secret", "DORASPACE_SURVEY_SECRET")
 
 
-def _redact_url(url: str) -> str:
-    # String surgery rather than urlunsplit, which would turn duckdb:////abs into duckdb://abs.
-    scheme, sep, rest = url.partition("://")
-    authority, slash, tail = rest.partition("/")
-    userinfo, at, host = authority.rpartition("@")
-    if at and ":" in userinfo:
-        authority = f"{userinfo.partition(':')[0]}:***@{host}"
-    tail = re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", tail)
-    return f"{scheme}{sep}{authority}{slash}{tail}" if sep else url
-
-
-def _database_url(url: str, info: ValidationInfo) -> str:
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        problem(f"must be a URL like duckdb:///data/doraspace.duckdb (got {url!r})")
-    if scheme == "duckdb":
-        # SQLAlchemy's convention: three slashes then the path, so a fourth slash makes it absolute.
-        if not rest.startswith("/"):
-            problem(f"must be duckdb:///relative/path or duckdb:////absolute/path (got {url!r})")
-        location, qmark, query = rest[1:].partition("?")
-        if not location:
-            problem("needs a file path after duckdb:/// (or :memory:)")
-        return f"duckdb:///{location if location == ':memory:' else v.resolved(location, info)}{qmark}{query}"
-    if scheme == "postgresql+psycopg" and rest not in ("", "/"):
-        return url
-    if scheme == "postgresql+psycopg":
-        problem("needs a host or database: postgresql+psycopg://user@host/db")
-    if scheme in ("postgresql", "postgres", "postgresql+psycopg2"):  # redacted: it goes to stderr
-        problem(f"use the psycopg 3 driver: {_redact_url('postgresql+psycopg://' + rest)} (got {scheme}://)")
-    problem(f"must start with duckdb:/// or postgresql+psycopg:// (got {scheme}://)")
-
-
 @dataclass(frozen=True, config=_STRICT)
 class Config(_Section):
     path: str  # the configuration file as given, for messages
-    database_url: Annotated[Text, AfterValidator(_database_url)] = Field(
-        validation_alias=AliasPath("database", "url"), repr=False
-    )
+    # Which URLs the store can open is the store's rule: it raises ValueError, shown as our message.
+    database_url: Annotated[
+        Text, AfterValidator(lambda url, info: check_database_url(url, lambda path: v.resolved(path, info)))
+    ] = Field(validation_alias=AliasPath("database", "url"), repr=False)
     github: GitHubConfig | None = None
     pagerduty: PagerDutyConfig | None = None
     catalog_discover: bool = _nested(True, "catalog", "discover")
@@ -369,7 +334,7 @@ class Config(_Section):
     @property
     def redacted_database_url(self) -> str:
         """The database URL with any password replaced by ``***``, fit for logs (``repr`` omits it)."""
-        return _redact_url(self.database_url)
+        return redact(self.database_url)
 
 
 _CONFIG = TypeAdapter(Config)

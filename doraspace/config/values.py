@@ -10,9 +10,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
@@ -28,6 +29,7 @@ ORGANIZATION = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$"
 BCRYPT = r"^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$"
 SECRET_KEYS = ("github.token", "pagerduty.token", "surveys.respondent_secret")  # interpolated when used
 Span = TypeVar("Span")
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ _WORDS = {
     "tuple_type": "must be a list (got {got})",
     "dict_type": "must be a mapping of user: bcrypt hash (got {got})",
     "missing": "required",
+    "value_error": "{error}",  # a rule of another package (store.urls), raising ValueError
     "missing database.url": "required (e.g. duckdb:///data/doraspace.duckdb)",
     "missing github.repositories[].name": "required (owner/name)",
     "greater_than_equal teams[].headcount": "must be a positive whole number or null (got {got})",
@@ -127,17 +130,14 @@ def substitute(
 def interpolate(value: object, source: Source, path: str = "") -> object:
     """``value`` with ``${VAR}`` replaced in every string but the secrets'; unset is an error here."""
 
-    def fail(message: str) -> NoReturn:
-        raise ConfigError(source.message(path, message))
-
     if isinstance(value, dict):
-        return {k: interpolate(item, source, f"{path}.{k}" if path else k) for k, item in value.items()}
+        return {key: interpolate(item, source, key_path(path, key)) for key, item in value.items()}
     if isinstance(value, list):
-        return [interpolate(item, source, f"{path}[{index}]") for index, item in enumerate(value)]
+        return [interpolate(item, source, key_path(path, index)) for index, item in enumerate(value)]
     if not isinstance(value, str) or path in SECRET_KEYS:
         return value
-    text, unset = substitute(value, source.environ, fail)
-    return fail(unset) if unset else text
+    text, unset = substitute(value, source.environ, lambda message: _raise(source.message(path, message)))
+    return _raise(source.message(path, unset)) if unset else text
 
 
 def whole(value: Any) -> Any:
@@ -158,11 +158,8 @@ def span(parse: Callable[[str], Span]) -> Callable[[Any], Span]:
 
 
 def distinct_windows(windows: tuple[WindowSpec, ...]) -> tuple[WindowSpec, ...]:
-    first: dict[int, WindowSpec] = {}
-    for index, window in enumerate(windows):
-        if window.days in first:
-            problem(f"duplicate window {window.label} (same as {first[window.days].label})", index)
-        first[window.days] = window
+    entries = ((window.days, (index,), window) for index, window in enumerate(windows))
+    once(entries, lambda window, first: f"duplicate window {window.label} (same as {first.label})")
     return windows
 
 
@@ -197,15 +194,23 @@ def url(*schemes: str) -> Callable[[str], str]:
     return check
 
 
+def once(
+    entries: Iterable[tuple[Hashable, tuple[str | int, ...], Item]], words: Callable[[Item, Item], str]
+) -> None:
+    """Each ``(key, at, item)`` with a key of its own: a repeat fails at its ``at`` with ``words(repeat,
+    first)``, where ``{first}`` is the place of the first."""
+    first: dict[Hashable, tuple[tuple[str | int, ...], Item]] = {}
+    for key, at, item in entries:
+        if key in first:
+            problem(words(item, first[key][1]), *at, first=first[key][0])
+        first[key] = (at, item)
+
+
 def unique(values: Any, words: str = "{name!r} is listed twice", *at: str, fold: bool = True) -> Any:
     """``values`` (names, or objects with a ``name``), each listed once, by default whatever its case."""
-    first: dict[str, int] = {}
-    for index, value in enumerate(values):
-        name = getattr(value, "name", value)
-        if (name.lower() if fold else name) in first:
-            earlier = first[name.lower() if fold else name]
-            problem(words.format(name=name) + " (first at {first})", index, *at, first=(earlier, *at))
-        first[name.lower() if fold else name] = index
+    names = [getattr(value, "name", value) for value in values]
+    entries = ((name.lower() if fold else name, (index, *at), name) for index, name in enumerate(names))
+    once(entries, lambda name, _: words.format(name=name) + " (first at {first})")
     return values
 
 
@@ -263,8 +268,7 @@ def secret(data: dict[str, Any], section: str, name: str, variable: str, source:
         def read_file() -> str:
             # Read at each use, so a rotated secret file (Kubernetes, Vault agent) is picked up.
             try:
-                with open(path, encoding="utf-8") as handle:
-                    return handle.read().strip() or _raise(f"{prefix}{path} is empty")
+                return Path(path).read_text(encoding="utf-8").strip() or _raise(f"{prefix}{path} is empty")
             except OSError as exc:
                 raise ConfigError(f"{prefix}cannot read {path}: {exc.strerror}") from None
 
