@@ -10,7 +10,6 @@ object's. ``values`` interpolates ``${VAR}`` and words the errors.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -32,7 +31,6 @@ from pydantic import (
     model_validator,
 )
 from pydantic.dataclasses import dataclass
-from pydantic_core import ArgsKwargs
 
 from analytics.settings import DEFAULT_WINDOWS
 from analytics.windows import WindowSpec, parse_duration, parse_window
@@ -41,12 +39,10 @@ from doraspace.config.values import Secret as Secret
 from doraspace.config.values import problem
 from store.errors import ConfigError
 from store.urls import check_database_url, redact
-from surveys.yaml_lines import compose
+from surveys.yaml_lines import compose, unknown_key
 
 DEFAULT_CONFIG_PATH = "./doraspace.yaml"
 DEFAULT_SINCE_DAYS = 365  # the first sync reaches this far back when github.since is not given
-DeploymentKind = Literal["deployments", "workflow_runs", "releases", "merged_prs"]
-Benchmarks = Literal["dora-2023", "dora-2021"]
 _STRICT = ConfigDict(extra="forbid")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -69,16 +65,15 @@ def _nested(default: Any, *path: str) -> Any:
 @dataclass(frozen=True, config=_STRICT)
 class _Section:
     _secrets: ClassVar[tuple[str, str]] = ("", "")  # key, the variable it defaults to (key_file: from a file)
-    _also: ClassVar[tuple[str, ...]] = ()  # keys of the file that _reshape reads, besides the fields
     _derived: ClassVar[tuple[str, ...]] = ()  # fields that _reshape fills, not keys of the file
 
     @model_validator(mode="before")
     @classmethod
     def _shape(cls, data: Any, info: ValidationInfo) -> Any:
         source = info.context
-        if isinstance(data, ArgsKwargs | _Section) or not isinstance(source, v.Source):
+        if not isinstance(source, v.Source):
             return data  # built in code, not read from a file
-        tree: dict[str, Any] = dict.fromkeys(cls._also)
+        tree: dict[str, Any] = {}
         for name, field in cls.__pydantic_fields__.items():  # type: ignore[attr-defined]
             *parents, leaf = field.validation_alias.path if field.validation_alias else [name]
             node = tree
@@ -104,9 +99,7 @@ def _checked(value: Any, tree: dict[str, Any], at: tuple[str, ...]) -> dict[str,
     result: dict[str, Any] = {}
     for key, item in value.items():
         if key not in tree:
-            close = difflib.get_close_matches(key, list(tree), n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}?" if close else f"expected one of {', '.join(tree)}"
-            problem(f"unknown key ({hint})", *at, key)
+            problem(unknown_key(key, list(tree)), *at, key)
         if item is not None and tree[key] is None:
             result[key] = item
         elif item is not None and (inner := _checked(item, tree[key], (*at, key))):
@@ -118,7 +111,7 @@ def _checked(value: Any, tree: dict[str, Any], at: tuple[str, ...]) -> dict[str,
 class DeploymentSource(_Section):
     """How a repository's production deployments are recognised (SPEC §5.1)."""
 
-    source: DeploymentKind = "deployments"
+    source: Literal["deployments", "workflow_runs", "releases", "merged_prs"] = "deployments"
     environment: Text = "production"  # the GitHub environment for `deployments`, recorded for every source
     workflow: TextOrNumber | None = None  # file or id, for workflow_runs only
 
@@ -154,17 +147,15 @@ class GitHubConfig(_Section):
         tuple[Annotated[Text, StringConstraints(pattern=v.ORGANIZATION)], ...], Unique
     ] = ()
     incident_labels: Texts = ("incident",)
-    api: Literal["rest", "graphql"] = (
-        "graphql"  # graphql: PRs and deployments in bulk queries; rest: REST only
-    )
+    # graphql: PRs and deployments in bulk queries; rest: REST only
+    api: Literal["rest", "graphql"] = "graphql"
     rate_limit_reserve: Annotated[float, Field(ge=0, lt=1)] = 0.1  # share of the hourly limit left unused
     _secrets = ("token", "GITHUB_TOKEN")
 
     @classmethod
     def _reshape(cls, data: dict[str, Any], source: v.Source) -> dict[str, Any]:
         data.setdefault("since", source.since)
-        # A repository's deployments: the keys it leaves out (all, for one given by name) come from
-        # github.deployments.
+        # The deployments keys a repository leaves out (all, if given by name) are github.deployments'.
         default = data["deployments"] if isinstance(data.get("deployments"), dict) else {}
         for index, item in enumerate(
             data["repositories"] if isinstance(data.get("repositories"), list) else ()
@@ -253,29 +244,15 @@ class ScheduleConfig(_Section):
 
 @dataclass(frozen=True, config=_STRICT)
 class HttpConfig(_Section):
-    host: str = "127.0.0.1"  # "" means every interface (listen: :9464)
-    port: int = 9464
+    # Both read listen: host:port, [::1]:9464 for IPv6, :9464 (host "") for every interface.
+    host: Annotated[str, BeforeValidator(lambda listen: v.listen(listen)[0])] = _nested("127.0.0.1", "listen")
+    port: Annotated[int, BeforeValidator(lambda listen: v.listen(listen)[1])] = _nested(9464, "listen")
     tls_cert_file: ExistingFile | None = _nested(None, "tls", "cert_file")
     tls_key_file: ExistingFile | None = _nested(None, "tls", "key_file")
     # Read-only, hashable, and (unlike MappingProxyType) deep-copyable.
     basic_auth_users: Annotated[Mapping[str, Bcrypt], AfterValidator(lambda users: frozendict(users))] = (
         frozendict()
     )
-    _also = ("listen",)
-    _derived = ("host", "port")
-
-    @classmethod
-    def _reshape(cls, data: dict[str, Any], source: v.Source) -> dict[str, Any]:
-        if "listen" in data:
-            listen = data.pop("listen")
-            host, colon, port = listen.strip().rpartition(":") if isinstance(listen, str) else ("", "", "")
-            if not colon or not port.isdigit() or not 0 <= int(port) <= 65535:
-                problem(
-                    f"must be host:port with a port 0-65535, e.g. 127.0.0.1:9464 (got {v.shown(listen)})",
-                    "listen",
-                )
-            data["host"], data["port"] = host.removeprefix("[").removesuffix("]"), int(port)  # [::1]:9464
-        return data
 
     @model_validator(mode="after")
     def _both_tls_files(self) -> HttpConfig:
@@ -318,7 +295,7 @@ class Config(_Section):
         Field(min_length=1),
         AfterValidator(v.distinct_windows),
     ] = _nested(DEFAULT_WINDOWS, "metrics", "windows")
-    benchmarks: Benchmarks = _nested("dora-2023", "metrics", "benchmarks")
+    benchmarks: Literal["dora-2023", "dora-2021"] = _nested("dora-2023", "metrics", "benchmarks")
     schedule: ScheduleConfig = ScheduleConfig()
     http: HttpConfig = HttpConfig()
     surveys: SurveysConfig = SurveysConfig()

@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError, ValidationInfo
 from pydantic_core import PydanticCustomError
 
-from analytics.windows import SpanError, WindowSpec
+from analytics.windows import SpanError, WindowSpec, as_utc
 from store.errors import ConfigError
 from surveys.yaml_lines import key_path, where
 
@@ -129,7 +129,6 @@ def substitute(
 
 def interpolate(value: object, source: Source, path: str = "") -> object:
     """``value`` with ``${VAR}`` replaced in every string but the secrets'; unset is an error here."""
-
     if isinstance(value, dict):
         return {key: interpolate(item, source, key_path(path, key)) for key, item in value.items()}
     if isinstance(value, list):
@@ -171,8 +170,16 @@ def instant(value: Any) -> datetime:
     if type(value) is date:  # unquoted in YAML
         value = datetime(value.year, value.month, value.day)
     if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return as_utc(value)
     problem(f"must be a date like 2025-01-01 (got {shown(value)})")
+
+
+def listen(value: Any) -> tuple[str, int]:
+    """``host:port`` as its host (without the brackets of an IPv6 address) and port."""
+    found = re.fullmatch(r"(?s)\[?(.*?)\]?:(\d+)", value.strip()) if isinstance(value, str) else None
+    if not found or int(found[2]) > 65535:
+        problem(f"must be host:port with a port 0-65535, e.g. 127.0.0.1:9464 (got {shown(value)})")
+    return found[1], int(found[2])
 
 
 def resolved(path: str, info: ValidationInfo, *, exists: bool = False) -> str:
@@ -206,7 +213,7 @@ def once(
         first[key] = (at, item)
 
 
-def unique(values: Any, words: str = "{name!r} is listed twice", *at: str, fold: bool = True) -> Any:
+def unique(values: Any, words: str = "{name!r} is listed twice", *at: str | int, fold: bool = True) -> Any:
     """``values`` (names, or objects with a ``name``), each listed once, by default whatever its case."""
     names = [getattr(value, "name", value) for value in values]
     entries = ((name.lower() if fold else name, (index, *at), name) for index, name in enumerate(names))
@@ -274,13 +281,11 @@ def secret(data: dict[str, Any], section: str, name: str, variable: str, source:
 
         data[name] = Secret(key, f"file {path}", read_file)
         return
-    hint = (
-        f" ({key} defaults to ${{{variable}}}; set it or give {section}.{file_name})" if raw is None else ""
-    )
     if not isinstance(raw, str | None):
         problem(f"must be a ${{VAR}} reference (got {shown(raw)})", name)
     if raw is not None and all(match.group(1) for match in _REFERENCE.finditer(raw)):
         problem(f"must come from the environment (${{VAR}}) or from {file_name}, not the file itself", name)
+    hint = "" if raw else f" ({key} defaults to ${{{variable}}}; set it or give {section}.{file_name})"
     raw = raw or "${" + variable + "}"
     text, unset = substitute(raw, source.environ, lambda message: problem(message, name))
     failure = unset + hint if unset else None if text.strip() else f"{raw} is empty"
