@@ -54,6 +54,7 @@ Instant = Annotated[datetime, BeforeValidator(v.instant)]
 ExistingFile = Annotated[Text, AfterValidator(lambda path, info: v.resolved(path, info, exists=True))]
 Unique = AfterValidator(v.unique)
 Repository = Annotated[Text, StringConstraints(pattern=v.REPOSITORY)]
+Organization = Annotated[Text, StringConstraints(pattern=v.ORGANIZATION)]
 Bcrypt = Annotated[Text, StringConstraints(pattern=v.BCRYPT)]
 Window = WindowSpec  # a metric window: its label as written (7d, 2w) and its length in whole days
 
@@ -143,9 +144,7 @@ class GitHubConfig(_Section):
         tuple[RepositoryConfig, ...],
         AfterValidator(lambda repos: v.unique(repos, "{name} is listed twice", "name")),
     ] = ()
-    organizations: Annotated[
-        tuple[Annotated[Text, StringConstraints(pattern=v.ORGANIZATION)], ...], Unique
-    ] = ()
+    organizations: Annotated[tuple[Organization, ...], Unique] = ()
     incident_labels: Texts = ("incident",)
     # graphql: PRs and deployments in bulk queries; rest: REST only
     api: Literal["rest", "graphql"] = "graphql"
@@ -157,16 +156,15 @@ class GitHubConfig(_Section):
         data.setdefault("since", source.since)
         # The deployments keys a repository leaves out (all, if given by name) are github.deployments'.
         default = data["deployments"] if isinstance(data.get("deployments"), dict) else {}
-        for index, item in enumerate(
-            data["repositories"] if isinstance(data.get("repositories"), list) else ()
-        ):
+        repositories = data["repositories"] if isinstance(data.get("repositories"), list) else []
+        for index, item in enumerate(repositories):
             if isinstance(item, str) and not re.fullmatch(v.REPOSITORY, item.strip()):
                 problem(f"must be a repository as owner/name (got {item.strip()!r})", "repositories", index)
             item = {"name": item} if isinstance(item, str) else item
             own = item.get("deployments") if isinstance(item, dict) else None
             if isinstance(item, dict) and isinstance(own, dict | None):
                 own = {key: value for key, value in (own or {}).items() if value is not None}
-                data["repositories"][index] = {**item, "deployments": {**default, **own}}
+                repositories[index] = {**item, "deployments": {**default, **own}}
         return data
 
     @model_validator(mode="after")
@@ -214,9 +212,9 @@ def _distinct_teams(teams: tuple[TeamConfig, ...]) -> tuple[TeamConfig, ...]:
     """Team names are unique; a repository, service or survey name belongs to one team."""
     v.unique(teams, "duplicate team {name!r}", "name", fold=False)
     claims = (
-        ((kind, name.lower()), (index, field, position), (f"{kind} {name}", team.name))
+        ((field, name.lower()), (index, field, position), (f"{kind} {name}", team.name))
         for index, team in enumerate(teams)
-        for kind, field in _CLAIMED
+        for field, kind in _CLAIMED.items()
         for position, name in enumerate(getattr(team, field))
     )
     owners = "{} is listed by teams {} ({{first}}) and {}; it can belong to only one"
@@ -224,11 +222,11 @@ def _distinct_teams(teams: tuple[TeamConfig, ...]) -> tuple[TeamConfig, ...]:
     return teams
 
 
-_CLAIMED = (
-    ("repository", "repositories"),
-    ("PagerDuty service", "pagerduty_services"),
-    ("survey name", "survey_names"),
-)
+_CLAIMED = {
+    "repositories": "repository",
+    "pagerduty_services": "PagerDuty service",
+    "survey_names": "survey name",
+}
 
 
 @dataclass(frozen=True, config=_STRICT)
@@ -258,11 +256,8 @@ class HttpConfig(_Section):
     def _both_tls_files(self) -> HttpConfig:
         if (self.tls_cert_file is None) != (self.tls_key_file is None):
             missing = "key_file" if self.tls_key_file is None else "cert_file"
-            problem(
-                "required with the other TLS file: give both cert_file and key_file, or neither",
-                "tls",
-                missing,
-            )
+            both = "give both cert_file and key_file, or neither"
+            problem(f"required with the other TLS file: {both}", "tls", missing)
         return self
 
     @property

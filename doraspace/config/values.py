@@ -28,6 +28,7 @@ REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$"
 ORGANIZATION = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$"
 BCRYPT = r"^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$"
 SECRET_KEYS = ("github.token", "pagerduty.token", "surveys.respondent_secret")  # interpolated when used
+Place = tuple[str | int, ...]  # a key path below the value validated: ("repositories", 0, "name")
 Span = TypeVar("Span")
 Item = TypeVar("Item")
 
@@ -47,7 +48,7 @@ class Source:
         return f"{place}: {key}: {text}" if key else f"{place}: {text}"
 
 
-def problem(message: str, *at: str | int, first: tuple[str | int, ...] | None = None) -> NoReturn:
+def problem(message: str, *at: str | int, first: Place | None = None) -> NoReturn:
     raise PydanticCustomError("config", "{message}", {"message": message, "at": at, "first": first})
 
 
@@ -201,12 +202,10 @@ def url(*schemes: str) -> Callable[[str], str]:
     return check
 
 
-def once(
-    entries: Iterable[tuple[Hashable, tuple[str | int, ...], Item]], words: Callable[[Item, Item], str]
-) -> None:
+def once(entries: Iterable[tuple[Hashable, Place, Item]], words: Callable[[Item, Item], str]) -> None:
     """Each ``(key, at, item)`` with a key of its own: a repeat fails at its ``at`` with ``words(repeat,
     first)``, where ``{first}`` is the place of the first."""
-    first: dict[Hashable, tuple[tuple[str | int, ...], Item]] = {}
+    first: dict[Hashable, tuple[Place, Item]] = {}
     for key, at, item in entries:
         if key in first:
             problem(words(item, first[key][1]), *at, first=first[key][0])
@@ -226,24 +225,21 @@ class Secret:
     ``origin`` where it comes from (``${GITHUB_TOKEN}``, ``file /run/secrets/gh``). The value hides in
     a closure, so that neither ``repr`` nor ``dataclasses.asdict`` of the configuration shows it."""
 
-    def __init__(self, key: str, origin: str, reveal: Callable[[], str]) -> None:
-        self.key, self.origin, self._reveal = key, origin, reveal
-
-    def value(self) -> str:
-        """The secret; raises ``ConfigError`` naming the key and variable/file if it cannot be had."""
-        return self._reveal()
+    def __init__(self, key: str, origin: str, value: Callable[[], str]) -> None:
+        # value() is the secret; it raises ConfigError naming the key and variable/file if it cannot be had.
+        self.key, self.origin, self.value = key, origin, value
 
     def problem(self) -> str | None:
         """Why ``value()`` would fail (for ``check-config``), or None; never the value itself."""
         try:
-            self._reveal()
+            self.value()
         except ConfigError as exc:
             return str(exc)
         return None
 
     @classmethod
     def from_value(cls, value: str, *, key: str = "secret") -> Secret:
-        """A secret with a known value (tests, the demo)."""
+        """A secret with a known value (tests)."""
         return cls(key, "literal", lambda: value)
 
     def __repr__(self) -> str:
