@@ -146,8 +146,7 @@ class GitHubConfig(_Section):
     ] = ()
     organizations: Annotated[tuple[Organization, ...], Unique] = ()
     incident_labels: Texts = ("incident",)
-    # graphql: PRs and deployments in bulk queries; rest: REST only
-    api: Literal["rest", "graphql"] = "graphql"
+    api: Literal["rest", "graphql"] = "graphql"  # graphql: PRs and deployments in bulk; rest: REST only
     rate_limit_reserve: Annotated[float, Field(ge=0, lt=1)] = 0.1  # share of the hourly limit left unused
     _secrets = ("token", "GITHUB_TOKEN")
 
