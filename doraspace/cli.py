@@ -38,6 +38,7 @@ from doraspace.errors import ConfigError, DoraspaceError
 from doraspace.pipeline import build_snapshot, compute_all, compute_survey_scores
 from doraspace.settings import ownership_settings
 from store.engine import STORE_FAILURES, open_store
+from store.urls import duckdb_file
 from surveys.definition import load_definition
 from surveys.importer import import_survey, team_spellings
 
@@ -247,11 +248,10 @@ def cmd_check_config(args: argparse.Namespace, config: Config, now: datetime) ->
 
     # The catalog and the collected repositories come from the store, if a collect has filled one.
     # Checking a config must not create a database, so a DuckDB file that does not exist is not opened.
-    url = config.database_url
-    duckdb_path = url.removeprefix("duckdb:///") if url.startswith("duckdb:///") else None
+    url, path = config.database_url, duckdb_file(config.database_url)
     collected: list[str] = []
     components: list[CatalogComponent] = []
-    if url.startswith("duckdb:///:memory:") or (duckdb_path is not None and not os.path.exists(duckdb_path)):
+    if url.startswith("duckdb:///:memory:") or (path is not None and not os.path.exists(path)):
         print("store: not created yet; the catalog is read by `doraspace collect`")
     else:
         try:

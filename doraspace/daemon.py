@@ -64,7 +64,8 @@ from doraspace.config import Config
 from doraspace.errors import ConfigError, DoraspaceError
 from doraspace.http_server import HttpServer
 from doraspace.pipeline import build_snapshot
-from store.engine import Engine, is_duckdb_file, turn_taking_engine
+from store.engine import Engine, turn_taking_engine
+from store.urls import duckdb_file, is_duckdb_file
 
 __all__ = ["Daemon", "DaemonStopping", "job_engine", "serve"]
 
@@ -236,9 +237,9 @@ class Daemon:
     def _output_dir(self) -> Path:
         if self._output is not None:
             return self._output
-        url = self.config.database_url
-        if is_duckdb_file(url):
-            return Path(url.removeprefix("duckdb:///")).resolve().parent
+        path = duckdb_file(self.config.database_url)
+        if path is not None:
+            return Path(path).resolve().parent
         self._temporary = tempfile.TemporaryDirectory(prefix="doraspace-serve-")
         return Path(self._temporary.name)
 

@@ -14,11 +14,11 @@ from sqlalchemy.pool import NullPool
 
 from store.errors import StoreError
 from store.migrations import migrate
+from store.urls import duckdb_file, redact
 
 __all__ = [
     "STORE_FAILURES",
     "Engine",
-    "is_duckdb_file",
     "is_lock_error",
     "open_store",
     "turn_taking_engine",
@@ -36,11 +36,6 @@ def is_lock_error(exc: BaseException) -> bool:
     return any(marker in str(exc) for marker in _LOCK_MARKERS)
 
 
-def is_duckdb_file(url: str) -> bool:
-    """A DuckDB store in a file (not in memory): one writer at a time, across processes."""
-    return url.startswith("duckdb:///") and not url.startswith("duckdb:///:memory:")
-
-
 def open_store(
     url: str,
     *,
@@ -53,15 +48,13 @@ def open_store(
     A DuckDB file held by another process is retried until ``lock_timeout`` seconds have passed; then
     the error says which file is busy instead of DuckDB's raw lock message.
     """
-    if is_duckdb_file(url):
-        path = url.removeprefix("duckdb:///")
-        parent = os.path.dirname(path)
-        if parent:
-            os.makedirs(parent, exist_ok=True)
+    parent = os.path.dirname(duckdb_file(url) or "")
+    if parent:
+        os.makedirs(parent, exist_ok=True)
     try:
         engine = create_engine(url)
     except Exception as exc:  # a bad URL or missing driver is the user's to fix
-        raise StoreError(f"database.url: cannot open {url!r}: {exc}") from exc
+        raise StoreError(f"database.url: cannot open {redact(url)!r}: {exc}") from exc
     if url.startswith("duckdb"):
         _pin_utc(engine)
     deadline = time.monotonic() + lock_timeout
@@ -82,10 +75,10 @@ def open_store(
                 continue
             if is_lock_error(exc):
                 raise StoreError(
-                    f"database.url: the store {url!r} is in use by another doraspace process "
+                    f"database.url: the store {redact(url)!r} is in use by another doraspace process "
                     f"(waited {lock_timeout:.0f} s)"
                 ) from exc
-            raise StoreError(f"database.url: cannot open {url!r}: {exc.orig or exc}") from exc
+            raise StoreError(f"database.url: cannot open {redact(url)!r}: {exc.orig or exc}") from exc
 
 
 def _pin_utc(engine: Engine) -> None:
@@ -116,14 +109,14 @@ def turn_taking_engine(
     connect that meets another process' lock waits (up to ``lock_timeout``) instead of failing, then
     raises a ``StoreError`` naming the busy file.
     """
-    if not is_duckdb_file(url):
+    path = duckdb_file(url)
+    if path is None:
         engine = open_store(url, lock_timeout=open_timeout)
     else:
         # Create and migrate with the usual opener, then let go of the file at once.
         open_store(url, lock_timeout=open_timeout).dispose()
         engine = create_engine(url, poolclass=NullPool)
         _pin_utc(engine)
-        path = url.removeprefix("duckdb:///")
 
         @event.listens_for(engine, "do_connect")
         def _wait_for_file(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:

@@ -12,7 +12,6 @@ does not count as a changed question while any change of words does.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 import unicodedata
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from store.errors import InputError
-from surveys.yaml_lines import compose, where
+from surveys.yaml_lines import compose, unknown_key, where
 
 __all__ = [
     "DEFAULT_DEFINITION",
@@ -134,9 +133,7 @@ class _Reader:
             self.fail(key, f"must be a mapping with keys {', '.join(allowed)} (got {_shown(value)})")
         for name in value:
             if name not in allowed:
-                close = difflib.get_close_matches(str(name), allowed, n=1, cutoff=0.6)
-                hint = f"did you mean {close[0]!r}?" if close else f"expected one of {', '.join(allowed)}"
-                self.fail(f"{key}.{name}" if key else str(name), f"unknown key ({hint})")
+                self.fail(f"{key}.{name}" if key else str(name), unknown_key(str(name), allowed))
         for name in required:
             if name not in value:
                 self.fail(f"{key}.{name}" if key else name, "is required")

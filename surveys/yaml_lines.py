@@ -11,12 +11,13 @@ would add a seventh entry to every import rule.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Mapping, Sequence
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-__all__ = ["compose", "key_path", "line_of", "where"]
+__all__ = ["compose", "key_path", "line_of", "unknown_key", "where"]
 
 _YAML_MAP = "tag:yaml.org,2002:map"
 _YAML_SEQ = "tag:yaml.org,2002:seq"
@@ -44,6 +45,13 @@ def where(label: str, lines: Mapping[str, int], key: str) -> str:
     """``label:line`` of ``key`` (see ``line_of``), or just ``label``."""
     line = line_of(lines, key)
     return label if line is None else f"{label}:{line}"
+
+
+def unknown_key(key: str, allowed: Sequence[str]) -> str:
+    """What to say of ``key`` where only ``allowed`` keys may be: the nearest one, or all of them."""
+    close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else f"expected one of {', '.join(allowed)}"
+    return f"unknown key ({hint})"
 
 
 def compose(text: str, label: str, error: type[Exception]) -> tuple[object, dict[str, int]]:

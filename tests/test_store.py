@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, inspect, select
 
 from store import schema
 from store.engine import open_store
+from store.errors import StoreError
 from store.migrations import MIGRATIONS, applied_versions, migrate
 from store.upsert import upsert
+from store.urls import duckdb_file, redact
 
 
 def test_every_table_is_created_by_a_recorded_migration(tmp_path: Path) -> None:
@@ -38,3 +41,20 @@ def test_upsert_updates_in_place_and_keeps_the_last_row_of_a_key(tmp_path: Path)
         assert conn.execute(select(func.count()).select_from(schema.commits)).scalar_one() == 1
         assert conn.execute(select(schema.commits.c.message)).scalar_one() == "third"
     engine.dispose()
+
+
+def test_database_url_helpers() -> None:
+    assert duckdb_file("duckdb:////srv/dora/s.duckdb?threads=2") == "/srv/dora/s.duckdb"
+    assert duckdb_file("duckdb:///:memory:") is None
+    assert duckdb_file("postgresql+psycopg://dora@db/dora") is None
+    assert redact("postgresql+psycopg://dora:hunter2@db/dora?password=hunter2") == (
+        "postgresql+psycopg://dora:***@db/dora?password=***"
+    )
+    assert redact("duckdb:////srv/dora/s.duckdb") == "duckdb:////srv/dora/s.duckdb"
+
+
+def test_a_store_that_cannot_be_opened_is_named_without_its_password() -> None:
+    with pytest.raises(StoreError) as info:
+        open_store("postgresql+psycopg://dora:hunter2@127.0.0.1:1/dora", lock_timeout=0)
+    assert "postgresql+psycopg://dora:***@127.0.0.1:1/dora" in str(info.value)
+    assert "hunter2" not in str(info.value)

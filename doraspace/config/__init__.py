@@ -10,7 +10,6 @@ object's. ``values`` interpolates ``${VAR}`` and words the errors.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -32,7 +31,6 @@ from pydantic import (
     model_validator,
 )
 from pydantic.dataclasses import dataclass
-from pydantic_core import ArgsKwargs
 
 from analytics.settings import DEFAULT_WINDOWS
 from analytics.windows import WindowSpec, parse_duration, parse_window
@@ -40,12 +38,11 @@ from doraspace.config import values as v
 from doraspace.config.values import Secret as Secret
 from doraspace.config.values import problem
 from store.errors import ConfigError
-from surveys.yaml_lines import compose
+from store.urls import check_database_url, redact
+from surveys.yaml_lines import compose, unknown_key
 
 DEFAULT_CONFIG_PATH = "./doraspace.yaml"
 DEFAULT_SINCE_DAYS = 365  # the first sync reaches this far back when github.since is not given
-DeploymentKind = Literal["deployments", "workflow_runs", "releases", "merged_prs"]
-Benchmarks = Literal["dora-2023", "dora-2021"]
 _STRICT = ConfigDict(extra="forbid")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -57,6 +54,7 @@ Instant = Annotated[datetime, BeforeValidator(v.instant)]
 ExistingFile = Annotated[Text, AfterValidator(lambda path, info: v.resolved(path, info, exists=True))]
 Unique = AfterValidator(v.unique)
 Repository = Annotated[Text, StringConstraints(pattern=v.REPOSITORY)]
+Organization = Annotated[Text, StringConstraints(pattern=v.ORGANIZATION)]
 Bcrypt = Annotated[Text, StringConstraints(pattern=v.BCRYPT)]
 Window = WindowSpec  # a metric window: its label as written (7d, 2w) and its length in whole days
 
@@ -68,16 +66,15 @@ def _nested(default: Any, *path: str) -> Any:
 @dataclass(frozen=True, config=_STRICT)
 class _Section:
     _secrets: ClassVar[tuple[str, str]] = ("", "")  # key, the variable it defaults to (key_file: from a file)
-    _also: ClassVar[tuple[str, ...]] = ()  # keys of the file that _reshape reads, besides the fields
     _derived: ClassVar[tuple[str, ...]] = ()  # fields that _reshape fills, not keys of the file
 
     @model_validator(mode="before")
     @classmethod
     def _shape(cls, data: Any, info: ValidationInfo) -> Any:
         source = info.context
-        if isinstance(data, ArgsKwargs | _Section) or not isinstance(source, v.Source):
+        if not isinstance(source, v.Source):
             return data  # built in code, not read from a file
-        tree: dict[str, Any] = dict.fromkeys(cls._also)
+        tree: dict[str, Any] = {}
         for name, field in cls.__pydantic_fields__.items():  # type: ignore[attr-defined]
             *parents, leaf = field.validation_alias.path if field.validation_alias else [name]
             node = tree
@@ -103,9 +100,7 @@ def _checked(value: Any, tree: dict[str, Any], at: tuple[str, ...]) -> dict[str,
     result: dict[str, Any] = {}
     for key, item in value.items():
         if key not in tree:
-            close = difflib.get_close_matches(key, list(tree), n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}?" if close else f"expected one of {', '.join(tree)}"
-            problem(f"unknown key ({hint})", *at, key)
+            problem(unknown_key(key, list(tree)), *at, key)
         if item is not None and tree[key] is None:
             result[key] = item
         elif item is not None and (inner := _checked(item, tree[key], (*at, key))):
@@ -117,7 +112,7 @@ def _checked(value: Any, tree: dict[str, Any], at: tuple[str, ...]) -> dict[str,
 class DeploymentSource(_Section):
     """How a repository's production deployments are recognised (SPEC §5.1)."""
 
-    source: DeploymentKind = "deployments"
+    source: Literal["deployments", "workflow_runs", "releases", "merged_prs"] = "deployments"
     environment: Text = "production"  # the GitHub environment for `deployments`, recorded for every source
     workflow: TextOrNumber | None = None  # file or id, for workflow_runs only
 
@@ -130,20 +125,12 @@ class DeploymentSource(_Section):
 
 
 DEFAULT_DEPLOYMENT_SOURCE = DeploymentSource()
-_INHERITED = DeploymentSource("deployments", "inherited")  # replaced by github.deployments
 
 
 @dataclass(frozen=True, config=_STRICT)
 class RepositoryConfig(_Section):
     name: Repository  # owner/name as written
-    deployments: DeploymentSource = _INHERITED  # its own keys merged over github.deployments
-
-    @model_validator(mode="before")
-    @classmethod
-    def _by_name(cls, data: Any) -> Any:
-        if isinstance(data, str) and not re.fullmatch(v.REPOSITORY, data.strip()):
-            problem(f"must be a repository as owner/name (got {data.strip()!r})")
-        return {"name": data} if isinstance(data, str) else data
+    deployments: DeploymentSource = DEFAULT_DEPLOYMENT_SOURCE  # its own keys over github.deployments
 
 
 @dataclass(frozen=True, config=_STRICT)
@@ -157,35 +144,32 @@ class GitHubConfig(_Section):
         tuple[RepositoryConfig, ...],
         AfterValidator(lambda repos: v.unique(repos, "{name} is listed twice", "name")),
     ] = ()
-    organizations: Annotated[
-        tuple[Annotated[Text, StringConstraints(pattern=v.ORGANIZATION)], ...], Unique
-    ] = ()
+    organizations: Annotated[tuple[Organization, ...], Unique] = ()
     incident_labels: Texts = ("incident",)
-    api: Literal["rest", "graphql"] = (
-        "graphql"  # graphql: PRs and deployments in bulk queries; rest: REST only
-    )
+    api: Literal["rest", "graphql"] = "graphql"  # graphql: PRs and deployments in bulk; rest: REST only
     rate_limit_reserve: Annotated[float, Field(ge=0, lt=1)] = 0.1  # share of the hourly limit left unused
     _secrets = ("token", "GITHUB_TOKEN")
 
     @classmethod
     def _reshape(cls, data: dict[str, Any], source: v.Source) -> dict[str, Any]:
         data.setdefault("since", source.since)
-        # A repository's own deployments: the keys it leaves out come from github.deployments.
+        # The deployments keys a repository leaves out (all, if given by name) are github.deployments'.
         default = data["deployments"] if isinstance(data.get("deployments"), dict) else {}
-        for index, item in enumerate(
-            data["repositories"] if isinstance(data.get("repositories"), list) else ()
-        ):
-            if isinstance(item, dict) and isinstance(item.get("deployments"), dict):
-                own = {key: value for key, value in item["deployments"].items() if value is not None}
-                data["repositories"][index] = {**item, "deployments": {**default, **own}}
+        repositories = data["repositories"] if isinstance(data.get("repositories"), list) else []
+        for index, item in enumerate(repositories):
+            if isinstance(item, str) and not re.fullmatch(v.REPOSITORY, item.strip()):
+                problem(f"must be a repository as owner/name (got {item.strip()!r})", "repositories", index)
+            item = {"name": item} if isinstance(item, str) else item
+            own = item.get("deployments") if isinstance(item, dict) else None
+            if isinstance(item, dict) and isinstance(own, dict | None):
+                own = {key: value for key, value in (own or {}).items() if value is not None}
+                repositories[index] = {**item, "deployments": {**default, **own}}
         return data
 
     @model_validator(mode="after")
-    def _resolved(self) -> GitHubConfig:
+    def _workflows_given(self) -> GitHubConfig:
         _workflow_given(self.deployments, "", "deployments")
         for index, repository in enumerate(self.repositories):
-            if repository.deployments is _INHERITED:
-                object.__setattr__(repository, "deployments", self.deployments)
             whose = f" (repository {repository.name})"
             _workflow_given(repository.deployments, whose, "repositories", index, "deployments")
         return self
@@ -226,22 +210,22 @@ class TeamConfig(_Section):
 def _distinct_teams(teams: tuple[TeamConfig, ...]) -> tuple[TeamConfig, ...]:
     """Team names are unique; a repository, service or survey name belongs to one team."""
     v.unique(teams, "duplicate team {name!r}", "name", fold=False)
-    claimed: dict[tuple[str, str], tuple[str, tuple[int, str, int]]] = {}  # → the team, where
-    for index, team in enumerate(teams):
-        for kind, field in (
-            ("repository", "repositories"),
-            ("PagerDuty service", "pagerduty_services"),
-            ("survey name", "survey_names"),
-        ):
-            for position, name in enumerate(getattr(team, field)):
-                if (kind, name.lower()) in claimed:
-                    other, first = claimed[(kind, name.lower())]
-                    owners = (
-                        f"is listed by teams {other} ({{first}}) and {team.name}; it can belong to only one"
-                    )
-                    problem(f"{kind} {name} {owners}", index, field, position, first=first)
-                claimed[(kind, name.lower())] = (team.name, (index, field, position))
+    claims = (
+        ((field, name.lower()), (index, field, position), (f"{kind} {name}", team.name))
+        for index, team in enumerate(teams)
+        for field, kind in _CLAIMED.items()
+        for position, name in enumerate(getattr(team, field))
+    )
+    owners = "{} is listed by teams {} ({{first}}) and {}; it can belong to only one"
+    v.once(claims, lambda claim, first: owners.format(claim[0], first[1], claim[1]))
     return teams
+
+
+_CLAIMED = {
+    "repositories": "repository",
+    "pagerduty_services": "PagerDuty service",
+    "survey_names": "survey name",
+}
 
 
 @dataclass(frozen=True, config=_STRICT)
@@ -257,39 +241,22 @@ class ScheduleConfig(_Section):
 
 @dataclass(frozen=True, config=_STRICT)
 class HttpConfig(_Section):
-    host: str = "127.0.0.1"  # "" means every interface (listen: :9464)
-    port: int = 9464
+    # Both read listen: host:port, [::1]:9464 for IPv6, :9464 (host "") for every interface.
+    host: Annotated[str, BeforeValidator(lambda listen: v.listen(listen)[0])] = _nested("127.0.0.1", "listen")
+    port: Annotated[int, BeforeValidator(lambda listen: v.listen(listen)[1])] = _nested(9464, "listen")
     tls_cert_file: ExistingFile | None = _nested(None, "tls", "cert_file")
     tls_key_file: ExistingFile | None = _nested(None, "tls", "key_file")
     # Read-only, hashable, and (unlike MappingProxyType) deep-copyable.
     basic_auth_users: Annotated[Mapping[str, Bcrypt], AfterValidator(lambda users: frozendict(users))] = (
         frozendict()
     )
-    _also = ("listen",)
-    _derived = ("host", "port")
-
-    @classmethod
-    def _reshape(cls, data: dict[str, Any], source: v.Source) -> dict[str, Any]:
-        if "listen" in data:
-            listen = data.pop("listen")
-            host, colon, port = listen.strip().rpartition(":") if isinstance(listen, str) else ("", "", "")
-            if not colon or not port.isdigit() or not 0 <= int(port) <= 65535:
-                problem(
-                    f"must be host:port with a port 0-65535, e.g. 127.0.0.1:9464 (got {v.shown(listen)})",
-                    "listen",
-                )
-            data["host"], data["port"] = host.removeprefix("[").removesuffix("]"), int(port)  # [::1]:9464
-        return data
 
     @model_validator(mode="after")
     def _both_tls_files(self) -> HttpConfig:
         if (self.tls_cert_file is None) != (self.tls_key_file is None):
             missing = "key_file" if self.tls_key_file is None else "cert_file"
-            problem(
-                "required with the other TLS file: give both cert_file and key_file, or neither",
-                "tls",
-                missing,
-            )
+            both = "give both cert_file and key_file, or neither"
+            problem(f"required with the other TLS file: {both}", "tls", missing)
         return self
 
     @property
@@ -304,44 +271,13 @@ class SurveysConfig(_Section):
     _secrets = ("respondent_secret", "DORASPACE_SURVEY_SECRET")
 
 
-def _redact_url(url: str) -> str:
-    # String surgery rather than urlunsplit, which would turn duckdb:////abs into duckdb://abs.
-    scheme, sep, rest = url.partition("://")
-    authority, slash, tail = rest.partition("/")
-    userinfo, at, host = authority.rpartition("@")
-    if at and ":" in userinfo:
-        authority = f"{userinfo.partition(':')[0]}:***@{host}"
-    tail = re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", tail)
-    return f"{scheme}{sep}{authority}{slash}{tail}" if sep else url
-
-
-def _database_url(url: str, info: ValidationInfo) -> str:
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        problem(f"must be a URL like duckdb:///data/doraspace.duckdb (got {url!r})")
-    if scheme == "duckdb":
-        # SQLAlchemy's convention: three slashes then the path, so a fourth slash makes it absolute.
-        if not rest.startswith("/"):
-            problem(f"must be duckdb:///relative/path or duckdb:////absolute/path (got {url!r})")
-        location, qmark, query = rest[1:].partition("?")
-        if not location:
-            problem("needs a file path after duckdb:/// (or :memory:)")
-        return f"duckdb:///{location if location == ':memory:' else v.resolved(location, info)}{qmark}{query}"
-    if scheme == "postgresql+psycopg" and rest not in ("", "/"):
-        return url
-    if scheme == "postgresql+psycopg":
-        problem("needs a host or database: postgresql+psycopg://user@host/db")
-    if scheme in ("postgresql", "postgres", "postgresql+psycopg2"):  # redacted: it goes to stderr
-        problem(f"use the psycopg 3 driver: {_redact_url('postgresql+psycopg://' + rest)} (got {scheme}://)")
-    problem(f"must start with duckdb:/// or postgresql+psycopg:// (got {scheme}://)")
-
-
 @dataclass(frozen=True, config=_STRICT)
 class Config(_Section):
     path: str  # the configuration file as given, for messages
-    database_url: Annotated[Text, AfterValidator(_database_url)] = Field(
-        validation_alias=AliasPath("database", "url"), repr=False
-    )
+    # Which URLs the store can open is the store's rule: it raises ValueError, shown as our message.
+    database_url: Annotated[
+        Text, AfterValidator(lambda url, info: check_database_url(url, lambda path: v.resolved(path, info)))
+    ] = Field(validation_alias=AliasPath("database", "url"), repr=False)
     github: GitHubConfig | None = None
     pagerduty: PagerDutyConfig | None = None
     catalog_discover: bool = _nested(True, "catalog", "discover")
@@ -353,7 +289,7 @@ class Config(_Section):
         Field(min_length=1),
         AfterValidator(v.distinct_windows),
     ] = _nested(DEFAULT_WINDOWS, "metrics", "windows")
-    benchmarks: Benchmarks = _nested("dora-2023", "metrics", "benchmarks")
+    benchmarks: Literal["dora-2023", "dora-2021"] = _nested("dora-2023", "metrics", "benchmarks")
     schedule: ScheduleConfig = ScheduleConfig()
     http: HttpConfig = HttpConfig()
     surveys: SurveysConfig = SurveysConfig()
@@ -369,7 +305,7 @@ class Config(_Section):
     @property
     def redacted_database_url(self) -> str:
         """The database URL with any password replaced by ``***``, fit for logs (``repr`` omits it)."""
-        return _redact_url(self.database_url)
+        return redact(self.database_url)
 
 
 _CONFIG = TypeAdapter(Config)

@@ -10,16 +10,17 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError, ValidationInfo
 from pydantic_core import PydanticCustomError
 
-from analytics.windows import SpanError, WindowSpec
+from analytics.windows import SpanError, WindowSpec, as_utc
 from store.errors import ConfigError
 from surveys.yaml_lines import key_path, where
 
@@ -27,7 +28,9 @@ REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$"
 ORGANIZATION = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$"
 BCRYPT = r"^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$"
 SECRET_KEYS = ("github.token", "pagerduty.token", "surveys.respondent_secret")  # interpolated when used
+Place = tuple[str | int, ...]  # a key path below the value validated: ("repositories", 0, "name")
 Span = TypeVar("Span")
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class Source:
         return f"{place}: {key}: {text}" if key else f"{place}: {text}"
 
 
-def problem(message: str, *at: str | int, first: tuple[str | int, ...] | None = None) -> NoReturn:
+def problem(message: str, *at: str | int, first: Place | None = None) -> NoReturn:
     raise PydanticCustomError("config", "{message}", {"message": message, "at": at, "first": first})
 
 
@@ -62,6 +65,7 @@ _WORDS = {
     "tuple_type": "must be a list (got {got})",
     "dict_type": "must be a mapping of user: bcrypt hash (got {got})",
     "missing": "required",
+    "value_error": "{error}",  # a rule of another package (store.urls), raising ValueError
     "missing database.url": "required (e.g. duckdb:///data/doraspace.duckdb)",
     "missing github.repositories[].name": "required (owner/name)",
     "greater_than_equal teams[].headcount": "must be a positive whole number or null (got {got})",
@@ -126,18 +130,14 @@ def substitute(
 
 def interpolate(value: object, source: Source, path: str = "") -> object:
     """``value`` with ``${VAR}`` replaced in every string but the secrets'; unset is an error here."""
-
-    def fail(message: str) -> NoReturn:
-        raise ConfigError(source.message(path, message))
-
     if isinstance(value, dict):
-        return {k: interpolate(item, source, f"{path}.{k}" if path else k) for k, item in value.items()}
+        return {key: interpolate(item, source, key_path(path, key)) for key, item in value.items()}
     if isinstance(value, list):
-        return [interpolate(item, source, f"{path}[{index}]") for index, item in enumerate(value)]
+        return [interpolate(item, source, key_path(path, index)) for index, item in enumerate(value)]
     if not isinstance(value, str) or path in SECRET_KEYS:
         return value
-    text, unset = substitute(value, source.environ, fail)
-    return fail(unset) if unset else text
+    text, unset = substitute(value, source.environ, lambda message: _raise(source.message(path, message)))
+    return _raise(source.message(path, unset)) if unset else text
 
 
 def whole(value: Any) -> Any:
@@ -158,11 +158,8 @@ def span(parse: Callable[[str], Span]) -> Callable[[Any], Span]:
 
 
 def distinct_windows(windows: tuple[WindowSpec, ...]) -> tuple[WindowSpec, ...]:
-    first: dict[int, WindowSpec] = {}
-    for index, window in enumerate(windows):
-        if window.days in first:
-            problem(f"duplicate window {window.label} (same as {first[window.days].label})", index)
-        first[window.days] = window
+    entries = ((window.days, (index,), window) for index, window in enumerate(windows))
+    once(entries, lambda window, first: f"duplicate window {window.label} (same as {first.label})")
     return windows
 
 
@@ -174,8 +171,16 @@ def instant(value: Any) -> datetime:
     if type(value) is date:  # unquoted in YAML
         value = datetime(value.year, value.month, value.day)
     if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return as_utc(value)
     problem(f"must be a date like 2025-01-01 (got {shown(value)})")
+
+
+def listen(value: Any) -> tuple[str, int]:
+    """``host:port`` as its host (without the brackets of an IPv6 address) and port."""
+    found = re.fullmatch(r"(?s)\[?(.*?)\]?:(\d+)", value.strip()) if isinstance(value, str) else None
+    if not found or int(found[2]) > 65535:
+        problem(f"must be host:port with a port 0-65535, e.g. 127.0.0.1:9464 (got {shown(value)})")
+    return found[1], int(found[2])
 
 
 def resolved(path: str, info: ValidationInfo, *, exists: bool = False) -> str:
@@ -197,15 +202,21 @@ def url(*schemes: str) -> Callable[[str], str]:
     return check
 
 
-def unique(values: Any, words: str = "{name!r} is listed twice", *at: str, fold: bool = True) -> Any:
+def once(entries: Iterable[tuple[Hashable, Place, Item]], words: Callable[[Item, Item], str]) -> None:
+    """Each ``(key, at, item)`` with a key of its own: a repeat fails at its ``at`` with ``words(repeat,
+    first)``, where ``{first}`` is the place of the first."""
+    first: dict[Hashable, tuple[Place, Item]] = {}
+    for key, at, item in entries:
+        if key in first:
+            problem(words(item, first[key][1]), *at, first=first[key][0])
+        first[key] = (at, item)
+
+
+def unique(values: Any, words: str = "{name!r} is listed twice", *at: str | int, fold: bool = True) -> Any:
     """``values`` (names, or objects with a ``name``), each listed once, by default whatever its case."""
-    first: dict[str, int] = {}
-    for index, value in enumerate(values):
-        name = getattr(value, "name", value)
-        if (name.lower() if fold else name) in first:
-            earlier = first[name.lower() if fold else name]
-            problem(words.format(name=name) + " (first at {first})", index, *at, first=(earlier, *at))
-        first[name.lower() if fold else name] = index
+    names = [getattr(value, "name", value) for value in values]
+    entries = ((name.lower() if fold else name, (index, *at), name) for index, name in enumerate(names))
+    once(entries, lambda name, _: words.format(name=name) + " (first at {first})")
     return values
 
 
@@ -214,24 +225,21 @@ class Secret:
     ``origin`` where it comes from (``${GITHUB_TOKEN}``, ``file /run/secrets/gh``). The value hides in
     a closure, so that neither ``repr`` nor ``dataclasses.asdict`` of the configuration shows it."""
 
-    def __init__(self, key: str, origin: str, reveal: Callable[[], str]) -> None:
-        self.key, self.origin, self._reveal = key, origin, reveal
-
-    def value(self) -> str:
-        """The secret; raises ``ConfigError`` naming the key and variable/file if it cannot be had."""
-        return self._reveal()
+    def __init__(self, key: str, origin: str, value: Callable[[], str]) -> None:
+        # value() is the secret; it raises ConfigError naming the key and variable/file if it cannot be had.
+        self.key, self.origin, self.value = key, origin, value
 
     def problem(self) -> str | None:
         """Why ``value()`` would fail (for ``check-config``), or None; never the value itself."""
         try:
-            self._reveal()
+            self.value()
         except ConfigError as exc:
             return str(exc)
         return None
 
     @classmethod
     def from_value(cls, value: str, *, key: str = "secret") -> Secret:
-        """A secret with a known value (tests, the demo)."""
+        """A secret with a known value (tests)."""
         return cls(key, "literal", lambda: value)
 
     def __repr__(self) -> str:
@@ -263,20 +271,17 @@ def secret(data: dict[str, Any], section: str, name: str, variable: str, source:
         def read_file() -> str:
             # Read at each use, so a rotated secret file (Kubernetes, Vault agent) is picked up.
             try:
-                with open(path, encoding="utf-8") as handle:
-                    return handle.read().strip() or _raise(f"{prefix}{path} is empty")
+                return Path(path).read_text(encoding="utf-8").strip() or _raise(f"{prefix}{path} is empty")
             except OSError as exc:
                 raise ConfigError(f"{prefix}cannot read {path}: {exc.strerror}") from None
 
         data[name] = Secret(key, f"file {path}", read_file)
         return
-    hint = (
-        f" ({key} defaults to ${{{variable}}}; set it or give {section}.{file_name})" if raw is None else ""
-    )
     if not isinstance(raw, str | None):
         problem(f"must be a ${{VAR}} reference (got {shown(raw)})", name)
     if raw is not None and all(match.group(1) for match in _REFERENCE.finditer(raw)):
         problem(f"must come from the environment (${{VAR}}) or from {file_name}, not the file itself", name)
+    hint = "" if raw else f" ({key} defaults to ${{{variable}}}; set it or give {section}.{file_name})"
     raw = raw or "${" + variable + "}"
     text, unset = substitute(raw, source.environ, lambda message: problem(message, name))
     failure = unset + hint if unset else None if text.strip() else f"{raw} is empty"
