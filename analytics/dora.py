@@ -9,7 +9,7 @@ derived first shipments it reads are brought up to date first (``analytics.shipm
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -175,21 +175,23 @@ def compute_dora_points(
 
 def point_windows(points: Sequence[MetricPoint]) -> CTE:
     """Every (point, window) as a VALUES list: window Nd of a point is (as_of − N days, as_of], its
-    exclusive start and inclusive end travelling with it."""
+    exclusive start and inclusive end travelling with it, numbered by ``window_id``."""
+    pairs = [(index, point, window) for index, point in enumerate(points) for window in point.windows]
     rows = [
         (
             index,
+            number,
             window.label,
             window.days,
             to_db(window_bounds(point.as_of, window.days)[0]),
             to_db(point.as_of),
         )
-        for index, point in enumerate(points)
-        for window in point.windows
+        for number, (index, point, window) in enumerate(pairs)
     ]
     return select(
         values(
             column("point", Integer),
+            column("window_id", Integer),  # (point, window) as one small key to group by
             column("window_label", String),
             column("window_days", Integer),
             column("starts_after", DateTime),
@@ -199,27 +201,44 @@ def point_windows(points: Sequence[MetricPoint]) -> CTE:
     ).cte("metric_windows")
 
 
-def team_scopes_cte(scopes: Sequence[RepoScope]) -> CTE:
-    """Each scope reports to its team and to the organisation row "*", which covers every scope."""
+def scope_teams_cte(scopes: Sequence[RepoScope]) -> CTE:
+    """The team of each scope (a scope belongs to one team; the organisation row "*" covers them all)."""
+    teams: dict[tuple[str, str, str], str] = {}
+    for scope in scopes:
+        key = (scope.repo, scope.source, scope.environment)
+        if teams.setdefault(key, scope.team) != scope.team:
+            raise ValueError(f"scope {key} is given for two teams, {teams[key]} and {scope.team}")
+    number = {team: index for index, team in enumerate(sorted(set(teams.values())))}
     return rows_cte(
-        "team_scopes",
-        ("team", "repo", "source", "environment"),
-        [(scope.team, scope.repo, scope.source, scope.environment) for scope in scopes]
-        + [(ORGANISATION, scope.repo, scope.source, scope.environment) for scope in scopes],
+        "scope_teams",
+        ("team", "team_id", "repo", "source", "environment"),
+        [(team, number[team], *key) for key, team in teams.items()],
+        integers=("team_id",),
     )
 
 
-def rows_cte(name: str, columns: Sequence[str], rows: Iterable[tuple[str, ...]]) -> CTE:
-    """Distinct string ``rows`` as a CTE: one array parameter per column, unnested side by side (DuckDB
-    and PostgreSQL both zip several unnests in one select list). Thousands of scopes stay a handful of
-    parameters: as a VALUES list they cost seconds to compile and bind on every statement."""
+def rows_cte(
+    name: str,
+    columns: Sequence[str],
+    rows: Iterable[tuple[str | int, ...]],
+    *,
+    integers: Collection[str] = (),
+) -> CTE:
+    """Distinct ``rows`` as a CTE, strings but for the ``integers`` columns: one array parameter per
+    column, unnested side by side (DuckDB and PostgreSQL both zip several unnests in one select list).
+    Thousands of scopes stay a handful of parameters: as a VALUES list they cost seconds to compile and
+    bind on every statement."""
     distinct = sorted(set(rows))
+
+    def array(column_name: str) -> ARRAY[Any]:
+        return ARRAY(Integer if column_name in integers else String)
+
     return select(
         *[
             func.unnest(
                 cast(
-                    bindparam(f"{name}_{name_}", [row[i] for row in distinct], type_=ARRAY(String)),
-                    ARRAY(String),
+                    bindparam(f"{name}_{name_}", [row[i] for row in distinct], type_=array(name_)),
+                    array(name_),
                 )
             ).label(name_)
             for i, name_ in enumerate(columns)
@@ -485,7 +504,7 @@ def _metrics_statement(
     scopes: Sequence[RepoScope], points: Sequence[MetricPoint], facts: FactCtes | None = None
 ) -> Select[Any]:
     # -- inputs -------------------------------------------------------------------------------------
-    team_scopes = team_scopes_cte(scopes)
+    scope_teams = scope_teams_cte(scopes)
     metric_windows = point_windows(points)
     # The facts as of the latest point; an earlier point sees the deployments up to its own as_of
     # (a prefix in time, so what each of them first shipped is the same) and the PRs merged by then.
@@ -500,10 +519,25 @@ def _metrics_statement(
             facts.c.deployed_at <= metric_windows.c.ends_at,
         )
 
+    def of_team(facts: Any) -> Any:
+        # Before the windows, while each fact is one row: the windows multiply the rows.
+        return facts.join(
+            scope_teams,
+            and_(
+                scope_teams.c.repo == facts.c.repo,
+                scope_teams.c.source == facts.c.source,
+                scope_teams.c.environment == facts.c.environment,
+            ),
+        )
+
+    window_key = (metric_windows.c.window_id,)
+
     # A change starts at the first commit of the PR it merged (a squash merge's commit, or the last
     # commit of a rebase merge), else at its own author date. Which PRs are merged depends on the
-    # point: the common case (every PR of the commit merged by the point, or none at all) takes the
-    # aggregate; a commit whose PRs were merged after the point reads those PRs one by one.
+    # point: a change whose PRs were all merged by its deployment (or that has none, the common case)
+    # has one start for every window that counts it, so its lead time is computed once and only
+    # (team, deployed_at, hours) meet the windows; a change deployed before one of its PRs was merged
+    # takes the aggregate where every PR is merged by the window's end, else reads the PRs one by one.
     pr_by_commit = (
         select(
             merged_pull_requests.c.repo,
@@ -514,93 +548,94 @@ def _metrics_statement(
         .group_by(merged_pull_requests.c.repo, merged_pull_requests.c.merge_commit_sha)
         .cte("pull_requests_by_commit")
     )
-    window_key = (metric_windows.c.point, metric_windows.c.window_label)
-    change_rows = (
+    team_changes = (
         select(
-            *window_key,
+            scope_teams.c.team_id,
             changes.c.repo,
-            changes.c.source,
-            changes.c.environment,
             changes.c.deployment_id,
             changes.c.deployed_at,
             changes.c.sha,
             changes.c.author_date,
-            pr_by_commit.c.first_commit_at,
             pr_by_commit.c.last_merged_at,
-            metric_windows.c.ends_at,
+            case(
+                (pr_by_commit.c.last_merged_at.is_(None), changes.c.author_date),
+                else_=func.coalesce(pr_by_commit.c.first_commit_at, changes.c.author_date),
+            ).label("settled_start"),
         )
         .select_from(
-            changes.join(metric_windows, in_window(changes)).outerjoin(
+            of_team(changes).outerjoin(
                 pr_by_commit,
                 and_(pr_by_commit.c.repo == changes.c.repo, pr_by_commit.c.sha == changes.c.sha),
             )
         )
-        .cte("window_changes")
+        .cte("team_changes")
     )
-    settled_starts = select(
-        change_rows.c.point,
-        change_rows.c.window_label,
-        change_rows.c.repo,
-        change_rows.c.source,
-        change_rows.c.environment,
-        change_rows.c.deployed_at,
-        case(
-            (change_rows.c.last_merged_at.is_(None), change_rows.c.author_date),
-            else_=func.coalesce(change_rows.c.first_commit_at, change_rows.c.author_date),
-        ).label("started_at"),
-    ).where(
-        or_(change_rows.c.last_merged_at.is_(None), change_rows.c.last_merged_at <= change_rows.c.ends_at)
+    settled_at_deployment = or_(
+        team_changes.c.last_merged_at.is_(None), team_changes.c.last_merged_at <= team_changes.c.deployed_at
     )
-    unsettled = change_rows.c.last_merged_at > change_rows.c.ends_at
+    fixed_leads = (
+        select(
+            team_changes.c.team_id,
+            team_changes.c.deployed_at,
+            _hours_between(team_changes.c.deployed_at, team_changes.c.settled_start).label("lead_time_hours"),
+        )
+        .where(settled_at_deployment, team_changes.c.deployed_at > team_changes.c.settled_start)
+        .subquery("fixed_lead_times")
+    )
+    fixed_rows = select(
+        fixed_leads.c.team_id, *window_key, fixed_leads.c.lead_time_hours.label("lead_time_hours")
+    ).select_from(fixed_leads.join(metric_windows, in_window(fixed_leads)))
+    early = (
+        select(team_changes, metric_windows.c.window_id, metric_windows.c.ends_at)
+        .select_from(team_changes.join(metric_windows, in_window(team_changes)))
+        .where(~settled_at_deployment)
+        .cte("deployed_before_merge")
+    )
+    early_settled = select(
+        early.c.team_id,
+        early.c.window_id,
+        _hours_between(early.c.deployed_at, early.c.settled_start).label("lead_time_hours"),
+    ).where(early.c.last_merged_at <= early.c.ends_at, early.c.deployed_at > early.c.settled_start)
     unsettled_starts = (
         select(
-            change_rows.c.point,
-            change_rows.c.window_label,
-            change_rows.c.repo,
-            change_rows.c.source,
-            change_rows.c.environment,
-            change_rows.c.deployed_at,
-            func.coalesce(func.min(merged_pull_requests.c.first_commit_at), change_rows.c.author_date).label(
+            early.c.team_id,
+            early.c.window_id,
+            early.c.deployed_at,
+            func.coalesce(func.min(merged_pull_requests.c.first_commit_at), early.c.author_date).label(
                 "started_at"
             ),
         )
         .select_from(
-            change_rows.outerjoin(
+            early.outerjoin(
                 merged_pull_requests,
                 and_(
-                    merged_pull_requests.c.repo == change_rows.c.repo,
-                    merged_pull_requests.c.merge_commit_sha == change_rows.c.sha,
-                    merged_pull_requests.c.merged_at <= change_rows.c.ends_at,
+                    merged_pull_requests.c.repo == early.c.repo,
+                    merged_pull_requests.c.merge_commit_sha == early.c.sha,
+                    merged_pull_requests.c.merged_at <= early.c.ends_at,
                 ),
             )
         )
-        .where(unsettled)
+        .where(early.c.last_merged_at > early.c.ends_at)
         .group_by(
-            change_rows.c.point,
-            change_rows.c.window_label,
-            change_rows.c.repo,
-            change_rows.c.source,
-            change_rows.c.environment,
-            change_rows.c.deployment_id,
-            change_rows.c.deployed_at,
-            change_rows.c.sha,
-            change_rows.c.author_date,
+            early.c.team_id,
+            early.c.window_id,
+            early.c.repo,
+            early.c.deployment_id,
+            early.c.deployed_at,
+            early.c.sha,
+            early.c.author_date,
         )
+        .subquery("unsettled_starts")
     )
-    change_starts = union_all(settled_starts, unsettled_starts).cte("change_starts")
     # Lead time = deployed_at − start; a change that did not start before its deployment is dropped.
-    lead_times = (
-        select(
-            change_starts.c.point,
-            change_starts.c.window_label,
-            change_starts.c.repo,
-            change_starts.c.source,
-            change_starts.c.environment,
-            _hours_between(change_starts.c.deployed_at, change_starts.c.started_at).label("lead_time_hours"),
-        )
-        .where(change_starts.c.deployed_at > change_starts.c.started_at)
-        .cte("lead_times")
-    )
+    early_unsettled = select(
+        unsettled_starts.c.team_id,
+        unsettled_starts.c.window_id,
+        _hours_between(unsettled_starts.c.deployed_at, unsettled_starts.c.started_at).label(
+            "lead_time_hours"
+        ),
+    ).where(unsettled_starts.c.deployed_at > unsettled_starts.c.started_at)
+    lead_times = union_all(fixed_rows, early_settled, early_unsettled).cte("lead_times")
 
     # -- lead time breakdown ------------------------------------------------------------------------
     # The first review by someone other than the author, submitted (not PENDING) by the merge: a review
@@ -633,10 +668,8 @@ def _metrics_statement(
     # the point. Without a review it has no pickup and no review stage.
     pr_stages = (
         select(
+            scope_teams.c.team_id,
             *window_key,
-            first_shipments.c.repo,
-            first_shipments.c.source,
-            first_shipments.c.environment,
             _stage_hours(merged_pull_requests.c.created_at, merged_pull_requests.c.first_commit_at).label(
                 "coding_hours"
             ),
@@ -651,7 +684,8 @@ def _metrics_statement(
             ),
         )
         .select_from(
-            first_shipments.join(
+            of_team(first_shipments)
+            .join(
                 merged_pull_requests,
                 and_(
                     merged_pull_requests.c.repo == first_shipments.c.repo,
@@ -676,56 +710,47 @@ def _metrics_statement(
     )
 
     # -- per team and window ------------------------------------------------------------------------
-    def of_team(facts: Any) -> Any:
-        return facts.join(
-            team_scopes,
-            and_(
-                team_scopes.c.repo == facts.c.repo,
-                team_scopes.c.source == facts.c.source,
-                team_scopes.c.environment == facts.c.environment,
-            ),
-        )
-
-    team_window = (team_scopes.c.team, metric_windows.c.point, metric_windows.c.window_label)
-    deployment_counts = (
-        select(*team_window, func.count().label("deployments"))
-        .select_from(of_team(counted_deployments).join(metric_windows, in_window(counted_deployments)))
-        .group_by(*team_window)
-        .cte("deployment_counts")
+    team_deployments = (
+        select(scope_teams.c.team_id, counted_deployments.c.deployed_at)
+        .select_from(of_team(counted_deployments))
+        .subquery("team_deployments")
     )
-    facts_team_window = (team_scopes.c.team, lead_times.c.point, lead_times.c.window_label)
-    lead_time_percentiles = (
-        select(
-            *facts_team_window,
+    windowed_deployments = (
+        select(team_deployments.c.team_id, *window_key)
+        .select_from(team_deployments.join(metric_windows, in_window(team_deployments)))
+        .cte("windowed_deployments")
+    )
+    deployment_counts = _per_team(
+        windowed_deployments, [func.count().label("deployments")], "deployment_counts"
+    )
+    lead_time_percentiles = _per_team(
+        lead_times,
+        [
             _median(lead_times.c.lead_time_hours).label("p50"),
             func.percentile_cont(literal(0.9, Double))
             .within_group(lead_times.c.lead_time_hours)
             .label("p90"),
-        )
-        .select_from(of_team(lead_times))
-        .group_by(*facts_team_window)
-        .cte("lead_time_percentiles")
+        ],
+        "lead_time_percentiles",
     )
     # percentile_cont skips nulls: each stage's median is over the PRs that have that stage.
-    stages_team_window = (team_scopes.c.team, pr_stages.c.point, pr_stages.c.window_label)
-    breakdown_medians = (
-        select(
-            *stages_team_window,
-            *[_median(pr_stages.c[f"{stage}_hours"]).label(stage) for stage in BREAKDOWN_STAGES],
-        )
-        .select_from(of_team(pr_stages))
-        .group_by(*stages_team_window)
-        .cte("breakdown_medians")
+    breakdown_medians = _per_team(
+        pr_stages,
+        [_median(pr_stages.c[f"{stage}_hours"]).label(stage) for stage in BREAKDOWN_STAGES],
+        "breakdown_medians",
     )
 
     # Every team with a scope gets a row per window, with 0 deployments and nulls when nothing happened.
-    teams = select(team_scopes.c.team).distinct().cte("teams")
+    teams = (
+        select(scope_teams.c.team, scope_teams.c.team_id)
+        .union(select(literal(ORGANISATION, String).label("team"), literal(ORGANISATION_ID, Integer)))
+        .cte("teams")
+    )
 
     def same_team_window(aggregate: Any) -> ColumnElement[bool]:
         return and_(
-            aggregate.c.team == teams.c.team,
-            aggregate.c.point == metric_windows.c.point,
-            aggregate.c.window_label == metric_windows.c.window_label,
+            aggregate.c.team_id == teams.c.team_id,
+            aggregate.c.window_id == metric_windows.c.window_id,
         )
 
     return select(
@@ -742,3 +767,17 @@ def _metrics_statement(
         .outerjoin(lead_time_percentiles, same_team_window(lead_time_percentiles))
         .outerjoin(breakdown_medians, same_team_window(breakdown_medians))
     )
+
+
+ORGANISATION_ID = -1  # the team_id of the organisation's rows ("*")
+
+
+def _per_team(rows: Any, aggregates: Sequence[ColumnElement[Any]], name: str) -> CTE:
+    """``aggregates`` over ``rows`` (team_id, window_id, …) per team and window, and the same over all
+    of them as the organisation's ("*") rows. Small integer keys: these group millions of rows."""
+    return union_all(
+        select(rows.c.team_id, rows.c.window_id, *aggregates).group_by(rows.c.team_id, rows.c.window_id),
+        select(literal(ORGANISATION_ID, Integer).label("team_id"), rows.c.window_id, *aggregates).group_by(
+            rows.c.window_id
+        ),
+    ).cte(name)
