@@ -235,8 +235,8 @@ def _same_deployment(left: Any, right: Any) -> ColumnElement[bool]:
 
 def _hex_prefix_of(sha: ColumnElement[Any], head: ColumnElement[Any], token: ColumnElement[Any]) -> Any:
     # Tokens are 7–40 hex characters: equal first 7 characters let the database hash-join, and
-    # starts_with then checks the whole prefix.
-    return and_(head == func.substr(token, 1, 7), func.starts_with(sha, token))
+    # starts_with then checks the whole prefix, lower-cased for the few pairs the join finds only.
+    return and_(head == func.substr(token, 1, 7), func.starts_with(func.lower(sha), token))
 
 
 def _attribution(
@@ -338,8 +338,8 @@ def _attribution(
         return select(
             *_key(changes),
             changes.c.deployed_at,
-            func.lower(changes.c.sha).label("sha"),
-            func.substr(func.lower(changes.c.sha), 1, 7).label("head"),
+            changes.c.sha,
+            func.lower(func.substr(changes.c.sha, 1, 7)).label("head"),
         ).subquery(name)
 
     change_shas = shas_of(changes, "change_shas")
