@@ -264,6 +264,11 @@ def connected(bind: Engine | Connection) -> Iterator[Connection]:
             yield conn
 
 
+def same_scope(left: Any, right: Any) -> ColumnElement[bool]:
+    """``left`` and ``right`` are of one scope: the same repo, deployment source and environment."""
+    return and_(*[left.c[name] == right.c[name] for name in ("repo", "source", "environment")])
+
+
 def latest_as_of(points: Sequence[MetricPoint]) -> datetime:
     return max(point.as_of for point in points)
 
@@ -354,11 +359,7 @@ def fact_ctes(
         .select_from(
             d.join(
                 deployment_scopes,
-                and_(
-                    deployment_scopes.c.repo == d.c.repo,
-                    deployment_scopes.c.source == d.c.source,
-                    deployment_scopes.c.environment == d.c.environment,
-                ),
+                same_scope(deployment_scopes, d),
             ).outerjoin(
                 compares,
                 and_(
@@ -384,11 +385,7 @@ def fact_ctes(
     derived = schema.derived_first_shipments
     scoped_derived = derived.join(
         deployment_scopes,
-        and_(
-            deployment_scopes.c.repo == derived.c.repo,
-            deployment_scopes.c.source == derived.c.source,
-            deployment_scopes.c.environment == derived.c.environment,
-        ),
+        same_scope(deployment_scopes, derived),
     )
     first_shipments = materialize(
         "first_shipments",
@@ -523,11 +520,7 @@ def _metrics_statement(
         # Before the windows, while each fact is one row: the windows multiply the rows.
         return facts.join(
             scope_teams,
-            and_(
-                scope_teams.c.repo == facts.c.repo,
-                scope_teams.c.source == facts.c.source,
-                scope_teams.c.environment == facts.c.environment,
-            ),
+            same_scope(scope_teams, facts),
         )
 
     window_key = (metric_windows.c.window_id,)

@@ -57,6 +57,7 @@ from analytics.dora import (
     point_windows,
     refresh_derived,
     rows_cte,
+    same_scope,
 )
 from analytics.ownership import ORGANISATION, PagerDutyScope, RepoScope
 from analytics.windows import WindowSpec, as_utc
@@ -277,11 +278,7 @@ def _attribution(
         .select_from(
             counted.join(
                 repo_scopes,
-                and_(
-                    repo_scopes.c.repo == counted.c.repo,
-                    repo_scopes.c.source == counted.c.source,
-                    repo_scopes.c.environment == counted.c.environment,
-                ),
+                same_scope(repo_scopes, counted),
             )
         )
         .cte("scoped_deployments")
@@ -679,11 +676,7 @@ def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoin
         ).subquery()
         return facts.join(
             team_rows,
-            and_(
-                team_rows.c.repo == facts.c.repo,
-                team_rows.c.source == facts.c.source,
-                team_rows.c.environment == facts.c.environment,
-            ),
+            same_scope(team_rows, facts),
         ), team_rows.c.team
 
     window_key = (windows.c.point, windows.c.window_label)
@@ -882,11 +875,7 @@ def _failed_statement(attribution: _Attribution, as_of: datetime) -> Select[Any]
         .select_from(
             evidence.join(
                 teams_of,
-                and_(
-                    teams_of.c.repo == evidence.c.repo,
-                    teams_of.c.source == evidence.c.source,
-                    teams_of.c.environment == evidence.c.environment,
-                ),
+                same_scope(teams_of, evidence),
             )
         )
         .where(
@@ -979,11 +968,7 @@ def compute_failures_points(
     every = select(*_key(counted), counted.c.deployed_at, teams.c.team).select_from(
         counted.join(
             teams,
-            and_(
-                teams.c.repo == counted.c.repo,
-                teams.c.source == counted.c.source,
-                teams.c.environment == counted.c.environment,
-            ),
+            same_scope(teams, counted),
         )
     )
     return FailurePoints(
