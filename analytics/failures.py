@@ -379,14 +379,9 @@ def _attribution(
         .group_by(explicit_links.c.incident_id)
         .cte("linked_incidents")
     )
-    no_end = cast(null(), DateTime)
+    no_end, no_incident = cast(null(), DateTime), cast(null(), String)
     explicit = select(
-        *_key(explicit_links),
-        explicit_links.c.deployed_at,
-        literal("explicit").label("rule"),
-        incidents.c.started_at.label("valid_from"),
-        no_end.label("valid_until"),
-        incidents.c.incident_id,
+        *_evidence(explicit_links, "explicit", incidents.c.started_at, no_end, incidents.c.incident_id),
         incidents.c.resolved_at.label("recovery_at"),
     ).select_from(explicit_links.join(incidents, incidents.c.incident_id == explicit_links.c.incident_id))
     if since is not None:  # a link to a deployment before since only ends the window rule (below)
@@ -396,12 +391,7 @@ def _attribution(
     later, failed = deployments.alias("later"), deployments.alias("rolled_back")
     rollback = (
         select(
-            *_key(failed),
-            failed.c.deployed_at,
-            literal("rollback").label("rule"),
-            later.c.deployed_at.label("valid_from"),
-            no_end.label("valid_until"),
-            cast(null(), String).label("incident_id"),
+            *_evidence(failed, "rollback", later.c.deployed_at, no_end, no_incident),
             later.c.deployed_at.label("recovery_at"),
         )
         .select_from(
@@ -446,12 +436,7 @@ def _attribution(
     target = change_shas.alias("reverted_change")
     revert = (
         select(
-            *_key(target),
-            target.c.deployed_at,
-            literal("revert").label("rule"),
-            reverted.c.deployed_at.label("valid_from"),
-            no_end.label("valid_until"),
-            cast(null(), String).label("incident_id"),
+            *_evidence(target, "revert", reverted.c.deployed_at, no_end, no_incident),
             reverted.c.deployed_at.label("recovery_at"),
         )
         .select_from(
@@ -546,12 +531,14 @@ def _attribution(
     latest = select(swept).where(swept.c.kind == 2).subquery("latest_before")
     window = (
         select(
-            *_key(latest),
-            latest.c.at.label("deployed_at"),
-            literal("window").label("rule"),
-            incidents.c.started_at.label("valid_from"),
-            linked.c.linked_at.label("valid_until"),
-            incidents.c.incident_id,
+            *_evidence(
+                latest,
+                "window",
+                incidents.c.started_at,
+                linked.c.linked_at,
+                incidents.c.incident_id,
+                latest.c.at,
+            ),
             incidents.c.resolved_at.label("recovery_at"),
         )
         .select_from(
@@ -600,6 +587,26 @@ def _attribution(
         repo_scopes.c.repo, repo_scopes.c.source, repo_scopes.c.environment, repo_scopes.c.team
     ).cte("deployment_teams")
     return _Attribution(deployments, evidence, rework, incidents, deployment_teams)
+
+
+def _evidence(
+    failed: Any,
+    rule: str,
+    valid_from: ColumnElement[Any],
+    valid_until: ColumnElement[Any],
+    incident_id: ColumnElement[Any],
+    deployed_at: ColumnElement[Any] | None = None,
+) -> list[Any]:
+    """The columns of an evidence row but its recovery: the failed deployment (``failed``'s key and
+    deployed_at), the rule, when it holds and the incident it comes through."""
+    return [
+        *_key(failed),
+        (failed.c.deployed_at if deployed_at is None else deployed_at).label("deployed_at"),
+        literal(rule).label("rule"),
+        valid_from.label("valid_from"),
+        valid_until.label("valid_until"),
+        incident_id.label("incident_id"),
+    ]
 
 
 def _null_key() -> list[Any]:
