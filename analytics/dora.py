@@ -308,6 +308,7 @@ class FactCtes:
     changes: FromClause  # the changes of the counted deployments
     # The changes of every deployment by as_of, whatever ``since``: an incident may name any of them.
     every_change: FromClause
+    since: datetime | None = None  # the deployments before it are left out (``fact_ctes``)
 
 
 Materialize = Callable[[str, Select[Any]], FromClause]
@@ -357,10 +358,7 @@ def fact_ctes(
             compares.c.base_deployment_id,
         )
         .select_from(
-            d.join(
-                deployment_scopes,
-                same_scope(deployment_scopes, d),
-            ).outerjoin(
+            d.join(deployment_scopes, same_scope(deployment_scopes, d)).outerjoin(
                 compares,
                 and_(
                     compares.c.repo == d.c.repo,
@@ -383,10 +381,7 @@ def fact_ctes(
     # deployment that shipped it first; a change is a non-merge commit first shipped by a deployment
     # that moved forward (ahead or diverged). Only the configured scopes count.
     derived = schema.derived_first_shipments
-    scoped_derived = derived.join(
-        deployment_scopes,
-        same_scope(deployment_scopes, derived),
-    )
+    scoped_derived = derived.join(deployment_scopes, same_scope(deployment_scopes, derived))
     first_shipments = materialize(
         "first_shipments",
         select(
@@ -473,7 +468,7 @@ def fact_ctes(
         .where(derived.c.is_change, derived.c.deployed_at <= as_of_db)
         .subquery("every_change")
     )
-    return FactCtes(counted_deployments, first_shipments, merged_pull_requests, changes, every_change)
+    return FactCtes(counted_deployments, first_shipments, merged_pull_requests, changes, every_change, since)
 
 
 def materialized_facts(
@@ -518,10 +513,7 @@ def _metrics_statement(
 
     def of_team(facts: Any) -> Any:
         # Before the windows, while each fact is one row: the windows multiply the rows.
-        return facts.join(
-            scope_teams,
-            same_scope(scope_teams, facts),
-        )
+        return facts.join(scope_teams, same_scope(scope_teams, facts))
 
     window_key = (metric_windows.c.window_id,)
 

@@ -58,6 +58,7 @@ from analytics.dora import (
     refresh_derived,
     rows_cte,
     same_scope,
+    scope_teams_cte,
 )
 from analytics.ownership import ORGANISATION, PagerDutyScope, RepoScope
 from analytics.windows import WindowSpec, as_utc
@@ -248,12 +249,11 @@ def _attribution(
     rework_labels: Sequence[str],
     facts: FactCtes | None = None,
     materialize: Materialize | None = None,
-    since: datetime | None = None,
 ) -> _Attribution:
     """The attribution CTEs; with ``materialize``, the evidence and rework become what it makes of
     them (temporary tables), read by several statements."""
-    facts = facts or fact_ctes(scopes, as_of, since=since)
-    changes, counted = facts.changes, facts.counted_deployments
+    facts = facts or fact_ctes(scopes, as_of)
+    changes, counted, since = facts.changes, facts.counted_deployments, facts.since
     repo_scopes = rows_cte(
         "repo_scopes",
         ("repo", "source", "environment", "team", "service"),
@@ -275,12 +275,7 @@ def _attribution(
     )
     deployments = (
         select(counted, repo_scopes.c.team, repo_scopes.c.service)
-        .select_from(
-            counted.join(
-                repo_scopes,
-                same_scope(repo_scopes, counted),
-            )
-        )
+        .select_from(counted.join(repo_scopes, same_scope(repo_scopes, counted)))
         .cte("scoped_deployments")
     )
     raw = schema.incidents
@@ -681,10 +676,7 @@ def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoin
             select(teams_of.c.repo, teams_of.c.source, teams_of.c.environment, teams_of.c.team),
             select(teams_of.c.repo, teams_of.c.source, teams_of.c.environment, literal(ORGANISATION)),
         ).subquery()
-        return facts.join(
-            team_rows,
-            same_scope(team_rows, facts),
-        ), team_rows.c.team
+        return facts.join(team_rows, same_scope(team_rows, facts)), team_rows.c.team
 
     window_key = (windows.c.point, windows.c.window_label)
     deployed_now = (
@@ -879,12 +871,7 @@ def _failed_statement(attribution: _Attribution, as_of: datetime) -> Select[Any]
             evidence.c.recovery_at,
             teams_of.c.team,
         )
-        .select_from(
-            evidence.join(
-                teams_of,
-                same_scope(teams_of, evidence),
-            )
-        )
+        .select_from(evidence.join(teams_of, same_scope(teams_of, evidence)))
         .where(
             evidence.c.deployed_at <= as_of_db,
             evidence.c.valid_from <= as_of_db,
@@ -912,7 +899,6 @@ def compute_failures_points(
     with_incidents: bool = True,
     facts: FactCtes | None = None,
     materialize: Materialize | None = None,
-    since: datetime | None = None,
 ) -> FailurePoints:
     """Failure, recovery, incident and rework metrics of every team (and ``"*"``) for every window of
     every point, and the deployments failed as of the latest point. ``facts`` and ``materialize`` (on
@@ -928,7 +914,7 @@ def compute_failures_points(
         if facts is None:
             refresh_derived(conn, owned=not isinstance(bind, Connection))
         attribution = _attribution(
-            scopes, pagerduty_scopes, latest, attribution_window, rework_labels, facts, materialize, since
+            scopes, pagerduty_scopes, latest, attribution_window, rework_labels, facts, materialize
         )
         if any(point.windows for point in points):
             for row in conn.execute(_aggregates_statement(attribution, points)):
@@ -967,16 +953,9 @@ def compute_failures_points(
     incidents = load_incidents(bind, scopes, pagerduty_scopes, latest) if with_incidents else []
     # Read later, maybe after ``bind``'s temporary tables are gone: from the store's own tables.
     counted = fact_ctes(scopes, latest).counted_deployments
-    teams = rows_cte(
-        "deployment_teams",
-        ("repo", "source", "environment", "team"),
-        ((s.repo, s.source, s.environment, s.team) for s in scopes),
-    )
+    teams = scope_teams_cte(scopes)
     every = select(*_key(counted), counted.c.deployed_at, teams.c.team).select_from(
-        counted.join(
-            teams,
-            same_scope(teams, counted),
-        )
+        counted.join(teams, same_scope(teams, counted))
     )
     return FailurePoints(
         by_point, EveryDeployment(engine, every, failed), tuple(_in_order(failed.values())), tuple(incidents)
