@@ -38,6 +38,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    type_coerce,
     union_all,
     values,
 )
@@ -296,6 +297,13 @@ def _stage_hours(later: ColumnElement[Any], earlier: ColumnElement[Any]) -> Colu
 
 def _median(value: ColumnElement[Any]) -> ColumnElement[Any]:
     return func.percentile_cont(literal(0.5, Double)).within_group(value)
+
+
+def _percentiles(value: ColumnElement[Any], *fractions: float) -> ColumnElement[Any]:
+    # One ordered-set aggregate for several fractions (an array, 1-based on both databases): the
+    # values of a group are gathered and sorted once, not once per fraction.
+    wanted = cast(bindparam(None, list(fractions), type_=ARRAY(Double)), ARRAY(Double))
+    return type_coerce(func.percentile_cont(wanted).within_group(value), ARRAY(Double))
 
 
 @dataclass(frozen=True)
@@ -705,21 +713,16 @@ def _metrics_statement(
         .select_from(team_deployments.join(metric_windows, in_window(team_deployments)))
         .cte("windowed_deployments")
     )
-    deployment_counts = _per_team(
+    deployment_counts = per_team(
         windowed_deployments, [func.count().label("deployments")], "deployment_counts"
     )
-    lead_time_percentiles = _per_team(
+    lead_time_percentiles = per_team(
         lead_times,
-        [
-            _median(lead_times.c.lead_time_hours).label("p50"),
-            func.percentile_cont(literal(0.9, Double))
-            .within_group(lead_times.c.lead_time_hours)
-            .label("p90"),
-        ],
+        [_percentiles(lead_times.c.lead_time_hours, 0.5, 0.9).label("p50_p90")],
         "lead_time_percentiles",
     )
     # percentile_cont skips nulls: each stage's median is over the PRs that have that stage.
-    breakdown_medians = _per_team(
+    breakdown_medians = per_team(
         pr_stages,
         [_median(pr_stages.c[f"{stage}_hours"]).label(stage) for stage in BREAKDOWN_STAGES],
         "breakdown_medians",
@@ -743,8 +746,8 @@ def _metrics_statement(
         metric_windows.c.point,
         metric_windows.c.window_label.label("window"),
         func.coalesce(deployment_counts.c.deployments, 0).label("deployments"),
-        lead_time_percentiles.c.p50.label("lead_time_hours_p50"),
-        lead_time_percentiles.c.p90.label("lead_time_hours_p90"),
+        lead_time_percentiles.c.p50_p90[1].label("lead_time_hours_p50"),
+        lead_time_percentiles.c.p50_p90[2].label("lead_time_hours_p90"),
         *[breakdown_medians.c[stage].label(f"{stage}_hours_p50") for stage in BREAKDOWN_STAGES],
     ).select_from(
         teams.join(metric_windows, true())
@@ -757,7 +760,7 @@ def _metrics_statement(
 ORGANISATION_ID = -1  # the team_id of the organisation's rows ("*")
 
 
-def _per_team(rows: Any, aggregates: Sequence[ColumnElement[Any]], name: str) -> CTE:
+def per_team(rows: Any, aggregates: Sequence[ColumnElement[Any]], name: str) -> CTE:
     """``aggregates`` over ``rows`` (team_id, window_id, …) per team and window, and the same over all
     of them as the organisation's ("*") rows. Small integer keys: these group millions of rows."""
     return union_all(

@@ -48,12 +48,14 @@ from sqlalchemy import (
 )
 
 from analytics.dora import (
+    ORGANISATION_ID,
     FactCtes,
     Materialize,
     MetricPoint,
     connected,
     fact_ctes,
     latest_as_of,
+    per_team,
     point_windows,
     refresh_derived,
     rows_cte,
@@ -224,7 +226,7 @@ class _Attribution:
     evidence: FromClause
     rework: FromClause  # deployment key, deployed_at, rework_at: rework for every as_of from rework_at
     incidents: CTE  # in-scope incidents: incident_id, team, started_at, resolved_at (as stored)
-    deployment_teams: CTE  # repo, source, environment → team
+    deployment_teams: CTE  # repo, source, environment → team and its team_id (``scope_teams_cte``)
 
 
 def _key(table: Any) -> tuple[Any, ...]:
@@ -578,9 +580,7 @@ def _attribution(
         .group_by(*_key(rework_rows), rework_rows.c.deployed_at)
         .cte("rework")
     )
-    deployment_teams = select(
-        repo_scopes.c.repo, repo_scopes.c.source, repo_scopes.c.environment, repo_scopes.c.team
-    ).cte("deployment_teams")
+    deployment_teams = scope_teams_cte(scopes)
     return _Attribution(deployments, evidence, rework, incidents, deployment_teams)
 
 
@@ -658,7 +658,9 @@ def _labelled_rework(facts: FactCtes, labels: Sequence[str]) -> Select[Any]:
 
 def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoint]) -> Select[Any]:
     """Per team (and "*"), point and window: deployments, failed ones and their median recovery,
-    rework, incidents started and their restore times."""
+    rework, incidents started and their restore times. Grouped by the integer ids of teams and
+    windows; the organisation's counts are a second aggregate (``per_team``), its percentiles come
+    from the few failure and incident rows doubled for it."""
     evidence, rework, incidents, teams_of = (
         attribution.evidence,
         attribution.rework,
@@ -670,37 +672,29 @@ def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoin
     def in_window(facts: Any) -> ColumnElement[bool]:
         return and_(facts.c.deployed_at > windows.c.starts_after, facts.c.deployed_at <= windows.c.ends_at)
 
-    def with_teams(facts: Any) -> Any:
-        """Each row once for its team and once for the organisation."""
-        team_rows = union_all(
-            select(teams_of.c.repo, teams_of.c.source, teams_of.c.environment, teams_of.c.team),
-            select(teams_of.c.repo, teams_of.c.source, teams_of.c.environment, literal(ORGANISATION)),
-        ).subquery()
-        return facts.join(team_rows, same_scope(team_rows, facts)), team_rows.c.team
+    def of_team(facts: Any) -> Any:
+        return facts.join(teams_of, same_scope(teams_of, facts))
 
-    window_key = (windows.c.point, windows.c.window_label)
+    def with_organisation(rows: Any) -> Any:
+        """``rows`` (team_id, window_id, hours…) and the same once more as the organisation's."""
+        columns = [column_ for column_ in rows.c if column_.name != "team_id"]
+        return union_all(
+            select(rows),
+            select(literal(ORGANISATION_ID, Integer).label("team_id"), *columns),
+        ).subquery(f"{rows.name}_with_organisation")
+
+    window_id = windows.c.window_id
     deployed_now = (
-        select(*window_key, *_key(attribution.deployments))
-        .select_from(attribution.deployments.join(windows, in_window(attribution.deployments)))
+        select(teams_of.c.team_id, window_id)
+        .select_from(of_team(attribution.deployments).join(windows, in_window(attribution.deployments)))
         .subquery("deployed_now")
     )
-    deployed_joined, deployed_team = with_teams(deployed_now)
-    deployed = (
-        select(
-            deployed_team.label("team"),
-            deployed_now.c.point,
-            deployed_now.c.window_label,
-            func.count().label("n"),
-        )
-        .select_from(deployed_joined)
-        .group_by(deployed_team, deployed_now.c.point, deployed_now.c.window_label)
-        .cte("deployment_counts")
-    )
+    deployed = per_team(deployed_now, [func.count().label("n")], "deployment_counts")
     # A failure counts at a point when its evidence holds then; it recovered at the earliest recovery
     # by then, unless that came before the deployment itself (an old incident naming its sha).
     failed_now = (
         select(
-            *window_key,
+            window_id,
             *_key(evidence),
             evidence.c.deployed_at,
             func.min(case((evidence.c.recovery_at <= windows.c.ends_at, evidence.c.recovery_at))).label(
@@ -717,15 +711,13 @@ def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoin
                 ),
             )
         )
-        .group_by(*window_key, *_key(evidence), evidence.c.deployed_at)
+        .group_by(window_id, *_key(evidence), evidence.c.deployed_at)
         .subquery("failed_now")
     )
-    failed_joined, failed_team = with_teams(failed_now)
     failed_rows = (
         select(
-            failed_team.label("team"),
-            failed_now.c.point,
-            failed_now.c.window_label,
+            teams_of.c.team_id,
+            failed_now.c.window_id,
             case(
                 (
                     failed_now.c.recovered_at >= failed_now.c.deployed_at,
@@ -734,80 +726,65 @@ def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoin
                 )
             ).label("hours"),
         )
-        .select_from(failed_joined)
-        .subquery("failed_rows")
+        .select_from(of_team(failed_now))
+        .cte("failed_rows")
     )
-    group = ("team", "point", "window_label")
-    failed = (
-        select(*[failed_rows.c[name] for name in group], func.count().label("failed"))
-        .group_by(*[failed_rows.c[name] for name in group])
-        .cte("failed_counts")
+    group = ("team_id", "window_id")
+    failed = per_team(failed_rows, [func.count().label("failed")], "failed_counts")
+    recovery = _exact_percentiles(
+        with_organisation(failed_rows), group, {"recovery_p50": 0.5}, "recovery_percentiles"
     )
-    recovery = _exact_percentiles(failed_rows, group, {"recovery_p50": 0.5}, "recovery_percentiles")
-    counted = (
-        select(*window_key, *_key(rework), rework.c.rework_at)
-        .select_from(rework.join(windows, and_(in_window(rework), rework.c.rework_at <= windows.c.ends_at)))
+    rework_now = (
+        select(teams_of.c.team_id, window_id)
+        .select_from(
+            of_team(rework).join(windows, and_(in_window(rework), rework.c.rework_at <= windows.c.ends_at))
+        )
         .subquery("rework_now")
     )
-    rework_joined, rework_team = with_teams(counted)
-    reworked = (
-        select(
-            rework_team.label("team"), counted.c.point, counted.c.window_label, func.count().label("rework")
-        )
-        .select_from(rework_joined)
-        .group_by(rework_team, counted.c.point, counted.c.window_label)
-        .cte("rework_counts")
-    )
-    incident_teams = union_all(
-        select(incidents.c.incident_id, incidents.c.team, incidents.c.started_at, incidents.c.resolved_at),
-        select(
-            incidents.c.incident_id, literal(ORGANISATION), incidents.c.started_at, incidents.c.resolved_at
-        ),
-    ).subquery("incident_teams")
-    started_in = and_(incident_teams.c.started_at > windows.c.starts_after)
+    reworked = per_team(rework_now, [func.count().label("rework")], "rework_counts")
+    team_ids = select(teams_of.c.team, teams_of.c.team_id).distinct().cte("team_ids")
+    started_in = incidents.c.started_at > windows.c.starts_after
     restored_in = and_(
-        incident_teams.c.resolved_at > windows.c.starts_after,
-        incident_teams.c.resolved_at <= windows.c.ends_at,
+        incidents.c.resolved_at > windows.c.starts_after, incidents.c.resolved_at <= windows.c.ends_at
     )
     restore_hours = case(
         (
             restored_in,
-            _seconds_between(incident_teams.c.resolved_at, incident_teams.c.started_at)
-            / literal(3600.0, Double),
+            _seconds_between(incidents.c.resolved_at, incidents.c.started_at) / literal(3600.0, Double),
         )
     )
     incident_rows = (
         select(
-            incident_teams.c.team,
-            *window_key,
+            team_ids.c.team_id,
+            window_id,
             case((started_in, 1), else_=0).label("started"),
             restore_hours.label("hours"),
         )
         .select_from(
-            incident_teams.join(
-                windows, and_(incident_teams.c.started_at <= windows.c.ends_at, or_(started_in, restored_in))
+            # An incident of a team without deployments (a null team_id) is still the organisation's.
+            incidents.outerjoin(team_ids, team_ids.c.team == incidents.c.team).join(
+                windows, and_(incidents.c.started_at <= windows.c.ends_at, or_(started_in, restored_in))
             )
         )
-        .subquery("incident_rows")
+        .cte("incident_rows")
     )
-    incident_stats = (
-        select(
-            *[incident_rows.c[name] for name in group], func.sum(incident_rows.c.started).label("incidents")
-        )
-        .group_by(*[incident_rows.c[name] for name in group])
-        .cte("incident_counts")
+    incident_stats = per_team(
+        incident_rows, [func.sum(incident_rows.c.started).label("incidents")], "incident_counts"
     )
     restore = _exact_percentiles(
-        incident_rows, group, {"restore_p50": 0.5, "restore_p90": 0.9}, "restore_percentiles"
+        with_organisation(incident_rows),
+        group,
+        {"restore_p50": 0.5, "restore_p90": 0.9},
+        "restore_percentiles",
     )
-    teams = select(teams_of.c.team).union(select(literal(ORGANISATION))).subquery("teams")
+    teams = (
+        select(team_ids)
+        .union(select(literal(ORGANISATION, String).label("team"), literal(ORGANISATION_ID, Integer)))
+        .subquery("teams")
+    )
 
     def same(aggregate: Any) -> ColumnElement[bool]:
-        return and_(
-            aggregate.c.team == teams.c.team,
-            aggregate.c.point == windows.c.point,
-            aggregate.c.window_label == windows.c.window_label,
-        )
+        return and_(aggregate.c.team_id == teams.c.team_id, aggregate.c.window_id == windows.c.window_id)
 
     return select(
         teams.c.team,
