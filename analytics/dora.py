@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     CTE,
+    Column,
     ColumnElement,
     Connection,
     DateTime,
@@ -25,8 +26,10 @@ from sqlalchemy import (
     Engine,
     FromClause,
     Integer,
+    MetaData,
     Select,
     String,
+    Table,
     and_,
     bindparam,
     case,
@@ -34,6 +37,7 @@ from sqlalchemy import (
     column,
     extract,
     func,
+    insert,
     literal,
     or_,
     select,
@@ -42,6 +46,7 @@ from sqlalchemy import (
     union_all,
     values,
 )
+from sqlalchemy.types import NullType
 
 from analytics.benchmarks import METRICS as BAND_METRICS
 from analytics.ownership import ORGANISATION, RepoScope
@@ -231,16 +236,17 @@ def rows_cte(
     bind on every statement."""
     distinct = sorted(set(rows))
 
-    def array(column_name: str) -> ARRAY[Any]:
-        return ARRAY(Integer if column_name in integers else String)
+    def element(column_name: str) -> type[Integer] | type[String]:
+        return Integer if column_name in integers else String
 
     return select(
         *[
             func.unnest(
                 cast(
-                    bindparam(f"{name}_{name_}", [row[i] for row in distinct], type_=array(name_)),
-                    array(name_),
-                )
+                    bindparam(f"{name}_{name_}", [row[i] for row in distinct], type_=ARRAY(element(name_))),
+                    ARRAY(element(name_)),
+                ),
+                type_=element(name_),
             ).label(name_)
             for i, name_ in enumerate(columns)
         ]
@@ -493,9 +499,18 @@ def temporary_tables(conn: Connection) -> Materialize:
     """A ``Materialize`` that makes each statement a temporary table on ``conn``."""
 
     def temporary(name: str, statement: Select[Any]) -> FromClause:
-        create = statement.into(f"analytics_{name}", temporary=True)
-        conn.execute(create)
-        return create.table
+        # Created empty, then filled by INSERT … SELECT: CREATE TABLE … AS is DDL and would render the
+        # scopes' arrays as literals, thousands of them that the database parses and folds each time.
+        columns = [
+            Column(selected.name, selected.type, quote=True) for selected in statement.selected_columns
+        ]
+        for column_ in columns:
+            if isinstance(column_.type, NullType):
+                raise TypeError(f"analytics_{name}.{column_.name}: the statement gives the column no type")
+        table = Table(f"analytics_{name}", MetaData(), *columns, prefixes=["TEMPORARY"])
+        table.create(conn)
+        conn.execute(insert(table).from_select([column_.name for column_ in columns], statement))
+        return table
 
     return temporary
 
