@@ -409,6 +409,7 @@ def fact_ctes(
             derived.c.author_date,
             derived.c.is_change,
             derived.c.revert_message,
+            derived.c.head,
         )
         .select_from(scoped_derived)
         .where(
@@ -463,6 +464,7 @@ def fact_ctes(
             first_shipments.c.sha,
             first_shipments.c.author_date,
             first_shipments.c.revert_message,
+            first_shipments.c.head,
         )
         .where(first_shipments.c.is_change)
         .subquery("changes")
@@ -477,6 +479,7 @@ def fact_ctes(
             derived.c.deployment_id,
             derived.c.deployed_at,
             derived.c.sha,
+            derived.c.head,
         )
         .select_from(scoped_derived)
         .where(derived.c.is_change, derived.c.deployed_at <= as_of_db)

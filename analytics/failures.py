@@ -63,6 +63,7 @@ from analytics.dora import (
     scope_teams_cte,
 )
 from analytics.ownership import ORGANISATION, PagerDutyScope, RepoScope
+from analytics.shipments import sha_head
 from analytics.windows import WindowSpec, as_utc
 from store import schema
 from store.timeutil import from_db, to_db
@@ -238,9 +239,10 @@ def _same_deployment(left: Any, right: Any) -> ColumnElement[bool]:
 
 
 def _hex_prefix_of(sha: ColumnElement[Any], head: ColumnElement[Any], token: ColumnElement[Any]) -> Any:
-    # Tokens are 7–40 hex characters: equal first 7 characters let the database hash-join, and
-    # starts_with then checks the whole prefix, lower-cased for the few pairs the join finds only.
-    return and_(head == func.substr(token, 1, 7), func.starts_with(func.lower(sha), token))
+    # Tokens are 7–40 hex characters: equal heads (their first 7 digits as an integer, kept with each
+    # first shipment) let the database hash-join on integers, and starts_with then checks the whole
+    # prefix, lower-cased for the few pairs the join finds only.
+    return and_(head == sha_head(token), func.starts_with(func.lower(sha), token))
 
 
 def _attribution(
@@ -329,12 +331,7 @@ def _attribution(
     incident_on_services = on_services.cte("incident_services_of")
 
     def shas_of(changes: FromClause, name: str) -> Any:
-        return select(
-            *_key(changes),
-            changes.c.deployed_at,
-            changes.c.sha,
-            func.lower(func.substr(changes.c.sha, 1, 7)).label("head"),
-        ).subquery(name)
+        return select(*_key(changes), changes.c.deployed_at, changes.c.sha, changes.c.head).subquery(name)
 
     change_shas = shas_of(changes, "change_shas")
     every_change_sha = shas_of(facts.every_change, "every_change_sha")

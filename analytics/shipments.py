@@ -12,7 +12,12 @@ the collector: the facts stay the only truth and the derived table can be droppe
 
 from __future__ import annotations
 
-from sqlalchemy import ARRAY, Connection, String, bindparam, text
+from typing import Any
+
+from sqlalchemy import ARRAY, Connection, Integer, String, bindparam, text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from store import schema
 from store.upsert import upsert
@@ -46,7 +51,7 @@ _COMPARES_WITH_CHANGES = "'ahead', 'diverged'"
 _DERIVE = f"""
 INSERT INTO derived_first_shipments
     (repo, source, environment, sha, deployment_id, deployed_at, compare_status, author_date, is_change,
-     revert_message)
+     revert_message, head)
 WITH shipments AS (
     SELECT d.repo, d.source, d.environment, d.deployment_id, d.deployed_at,
            c.status AS compare_status, dc.sha,
@@ -65,11 +70,38 @@ WITH shipments AS (
 SELECT s.repo, s.source, s.environment, s.sha, s.deployment_id, s.deployed_at, s.compare_status,
        cm.author_date,
        (cm.sha IS NOT NULL AND cm.parent_count <= 1 AND s.compare_status IN ({_COMPARES_WITH_CHANGES})),
-       CASE WHEN cm.message LIKE '%{REVERT_MARKER}%' THEN cm.message END
+       CASE WHEN cm.message LIKE '%{REVERT_MARKER}%' THEN cm.message END,
+       {{head}}
 FROM shipments AS s
 LEFT JOIN commits AS cm ON cm.repo = s.repo AND cm.sha = s.sha
 WHERE s.shipment_order = 1
 """  # noqa: S608 - constants only
+
+
+def sha_head_sql(dialect: str, sha: str) -> str:
+    """SQL for the first 7 characters of ``sha`` (a sha, or a prefix of one that an incident or a
+    revert names) as an integer, null unless they are 7 hex digits. Kept with each first shipment
+    (``head``), it lets a prefix find its changes by an integer equality: the only other way is to cut
+    and lower-case every sha of the history at each snapshot."""
+    head = f"lower(substr({sha}, 1, 7))"
+    if dialect == "postgresql":
+        return (
+            f"CASE WHEN {head} ~ '^[0-9a-f]{{7}}$' THEN CAST(CAST('x' || {head} AS BIT(28)) AS INTEGER) END"
+        )
+    return f"CASE WHEN regexp_full_match({head}, '[0-9a-f]{{7}}') THEN CAST('0x' || {head} AS INTEGER) END"
+
+
+class sha_head(FunctionElement[int]):
+    """``sha_head_sql`` as an expression: ``sha_head(tokens.c.token)``."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(sha_head)
+def _compile_sha_head(element: sha_head, compiler: SQLCompiler, **kw: Any) -> str:
+    (sha,) = element.clauses
+    return sha_head_sql(compiler.dialect.name, compiler.process(sha, **kw))
 
 
 def set_up_postgresql(conn: Connection) -> None:
@@ -139,7 +171,7 @@ def refresh_first_shipments(conn: Connection) -> int:
     conn.execute(
         text("DELETE FROM derived_first_shipments WHERE repo IN (SELECT repo FROM derived_refresh_stale)")
     )
-    conn.execute(text(_DERIVE))
+    conn.execute(text(_DERIVE.format(head=sha_head_sql(dialect, "s.sha"))))
     conn.execute(
         text("DELETE FROM derived_fingerprints WHERE repo IN (SELECT repo FROM derived_refresh_stale)")
     )

@@ -92,6 +92,14 @@ def _derived_first_shipments(conn: Connection) -> None:
             conn.execute(text(f"CREATE INDEX {name} ON {table} ({', '.join(columns)})"))
 
 
+def _derived_sha_heads(conn: Connection) -> None:
+    # Migration 6 creates the table from today's schema, which has the column: hence IF NOT EXISTS.
+    # The derived rows are emptied, and the next snapshot derives them again, heads included.
+    conn.execute(text("DELETE FROM derived_first_shipments"))
+    conn.execute(text("DELETE FROM derived_fingerprints"))
+    conn.execute(text("ALTER TABLE derived_first_shipments ADD COLUMN IF NOT EXISTS head INTEGER"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "github facts: deployments, commits, pull requests", _initial),
     Migration(2, "incidents (pagerduty, github issues) and catalog components", _incidents_and_catalog),
@@ -99,6 +107,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "ETags of the GitHub URLs a sync re-asks (conditional requests)", _http_etags),
     Migration(5, "indexes for the analytics access paths (PostgreSQL)", _analytics_indexes),
     Migration(6, "derived first shipments, refreshed per repository by analytics", _derived_first_shipments),
+    Migration(
+        7, "the first 7 hex digits of each derived first shipment's sha, as an integer", _derived_sha_heads
+    ),
 )
 
 

@@ -244,6 +244,9 @@ derived_first_shipments = Table(
     Column("author_date", DateTime),  # null: the commit itself was not collected
     Column("is_change", Boolean, nullable=False),  # a non-merge commit shipped by ahead or diverged
     Column("revert_message", Text),  # the commit's message when it says "This reverts commit", else null
+    # The sha's first 7 hex digits as an integer (analytics.shipments.sha_head_sql): prefixes named by
+    # incidents and reverts find their changes by it. Added by migration 7.
+    Column("head", Integer),
 )
 
 derived_fingerprints = Table(

@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy import Connection, Engine, delete, literal, select, text, update
 
 from analytics.dora import compute_dora
 from analytics.ownership import RepoScope
-from analytics.shipments import refresh_first_shipments
+from analytics.shipments import refresh_first_shipments, sha_head
 from analytics.windows import WindowSpec
 from store import schema
+from store.migrations import migrate
 from store.timeutil import to_db
 from tests.analytics.facts import AS_OF, PRODUCTION, REPO, SOURCE, Facts, at
 
@@ -236,3 +237,45 @@ def test_every_fact_of_a_repository_deleted_takes_its_rows_away(facts: Facts) ->
     check(facts.engine, [])
     with facts.engine.connect() as conn:
         assert conn.execute(select(schema.derived_fingerprints)).all() == []
+
+
+def test_a_sha_head_is_its_first_seven_hex_digits_as_an_integer(store_engine: Engine) -> None:
+    named = {
+        "abcdef0123456789": 0xABCDEF0,
+        "ABCDEF0aaaa": 0xABCDEF0,  # upper case reads as lower case
+        "0000000": 0,
+        "fffffff": 0xFFFFFFF,
+        "1234567": 0x1234567,
+        "c1": None,  # shorter than 7 characters
+        "abcdefg123": None,  # a 7th character that is not hex
+        "": None,
+    }
+    with store_engine.connect() as conn:
+        found = {sha: conn.execute(select(sha_head(literal(sha)))).scalar_one() for sha in named}
+    assert found == named
+
+
+def test_a_first_shipment_keeps_the_head_of_its_sha(facts: Facts) -> None:
+    hex_sha = "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"
+    facts.commit(hex_sha, at(4))
+    facts.deployment(at(5), ships=[hex_sha], deployment_id=1002)
+    refresh(facts.engine)
+    table = schema.derived_first_shipments
+    with facts.engine.connect() as conn:
+        heads = {row.sha: row.head for row in conn.execute(select(table.c.sha, table.c.head))}
+    assert heads == {"c1": None, hex_sha: 0x0A1B2C3}
+
+
+def test_migration_7_empties_the_derived_rows_and_adds_their_heads(facts: Facts, store_url: str) -> None:
+    """A store derived before migration 7 (no head column) is derived again, heads included."""
+    refresh(facts.engine)
+    with facts.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE derived_first_shipments DROP COLUMN head"))
+        conn.execute(delete(schema.schema_migrations).where(schema.schema_migrations.c.version == 7))
+        assert conn.execute(text("SELECT count(*) FROM derived_first_shipments")).scalar_one() == 1
+    assert migrate(facts.engine) == [7]
+    with facts.engine.connect() as conn:
+        assert conn.execute(select(schema.derived_first_shipments)).all() == []
+        assert conn.execute(select(schema.derived_fingerprints)).all() == []
+    assert refresh(facts.engine) == 1
+    check(facts.engine, [c("c1", 1001, 2)])
