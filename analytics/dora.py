@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     CTE,
+    BigInteger,
     Column,
     ColumnElement,
     Connection,
@@ -729,11 +730,9 @@ def _metrics_statement(
     windowed_deployments = (
         select(team_deployments.c.team_id, *window_key)
         .select_from(team_deployments.join(metric_windows, in_window(team_deployments)))
-        .cte("windowed_deployments")
+        .subquery("windowed_deployments")
     )
-    deployment_counts = per_team(
-        windowed_deployments, [func.count().label("deployments")], "deployment_counts"
-    )
+    deployment_counts = counts_per_team(windowed_deployments, "deployments", "deployment_counts")
     lead_time_percentiles = per_team(
         lead_times,
         [_percentiles(lead_times.c.lead_time_hours, 0.5, 0.9).label("p50_p90")],
@@ -787,3 +786,19 @@ def per_team(rows: Any, aggregates: Sequence[ColumnElement[Any]], name: str) -> 
             rows.c.window_id
         ),
     ).cte(name)
+
+
+def counts_per_team(rows: Any, label: str, name: str) -> CTE:
+    """``count(*)`` of ``rows`` (team_id, window_id; every row of a team) per team and window as
+    ``label``, and the organisation's as the sum of its teams': the rows are read once."""
+    of_teams = (
+        select(rows.c.team_id, rows.c.window_id, func.count().label(label))
+        .group_by(rows.c.team_id, rows.c.window_id)
+        .cte(f"{name}_of_teams")
+    )
+    organisation = select(
+        literal(ORGANISATION_ID, Integer).label("team_id"),
+        of_teams.c.window_id,
+        cast(func.sum(of_teams.c[label]), BigInteger).label(label),
+    ).group_by(of_teams.c.window_id)
+    return union_all(select(of_teams), organisation).cte(name)

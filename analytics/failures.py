@@ -53,6 +53,7 @@ from analytics.dora import (
     Materialize,
     MetricPoint,
     connected,
+    counts_per_team,
     fact_ctes,
     latest_as_of,
     per_team,
@@ -686,7 +687,7 @@ def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoin
         .select_from(of_team(attribution.deployments).join(windows, in_window(attribution.deployments)))
         .subquery("deployed_now")
     )
-    deployed = per_team(deployed_now, [func.count().label("n")], "deployment_counts")
+    deployed = counts_per_team(deployed_now, "n", "deployment_counts")
     # A failure counts at a point when its evidence holds then; it recovered at the earliest recovery
     # by then, unless that came before the deployment itself (an old incident naming its sha).
     failed_now = (
@@ -727,7 +728,7 @@ def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoin
         .cte("failed_rows")
     )
     group = ("team_id", "window_id")
-    failed = per_team(failed_rows, [func.count().label("failed")], "failed_counts")
+    failed = counts_per_team(failed_rows, "failed", "failed_counts")
     recovery = _exact_percentiles(
         with_organisation(failed_rows), group, {"recovery_p50": 0.5}, "recovery_percentiles"
     )
@@ -738,7 +739,7 @@ def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoin
         )
         .subquery("rework_now")
     )
-    reworked = per_team(rework_now, [func.count().label("rework")], "rework_counts")
+    reworked = counts_per_team(rework_now, "rework", "rework_counts")
     team_ids = select(teams_of.c.team, teams_of.c.team_id).distinct().cte("team_ids")
     started_in = incidents.c.started_at > windows.c.starts_after
     restored_in = and_(
