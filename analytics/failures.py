@@ -657,8 +657,10 @@ def _labelled_rework(facts: FactCtes, labels: Sequence[str]) -> Select[Any]:
 def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoint]) -> Select[Any]:
     """Per team (and "*"), point and window: deployments, failed ones and their median recovery,
     rework, incidents started and their restore times. Grouped by the integer ids of teams and
-    windows; the organisation's counts are a second aggregate (``per_team``), its percentiles come
-    from the few failure and incident rows doubled for it."""
+    windows. The organisation's counts of deployments, failures and rework are the sums of its
+    teams' (``counts_per_team``); its incidents are a second aggregate (``per_team``: an incident may
+    belong to no team with deployments); its percentiles come from the few failure and incident rows
+    doubled for it (``with_organisation``)."""
     evidence, rework, incidents, teams_of = (
         attribution.evidence,
         attribution.rework,
