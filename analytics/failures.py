@@ -54,6 +54,7 @@ from analytics.dora import (
     MetricPoint,
     connected,
     counts_per_team,
+    earliest_start,
     fact_ctes,
     latest_as_of,
     per_team,
@@ -835,11 +836,12 @@ def _exact_percentiles(rows: Any, group: Sequence[str], fractions: dict[str, flo
     return select(*group_keys, *columns).group_by(*group_keys).cte(name)
 
 
-def _failed_statement(attribution: _Attribution, as_of: datetime) -> Select[Any]:
-    """Evidence holding at ``as_of``, with each deployment's team, for the list of failed deployments."""
+def _failed_statement(attribution: _Attribution, as_of: datetime, since: datetime | None) -> Select[Any]:
+    """Evidence holding at ``as_of`` of the deployments after ``since``, with each deployment's team,
+    for the list of failed deployments."""
     evidence, teams_of = attribution.evidence, attribution.deployment_teams
     as_of_db = to_db(as_of)
-    return (
+    statement = (
         select(
             *_key(evidence),
             evidence.c.deployed_at,
@@ -855,13 +857,14 @@ def _failed_statement(attribution: _Attribution, as_of: datetime) -> Select[Any]
             or_(evidence.c.valid_until.is_(None), evidence.c.valid_until > as_of_db),
         )
     )
+    return statement if since is None else statement.where(evidence.c.deployed_at > to_db(since))
 
 
 @dataclass(frozen=True)
 class FailurePoints:
     by_point: list[dict[tuple[str, str], FailureMetrics]]  # per point: (team, window) → metrics
     deployments: EveryDeployment  # as of the latest point
-    failed: tuple[Deployment, ...]  # deployments failed as of the latest point, flags filled in
+    failed: tuple[Deployment, ...]  # failed as of the latest point, in its windows, flags filled in
     incidents: tuple[Incident, ...]  # incidents as of the latest point (when asked for)
 
 
@@ -878,8 +881,9 @@ def compute_failures_points(
     materialize: Materialize | None = None,
 ) -> FailurePoints:
     """Failure, recovery, incident and rework metrics of every team (and ``"*"``) for every window of
-    every point, and the deployments failed as of the latest point. ``facts`` and ``materialize`` (on
-    a connection ``bind``) let the snapshot compute each intermediate result once."""
+    every point, and the deployments failed as of the latest point in its windows (those its change
+    failure rates count; what the reports list). ``facts`` and ``materialize`` (on a connection
+    ``bind``) let the snapshot compute each intermediate result once."""
     engine = bind.engine if isinstance(bind, Connection) else bind
     points = [MetricPoint(as_utc(point.as_of), point.windows) for point in points]
     if not scopes or not points:
@@ -906,7 +910,10 @@ def compute_failures_points(
                     deployments=deployments,
                 )
         # Tens of thousands of rows over a long history: fetched at once and unpacked by position.
-        rows = conn.execute(_failed_statement(attribution, latest)).all()
+        # Only the latest point's windows: the earlier points' failed deployments (half a year of a
+        # snapshot's weekly trend) would be fetched and made into objects for nothing.
+        latest_since = earliest_start([point for point in points if point.as_of == latest])
+        rows = conn.execute(_failed_statement(attribution, latest, latest_since)).all()
         for (
             repo,
             source,

@@ -45,6 +45,28 @@ def test_window_attribution_holds_until_the_named_change_is_deployed(facts: Fact
         assert alone.rows == together.rows
 
 
+def test_the_failed_deployments_listed_are_those_of_the_latest_points_windows(facts: Facts) -> None:
+    c2 = ship(facts, at(10), "c2")  # deployment 1002, named by an incident: failed
+    add_incident(facts, "I1", at(10, 5), resolved_at=at(10, 8), title=f"root cause {c2[:7]}")
+    ship(facts, at(22), "c3")  # deployment 1003, in the latest point's 7-day window (06-18, 06-25]
+    day15, day25 = compute_metrics_points(
+        facts.engine,
+        [SCOPE],
+        [MetricPoint(at(15), (W30,)), MetricPoint(at(25), (W7,))],
+        band_windows=[W30, W7],
+        pagerduty_scopes=PAGERDUTY,
+    )
+    team15 = next(row for row in day15.rows if row.team == TEAM)
+    # The earlier point counts 1002 as failed (2 deployments in its 30 days, one failed) ...
+    assert (team15.deployments, team15.change_failure_rate) == (2, approx(1 / 2))
+    # ... but the list is the latest point's: 1002 is before its window, 1003 did not fail.
+    assert day25.failed_deployments() == []
+    assert day15.failed_deployments() == []
+    # Alone, with a window that reaches 1002, the latest point lists it.
+    alone = compute_metrics(facts.engine, [SCOPE], [W30], at(25), pagerduty_scopes=PAGERDUTY)
+    assert [(d.deployment_id, d.rules) for d in alone.failed_deployments()] == [(1002, ("explicit",))]
+
+
 # -- a snapshot reads the deployments from its earliest window's start on ---------------------------
 # As of 06-30 with a 7-day window only, the deployments before 06-23 are not read; what they would
 # change about the deployments in the window must still count.
