@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from collector.progress import LOG_FORMATS, configure_logging, progress_for
 from dashboards.grafana import write_dashboards
 from dashboards.reports import write_reports
 from doraspace.collect import SOURCES, collect
-from doraspace.config import Config, Secret, load_config, repository_source, resolve_config_path
+from doraspace.config import DEFAULT_CONFIG_PATH, Config, Secret, load_config, repository_source
 from doraspace.errors import ConfigError, DoraspaceError
 from doraspace.pipeline import build_snapshot, compute_all, compute_survey_scores
 from doraspace.settings import ownership_settings
@@ -396,6 +396,14 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Config, datetime], int]] = {
     "report": cmd_report,
     "serve": cmd_serve,
 }
+
+
+def resolve_config_path(cli_value: str | None, environ: Mapping[str, str]) -> str:
+    """``--config`` if given, else ``$DORASPACE_CONFIG`` if set and non-empty, else ``./doraspace.yaml``."""
+    if cli_value is not None and not cli_value.strip():
+        raise ConfigError("--config: empty path")
+    from_env = environ.get("DORASPACE_CONFIG", "")
+    return cli_value if cli_value is not None else from_env if from_env.strip() else DEFAULT_CONFIG_PATH
 
 
 def main(argv: Sequence[str] | None = None, *, now: datetime | None = None) -> int:

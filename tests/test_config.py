@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from doraspace.cli import resolve_config_path
 from doraspace.config import (
     Config,
     DeploymentSource,
@@ -19,7 +20,6 @@ from doraspace.config import (
     load_config,
     parse_config,
     repository_source,
-    resolve_config_path,
 )
 from store.errors import ConfigError
 

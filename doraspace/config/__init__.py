@@ -311,14 +311,6 @@ class Config(_Section):
 _CONFIG = TypeAdapter(Config)
 
 
-def resolve_config_path(cli_value: str | None, environ: Mapping[str, str]) -> str:
-    """``--config`` if given, else ``$DORASPACE_CONFIG`` if set and non-empty, else ``./doraspace.yaml``."""
-    if cli_value is not None and not cli_value.strip():
-        raise ConfigError("--config: empty path")
-    from_env = environ.get("DORASPACE_CONFIG", "")
-    return cli_value if cli_value is not None else from_env if from_env.strip() else DEFAULT_CONFIG_PATH
-
-
 def load_config(
     path: str | os.PathLike[str],
     *,

@@ -242,10 +242,8 @@ class Secret:
         """A secret with a known value (tests)."""
         return cls(key, "literal", lambda: value)
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> str:  # str() and f-strings fall back to it
         return "Secret('***')"
-
-    __str__ = __repr__
 
 
 def _raise(message: str) -> NoReturn:
