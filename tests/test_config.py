@@ -265,6 +265,19 @@ def test_pagerduty_since_without_github(tmp_path: Path) -> None:
     assert config.pagerduty.urgencies == ("high",)
 
 
+def test_a_null_since_means_its_default(tmp_path: Path) -> None:
+    # docs/configuration.md: a key set to null takes its default; pagerduty.since's is github.since.
+    config = load(tmp_path, MINIMAL + "github: {since: 2025-02-03}\npagerduty: {since: null}\n")
+    assert config.pagerduty is not None
+    assert config.pagerduty.since == datetime(2025, 2, 3, tzinfo=UTC)
+    config = load(tmp_path, MINIMAL + "github: {since: null}\npagerduty: {since: null}\n")
+    assert config.github is not None and config.pagerduty is not None
+    assert config.github.since == config.pagerduty.since == datetime(2025, 3, 15, tzinfo=UTC)
+    config = load(tmp_path, MINIMAL + "pagerduty: {since: null}\n")  # no github section
+    assert config.pagerduty is not None
+    assert config.pagerduty.since == datetime(2025, 3, 15, tzinfo=UTC)
+
+
 def test_null_means_default(tmp_path: Path) -> None:
     config = load(tmp_path, MINIMAL + "metrics: {windows: null, benchmarks: null}\nrework: {labels: null}\n")
     assert [w.days for w in config.windows] == [7, 30, 90]
@@ -281,6 +294,7 @@ def test_spec_example_loads(tmp_path: Path) -> None:
     assert config.database_url == f"duckdb:///{tmp_path}/data/doraspace.duckdb"
     assert config.github is not None
     assert config.github.since == datetime(2025, 1, 1, tzinfo=UTC)
+    assert config.pagerduty is not None and config.pagerduty.since == config.github.since  # since: null
     assert [r.name for r in config.github.repositories] == ["acme/order-service", "acme/payments"]
     assert config.teams[0].survey_names == ("Orders", "Order team")
     assert config.teams[0].headcount == 8

@@ -297,9 +297,10 @@ class Config(_Section):
 
     @classmethod
     def _reshape(cls, data: dict[str, Any], source: v.Source) -> dict[str, Any]:
-        if isinstance(data.get("pagerduty"), dict):  # pagerduty.since defaults to github.since
+        if isinstance(data.get("pagerduty"), dict):  # pagerduty.since (absent or null): github.since's
             github = data["github"] if isinstance(data.get("github"), dict) else {}
-            data["pagerduty"] = {"since": github.get("since", source.since), **data["pagerduty"]}
+            given = [data["pagerduty"].get("since"), github.get("since"), source.since]
+            data["pagerduty"] = {**data["pagerduty"], "since": next(s for s in given if s is not None)}
         return {"surveys": {}, **data, "path": source.label}
 
     @property
