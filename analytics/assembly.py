@@ -128,6 +128,9 @@ def assemble_snapshot(
     labels, computed = _with_band_window(settings, None)
     longest = max(settings.windows, key=lambda window: window.days)
     previous_as_of = as_of - timedelta(days=longest.days)
+    # The reports compare the longest window with the one before it, nothing else: a shorter window
+    # "as of one longest window earlier" would be no one's previous window.
+    previous_labels, previous_computed = _with_band_window(settings, [longest])
     ends = week_ends(as_of, weeks)
     band_window = settings.band_window
     results = compute_metrics_points(
@@ -135,7 +138,7 @@ def assemble_snapshot(
         scopes.repos,
         [
             MetricPoint(as_of, computed),
-            MetricPoint(previous_as_of, computed),
+            MetricPoint(previous_as_of, previous_computed),
             *[MetricPoint(end, (WEEK,)) for end in ends],
         ],
         band_windows=[band_window, band_window, *[None] * len(ends)],
@@ -143,7 +146,7 @@ def assemble_snapshot(
         pagerduty_scopes=scopes.pagerduty,
         settings=settings,
     )
-    result, previous_result = _only(results[0], labels), _only(results[1], labels)
+    result, previous_result = _only(results[0], labels), _only(results[1], previous_labels)
     previous_rows = previous_result.rows
     previous = Snapshot(
         created_at=now,

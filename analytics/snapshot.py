@@ -48,7 +48,8 @@ class Snapshot:
     metrics: tuple[TeamWindowMetrics, ...]  # one per team and window, sorted like `doraspace metrics`
     weekly: tuple[WeeklyPoint, ...] = ()
     failed_deployments: tuple[FailedDeployment, ...] = ()
-    # The same metrics one longest window earlier, for "change against the previous window".
+    # The longest window's metrics (banded as ever) one longest window earlier, for "change against
+    # the previous window"; the shorter windows have no previous one there.
     previous: Snapshot | None = None
     # Shown SPACE scores only (suppressed groups are absent), sorted as `doraspace survey scores`.
     space: tuple[SpaceScore, ...] = ()

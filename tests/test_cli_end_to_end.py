@@ -257,6 +257,12 @@ def test_snapshot_weekly_trend_uses_the_same_definitions(config_path: Path) -> N
     assert [f.repo for f in snapshot.failed_deployments] == ["acme/payments"]
     assert snapshot.failed_deployments[0].rules == ("rollback",)
     assert snapshot.teams == ("*", "orders", "payments")
+    # The previous snapshot holds the longest window one longest window earlier (30 days before
+    # 03-09), the one the reports compare with: the organisation had not deployed yet.
+    assert snapshot.previous is not None
+    previous = [(row.team, row.window, row.as_of, row.deployments) for row in snapshot.previous.metrics]
+    before = datetime(2026, 2, 7, tzinfo=UTC)
+    assert previous == [(team, "30d", before, 0) for team in ("*", "orders", "payments")]
 
 
 def test_dashboards_and_report_commands_write_their_files(
