@@ -208,7 +208,7 @@ def point_windows(points: Sequence[MetricPoint]) -> CTE:
     ).cte("metric_windows")
 
 
-def scope_teams_cte(scopes: Sequence[RepoScope]) -> CTE:
+def scope_teams_cte(scopes: Sequence[RepoScope], name: str = "scope_teams") -> CTE:
     """The team of each scope (a scope belongs to one team; the organisation row "*" covers them all)."""
     teams: dict[tuple[str, str, str], str] = {}
     for scope in scopes:
@@ -217,7 +217,7 @@ def scope_teams_cte(scopes: Sequence[RepoScope]) -> CTE:
             raise ValueError(f"scope {key} is given for two teams, {teams[key]} and {scope.team}")
     number = {team: index for index, team in enumerate(sorted(set(teams.values())))}
     return rows_cte(
-        "scope_teams",
+        name,
         ("team", "team_id", "repo", "source", "environment"),
         [(team, number[team], *key) for key, team in teams.items()],
         integers=("team_id",),
@@ -317,6 +317,7 @@ def _percentiles(value: ColumnElement[Any], *fractions: float) -> ColumnElement[
 class FactCtes:
     """The derived facts every metric stands on, as CTEs (shared by delivery and failure metrics)."""
 
+    scope_teams: FromClause  # each scope (repo, source, environment) with its team and team_id
     counted_deployments: FromClause
     first_shipments: FromClause
     merged_pull_requests: FromClause
@@ -350,11 +351,9 @@ def fact_ctes(
     (``materialized_facts``)."""
     as_of_db = to_db(as_of)
     since_db = to_db(since) if since is not None else None
-    deployment_scopes = rows_cte(
-        "deployment_scopes",
-        ("repo", "source", "environment"),
-        ((scope.repo, scope.source, scope.environment) for scope in scopes),
-    )
+    # The scopes and their teams, a table of its own when materialized: the database then knows how
+    # many there are (an unnest's rows it guesses, low, and builds its hash joins on the wrong side).
+    deployment_scopes = materialize("scope_teams", select(scope_teams_cte(scopes, "scope_team_rows")))
 
     # -- deployments --------------------------------------------------------------------------------
     d, compares = schema.deployments, schema.deployment_compares
@@ -371,6 +370,7 @@ def fact_ctes(
             d.c.deployed_at,
             compares.c.status.label("compare_status"),
             compares.c.base_deployment_id,
+            deployment_scopes.c.team_id,
         )
         .select_from(
             d.join(deployment_scopes, same_scope(deployment_scopes, d)).outerjoin(
@@ -386,36 +386,6 @@ def fact_ctes(
             d.c.deployed_at.is_not(None),
             d.c.deployed_at <= as_of_db,
             *([d.c.deployed_at > since_db] if since_db is not None else []),
-        ),
-    )
-
-    # -- what each deployment shipped ---------------------------------------------------------------
-    # The deployment that first shipped each commit, from the derived table (``analytics.shipments``,
-    # refreshed before any statement reads it): over the whole history, so as of as_of it is the first
-    # shipment when that happened by then. A commit re-shipped later (after a rollback) belongs to the
-    # deployment that shipped it first; a change is a non-merge commit first shipped by a deployment
-    # that moved forward (ahead or diverged). Only the configured scopes count.
-    derived = schema.derived_first_shipments
-    scoped_derived = derived.join(deployment_scopes, same_scope(deployment_scopes, derived))
-    first_shipments = materialize(
-        "first_shipments",
-        select(
-            derived.c.repo,
-            derived.c.source,
-            derived.c.environment,
-            derived.c.deployment_id,
-            derived.c.deployed_at,
-            derived.c.compare_status,
-            derived.c.sha,
-            derived.c.author_date,
-            derived.c.is_change,
-            derived.c.revert_message,
-            derived.c.head,
-        )
-        .select_from(scoped_derived)
-        .where(
-            derived.c.deployed_at <= as_of_db,
-            *([derived.c.deployed_at > since_db] if since_db is not None else []),
         ),
     )
 
@@ -454,6 +424,61 @@ def fact_ctes(
         .where(pr.c.merged_at.is_not(None), pr.c.merged_at <= as_of_db, pr.c.merge_commit_sha.is_not(None)),
     )
 
+    # Each commit that merged PRs (merge_commit_sha): their earliest first commit and latest merge.
+    # Joined to what each deployment shipped once, here, rather than by every statement that asks.
+    pull_requests_by_commit = (
+        select(
+            merged_pull_requests.c.repo,
+            merged_pull_requests.c.merge_commit_sha.label("sha"),
+            func.min(merged_pull_requests.c.first_commit_at).label("first_commit_at"),
+            func.max(merged_pull_requests.c.merged_at).label("last_merged_at"),
+        )
+        .group_by(merged_pull_requests.c.repo, merged_pull_requests.c.merge_commit_sha)
+        .subquery("pull_requests_by_commit")
+    )
+
+    # -- what each deployment shipped ---------------------------------------------------------------
+    # The deployment that first shipped each commit, from the derived table (``analytics.shipments``,
+    # refreshed before any statement reads it): over the whole history, so as of as_of it is the first
+    # shipment when that happened by then. A commit re-shipped later (after a rollback) belongs to the
+    # deployment that shipped it first; a change is a non-merge commit first shipped by a deployment
+    # that moved forward (ahead or diverged). Only the configured scopes count.
+    derived = schema.derived_first_shipments
+    scoped_derived = derived.join(deployment_scopes, same_scope(deployment_scopes, derived))
+    first_shipments = materialize(
+        "first_shipments",
+        select(
+            derived.c.repo,
+            derived.c.source,
+            derived.c.environment,
+            derived.c.deployment_id,
+            derived.c.deployed_at,
+            derived.c.compare_status,
+            derived.c.sha,
+            derived.c.author_date,
+            derived.c.is_change,
+            derived.c.revert_message,
+            derived.c.head,
+            # Null when no PR merged as of as_of has this commit as its merge commit.
+            pull_requests_by_commit.c.first_commit_at.label("pr_first_commit_at"),
+            pull_requests_by_commit.c.last_merged_at.label("pr_last_merged_at"),
+            deployment_scopes.c.team_id,
+        )
+        .select_from(
+            scoped_derived.outerjoin(
+                pull_requests_by_commit,
+                and_(
+                    pull_requests_by_commit.c.repo == derived.c.repo,
+                    pull_requests_by_commit.c.sha == derived.c.sha,
+                ),
+            )
+        )
+        .where(
+            derived.c.deployed_at <= as_of_db,
+            *([derived.c.deployed_at > since_db] if since_db is not None else []),
+        ),
+    )
+
     # -- changes ------------------------------------------------------------------------------------
     changes = (
         select(
@@ -466,6 +491,9 @@ def fact_ctes(
             first_shipments.c.author_date,
             first_shipments.c.revert_message,
             first_shipments.c.head,
+            first_shipments.c.pr_first_commit_at,
+            first_shipments.c.pr_last_merged_at,
+            first_shipments.c.team_id,
         )
         .where(first_shipments.c.is_change)
         .subquery("changes")
@@ -486,7 +514,15 @@ def fact_ctes(
         .where(derived.c.is_change, derived.c.deployed_at <= as_of_db)
         .subquery("every_change")
     )
-    return FactCtes(counted_deployments, first_shipments, merged_pull_requests, changes, every_change, since)
+    return FactCtes(
+        deployment_scopes,
+        counted_deployments,
+        first_shipments,
+        merged_pull_requests,
+        changes,
+        every_change,
+        since,
+    )
 
 
 def materialized_facts(
@@ -523,11 +559,11 @@ def _metrics_statement(
     scopes: Sequence[RepoScope], points: Sequence[MetricPoint], facts: FactCtes | None = None
 ) -> Select[Any]:
     # -- inputs -------------------------------------------------------------------------------------
-    scope_teams = scope_teams_cte(scopes)
     metric_windows = point_windows(points)
     # The facts as of the latest point; an earlier point sees the deployments up to its own as_of
     # (a prefix in time, so what each of them first shipped is the same) and the PRs merged by then.
     facts = facts or fact_ctes(scopes, latest_as_of(points))
+    scope_teams = facts.scope_teams
     counted_deployments, first_shipments = facts.counted_deployments, facts.first_shipments
     merged_pull_requests, changes = facts.merged_pull_requests, facts.changes
     reviews = schema.pull_request_reviews
@@ -538,10 +574,6 @@ def _metrics_statement(
             facts.c.deployed_at <= metric_windows.c.ends_at,
         )
 
-    def of_team(facts: Any) -> Any:
-        # Before the windows, while each fact is one row: the windows multiply the rows.
-        return facts.join(scope_teams, same_scope(scope_teams, facts))
-
     window_key = (metric_windows.c.window_id,)
 
     # A change starts at the first commit of the PR it merged (a squash merge's commit, or the last
@@ -550,36 +582,22 @@ def _metrics_statement(
     # has one start for every window that counts it, so its lead time is computed once and only
     # (team, deployed_at, hours) meet the windows; a change deployed before one of its PRs was merged
     # takes the aggregate where every PR is merged by the window's end, else reads the PRs one by one.
-    pr_by_commit = (
-        select(
-            merged_pull_requests.c.repo,
-            merged_pull_requests.c.merge_commit_sha.label("sha"),
-            func.min(merged_pull_requests.c.first_commit_at).label("first_commit_at"),
-            func.max(merged_pull_requests.c.merged_at).label("last_merged_at"),
-        )
-        .group_by(merged_pull_requests.c.repo, merged_pull_requests.c.merge_commit_sha)
-        .cte("pull_requests_by_commit")
-    )
+    # The PRs each change merged come with it (``fact_ctes``: ``pr_first_commit_at``, ``pr_last_merged_at``).
     team_changes = (
         select(
-            scope_teams.c.team_id,
+            changes.c.team_id,
             changes.c.repo,
             changes.c.deployment_id,
             changes.c.deployed_at,
             changes.c.sha,
             changes.c.author_date,
-            pr_by_commit.c.last_merged_at,
+            changes.c.pr_last_merged_at.label("last_merged_at"),
             case(
-                (pr_by_commit.c.last_merged_at.is_(None), changes.c.author_date),
-                else_=func.coalesce(pr_by_commit.c.first_commit_at, changes.c.author_date),
+                (changes.c.pr_last_merged_at.is_(None), changes.c.author_date),
+                else_=func.coalesce(changes.c.pr_first_commit_at, changes.c.author_date),
             ).label("settled_start"),
         )
-        .select_from(
-            of_team(changes).outerjoin(
-                pr_by_commit,
-                and_(pr_by_commit.c.repo == changes.c.repo, pr_by_commit.c.sha == changes.c.sha),
-            )
-        )
+        .select_from(changes)
         .cte("team_changes")
     )
     settled_at_deployment = or_(
@@ -680,7 +698,7 @@ def _metrics_statement(
     # the point. Without a review it has no pickup and no review stage.
     pr_stages = (
         select(
-            scope_teams.c.team_id,
+            first_shipments.c.team_id,
             *window_key,
             _stage_hours(merged_pull_requests.c.created_at, merged_pull_requests.c.first_commit_at).label(
                 "coding_hours"
@@ -696,8 +714,7 @@ def _metrics_statement(
             ),
         )
         .select_from(
-            of_team(first_shipments)
-            .join(
+            first_shipments.join(
                 merged_pull_requests,
                 and_(
                     merged_pull_requests.c.repo == first_shipments.c.repo,
@@ -718,13 +735,15 @@ def _metrics_statement(
                 ),
             )
         )
+        # The few commits that merged a PR, before the join reads the PRs.
+        .where(first_shipments.c.pr_last_merged_at.is_not(None))
         .cte("deployed_pull_request_stages")
     )
 
     # -- per team and window ------------------------------------------------------------------------
     team_deployments = (
-        select(scope_teams.c.team_id, counted_deployments.c.deployed_at)
-        .select_from(of_team(counted_deployments))
+        select(counted_deployments.c.team_id, counted_deployments.c.deployed_at)
+        .select_from(counted_deployments)
         .subquery("team_deployments")
     )
     windowed_deployments = (

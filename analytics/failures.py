@@ -62,7 +62,6 @@ from analytics.dora import (
     refresh_derived,
     rows_cte,
     same_scope,
-    scope_teams_cte,
 )
 from analytics.ownership import ORGANISATION, PagerDutyScope, RepoScope
 from analytics.shipments import sha_head
@@ -229,7 +228,9 @@ class _Attribution:
     evidence: FromClause
     rework: FromClause  # deployment key, deployed_at, rework_at: rework for every as_of from rework_at
     incidents: CTE  # in-scope incidents: incident_id, team, started_at, resolved_at (as stored)
-    deployment_teams: CTE  # repo, source, environment → team and its team_id (``scope_teams_cte``)
+    deployment_teams: (
+        FromClause  # repo, source, environment → team and its team_id (``FactCtes.scope_teams``)
+    )
 
 
 def _key(table: Any) -> tuple[Any, ...]:
@@ -579,7 +580,7 @@ def _attribution(
         .group_by(*_key(rework_rows), rework_rows.c.deployed_at)
         .cte("rework")
     )
-    deployment_teams = scope_teams_cte(scopes)
+    deployment_teams = facts.scope_teams
     return _Attribution(deployments, evidence, rework, incidents, deployment_teams)
 
 
@@ -646,11 +647,15 @@ def _labelled_rework(facts: FactCtes, labels: Sequence[str]) -> Select[Any]:
             and_(rework_pulls.c.repo == pr_commits.c.repo, rework_pulls.c.number == pr_commits.c.number),
         )
     )
-    by_merge_result = select(*_key(changes), changes.c.deployed_at, from_merge).select_from(
-        changes.join(
-            rework_pulls,
-            and_(rework_pulls.c.repo == changes.c.repo, rework_pulls.c.merge_commit_sha == changes.c.sha),
+    by_merge_result = (
+        select(*_key(changes), changes.c.deployed_at, from_merge)
+        .select_from(
+            changes.join(
+                rework_pulls,
+                and_(rework_pulls.c.repo == changes.c.repo, rework_pulls.c.merge_commit_sha == changes.c.sha),
+            )
         )
+        .where(changes.c.pr_last_merged_at.is_not(None))  # the few that merged a PR, before the join
     )
     return union_all(by_pull_commit, by_merge_result)  # type: ignore[return-value]
 
@@ -936,8 +941,8 @@ def compute_failures_points(
                 deployment.recovery_candidates.append(_aware(recovery_at))
     incidents = load_incidents(bind, scopes, pagerduty_scopes, latest) if with_incidents else []
     # Read later, maybe after ``bind``'s temporary tables are gone: from the store's own tables.
-    counted = fact_ctes(scopes, latest).counted_deployments
-    teams = scope_teams_cte(scopes)
+    stored = fact_ctes(scopes, latest)
+    counted, teams = stored.counted_deployments, stored.scope_teams
     every = select(*_key(counted), counted.c.deployed_at, teams.c.team).select_from(
         counted.join(teams, same_scope(teams, counted))
     )
