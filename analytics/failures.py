@@ -690,9 +690,10 @@ def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoin
         ).subquery(f"{rows.name}_with_organisation")
 
     window_id = windows.c.window_id
+    deployments = attribution.deployments  # they carry their team_id (``fact_ctes``)
     deployed_now = (
-        select(teams_of.c.team_id, window_id)
-        .select_from(of_team(attribution.deployments).join(windows, in_window(attribution.deployments)))
+        select(deployments.c.team_id, window_id)
+        .select_from(deployments.join(windows, in_window(deployments)))
         .subquery("deployed_now")
     )
     deployed = counts_per_team(deployed_now, "n", "deployment_counts")
