@@ -102,10 +102,11 @@ def week_ends(as_of: datetime, weeks: int) -> list[datetime]:
 def _weekly(week_end: datetime, rows: Sequence[TeamWindowMetrics]) -> list[WeeklyPoint]:
     """Each team's week ending at ``week_end`` (Monday 00:00 UTC), with the very same definitions as
     every other number: a 7-day window as of the week's end. Weekly points carry no bands."""
+    week_start = (week_end - timedelta(days=7)).date()
     return [
         WeeklyPoint(
             team=row.team,
-            week_start=(week_end - timedelta(days=7)).date(),
+            week_start=week_start,
             deployments=row.deployments,
             lead_time_hours_p50=row.lead_time_hours_p50,
             lead_time_hours_p90=row.lead_time_hours_p90,

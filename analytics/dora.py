@@ -155,21 +155,21 @@ def compute_dora_points(
             refresh_derived(conn, owned=not isinstance(bind, Connection))
         rows = conn.execute(statement).all()
     days_of = [{window.label: window.days for window in point.windows} for point in points]
-    for row in rows:
-        point = points[row.point]
-        days = days_of[row.point][row.window]
-        results[row.point].append(
+    # Unpacked by position, in the order of ``_metrics_statement``'s columns.
+    for team, index, window, count, p50, p90, *stages in rows:
+        days = days_of[index][window]
+        results[index].append(
             TeamWindowMetrics(
-                team=row.team,
-                window=row.window,
+                team=team,
+                window=window,
                 window_days=days,
-                as_of=point.as_of,
-                deployments=int(row.deployments),
-                deployment_frequency_per_day=int(row.deployments) / days,
-                lead_time_hours_p50=_hours(row.lead_time_hours_p50),
-                lead_time_hours_p90=_hours(row.lead_time_hours_p90),
+                as_of=points[index].as_of,
+                deployments=int(count),
+                deployment_frequency_per_day=int(count) / days,
+                lead_time_hours_p50=_hours(p50),
+                lead_time_hours_p90=_hours(p90),
                 lead_time_breakdown_hours_p50={
-                    stage: _hours(getattr(row, f"{stage}_hours_p50")) for stage in BREAKDOWN_STAGES
+                    stage: _hours(hours) for stage, hours in zip(BREAKDOWN_STAGES, stages, strict=True)
                 },
             )
         )

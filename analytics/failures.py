@@ -904,15 +904,18 @@ def compute_failures_points(
             scopes, pagerduty_scopes, latest, attribution_window, rework_labels, facts, materialize
         )
         if any(point.windows for point in points):
-            for row in conn.execute(_aggregates_statement(attribution, points)):
-                deployments = int(row.deployments)
-                by_point[row.point][(row.team, row.window)] = FailureMetrics(
-                    change_failure_rate=int(row.failed) / deployments if deployments else None,
-                    failed_deployment_recovery_hours_p50=_float(row.recovery_p50),
-                    time_to_restore_hours_p50=_float(row.restore_p50),
-                    time_to_restore_hours_p90=_float(row.restore_p90),
-                    incidents=int(row.incidents),
-                    rework_rate=int(row.rework) / deployments if deployments else None,
+            # A row per team, point and window: fetched at once and unpacked by position (the order
+            # of ``_aggregates_statement``'s columns).
+            aggregates = conn.execute(_aggregates_statement(attribution, points)).all()
+            for team, point, window, count, failed_count, recovery, rework, incidents, p50, p90 in aggregates:
+                deployments = int(count)
+                by_point[point][(team, window)] = FailureMetrics(
+                    change_failure_rate=int(failed_count) / deployments if deployments else None,
+                    failed_deployment_recovery_hours_p50=_float(recovery),
+                    time_to_restore_hours_p50=_float(p50),
+                    time_to_restore_hours_p90=_float(p90),
+                    incidents=int(incidents),
+                    rework_rate=int(rework) / deployments if deployments else None,
                     deployments=deployments,
                 )
         # Tens of thousands of rows over a long history: fetched at once and unpacked by position.
