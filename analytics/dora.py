@@ -453,7 +453,6 @@ def fact_ctes(
             derived.c.environment,
             derived.c.deployment_id,
             derived.c.deployed_at,
-            derived.c.compare_status,
             derived.c.sha,
             derived.c.author_date,
             derived.c.is_change,
