@@ -4,6 +4,7 @@ of ``analytics.dora`` joined with the failure metrics of ``analytics.failures``.
 from __future__ import annotations
 
 import dataclasses
+import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -100,7 +101,7 @@ def compute_metrics_points(
             raise ValueError(f"band window {band_window.label} is not among the windows")
     # One connection, its transaction never committed: the facts, the failure evidence and rework are
     # computed once into temporary tables that every statement of every point reads, then dropped.
-    with engine.connect() as conn, _bounded_memory(conn):
+    with _cyclic_gc_paused(), engine.connect() as conn, _bounded_memory(conn):
         refresh_derived(conn, owned=True)
         if conn.dialect.name == "postgresql":
             set_up_postgresql(conn)
@@ -157,6 +158,22 @@ def compute_metrics_points(
             )
         )
     return results
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Python's cycle collector paused for the duration. The computation makes tens of thousands of
+    short-lived objects (rows, metrics, failed deployments), which reference counting frees; their
+    allocations alone would trigger full collections, each a pass over every object of the process
+    (all its modules), about 0.1 s at a million deployments for next to nothing found. What cycles it
+    leaves are collected as usual afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # DuckDB's own memory during a snapshot. By default DuckDB keeps up to 80 % of the machine's memory
