@@ -22,15 +22,16 @@ import statistics
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.metrics_core import Metric
 
 from analytics.benchmarks import BANDS, METRICS
 from analytics.dora import TeamWindowMetrics
 from analytics.snapshot import Snapshot
-from dashboards.exporter import Exposition, Health, SnapshotCollector
+from dashboards.exporter import Exposition, Health, snapshot_families
 from doraspace.http_server import HttpServer, MetricsSource
 
 WINDOWS = (("7d", 7), ("30d", 30), ("90d", 90))
@@ -84,6 +85,16 @@ def clock() -> datetime:
     return AS_OF + timedelta(seconds=42)
 
 
+class SnapshotFamilies:
+    """A registry collector that makes the snapshot's families again at each collection."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
+
+    def collect(self) -> Iterable[Metric]:
+        return snapshot_families(self._snapshot)
+
+
 class FreshRendering:
     """The baseline: a registry with a custom collector, ``generate_latest`` at every scrape."""
 
@@ -92,7 +103,7 @@ class FreshRendering:
     def __init__(self, snapshot: Snapshot) -> None:
         exposition = Exposition(health=lambda: HEALTH, clock=clock)
         self.registry = CollectorRegistry()
-        self.registry.register(SnapshotCollector(lambda: snapshot))
+        self.registry.register(SnapshotFamilies(snapshot))
         # Health only (no snapshot set): the same families a scrape of the real server carries.
         self.registry.register(exposition)
 
