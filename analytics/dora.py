@@ -346,9 +346,9 @@ def fact_ctes(
     ``since`` (exclusive) leaves out the deployments before it: a snapshot whose earliest window starts
     there reads a quarter of a two-year history. Every rule that decides about a deployment looks at
     it or later (SPEC §6.1), except an incident's explicit link, which may name an older change:
-    ``every_change`` keeps those. ``materialize`` turns each of the first three into a CTE (the
-    default) or anything else that can be selected from, such as a temporary table
-    (``materialized_facts``)."""
+    ``every_change`` keeps those. ``materialize`` turns the scopes with their teams and each of the
+    first three into a CTE (the default) or anything else that can be selected from, such as a
+    temporary table (``materialized_facts``)."""
     as_of_db = to_db(as_of)
     since_db = to_db(since) if since is not None else None
     # The scopes and their teams, a table of its own when materialized: the database then knows how

@@ -224,7 +224,7 @@ class _Attribution:
     recovering at ``recovery_at`` once that instant is past. Earlier points read the same rows, so the
     snapshot attributes once for its own as_of, the previous window and every week of the trend."""
 
-    deployments: CTE  # counted deployments with their team and service
+    deployments: FromClause  # counted deployments with their team and service
     evidence: FromClause
     rework: FromClause  # deployment key, deployed_at, rework_at: rework for every as_of from rework_at
     incidents: CTE  # in-scope incidents: incident_id, team, started_at, resolved_at (as stored)
@@ -280,10 +280,12 @@ def _attribution(
         [("github", s.repo, s.service_name) for s in scopes]
         + [("pagerduty", p.service_id, service) for p in pagerduty_scopes for service in p.services],
     )
+    scoped = select(counted, repo_scopes.c.team, repo_scopes.c.service).select_from(
+        counted.join(repo_scopes, same_scope(repo_scopes, counted))
+    )
+    # Read by the sweep, the evidence and the aggregates: joined to the scopes once when materialized.
     deployments = (
-        select(counted, repo_scopes.c.team, repo_scopes.c.service)
-        .select_from(counted.join(repo_scopes, same_scope(repo_scopes, counted)))
-        .cte("scoped_deployments")
+        materialize("scoped_deployments", scoped) if materialize else scoped.cte("scoped_deployments")
     )
     raw = schema.incidents
     incidents = (
