@@ -353,7 +353,7 @@ def fact_ctes(
     since_db = to_db(since) if since is not None else None
     # The scopes and their teams, a table of its own when materialized: the database then knows how
     # many there are (an unnest's rows it guesses, low, and builds its hash joins on the wrong side).
-    deployment_scopes = materialize("scope_teams", select(scope_teams_cte(scopes, "scope_team_rows")))
+    scope_teams = materialize("scope_teams", select(scope_teams_cte(scopes, "scope_team_rows")))
 
     # -- deployments --------------------------------------------------------------------------------
     d, compares = schema.deployments, schema.deployment_compares
@@ -370,10 +370,10 @@ def fact_ctes(
             d.c.deployed_at,
             compares.c.status.label("compare_status"),
             compares.c.base_deployment_id,
-            deployment_scopes.c.team_id,
+            scope_teams.c.team_id,
         )
         .select_from(
-            d.join(deployment_scopes, same_scope(deployment_scopes, d)).outerjoin(
+            d.join(scope_teams, same_scope(scope_teams, d)).outerjoin(
                 compares,
                 and_(
                     compares.c.repo == d.c.repo,
@@ -444,7 +444,7 @@ def fact_ctes(
     # deployment that shipped it first; a change is a non-merge commit first shipped by a deployment
     # that moved forward (ahead or diverged). Only the configured scopes count.
     derived = schema.derived_first_shipments
-    scoped_derived = derived.join(deployment_scopes, same_scope(deployment_scopes, derived))
+    scoped_derived = derived.join(scope_teams, same_scope(scope_teams, derived))
     first_shipments = materialize(
         "first_shipments",
         select(
@@ -461,7 +461,7 @@ def fact_ctes(
             # Null when no PR merged as of as_of has this commit as its merge commit.
             pull_requests_by_commit.c.first_commit_at.label("pr_first_commit_at"),
             pull_requests_by_commit.c.last_merged_at.label("pr_last_merged_at"),
-            deployment_scopes.c.team_id,
+            scope_teams.c.team_id,
         )
         .select_from(
             scoped_derived.outerjoin(
@@ -514,7 +514,7 @@ def fact_ctes(
         .subquery("every_change")
     )
     return FactCtes(
-        deployment_scopes,
+        scope_teams,
         counted_deployments,
         first_shipments,
         merged_pull_requests,

@@ -228,9 +228,7 @@ class _Attribution:
     evidence: FromClause
     rework: FromClause  # deployment key, deployed_at, rework_at: rework for every as_of from rework_at
     incidents: CTE  # in-scope incidents: incident_id, team, started_at, resolved_at (as stored)
-    deployment_teams: (
-        FromClause  # repo, source, environment → team and its team_id (``FactCtes.scope_teams``)
-    )
+    deployment_teams: FromClause  # ``FactCtes.scope_teams``: each scope's team and team_id
 
 
 def _key(table: Any) -> tuple[Any, ...]:
