@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from dateutil.parser import isoparse
+
 # A sum of whole units, largest first: 30s, 15m, 24h, 7d, 2w, 1h30m.
 _DURATION = re.compile(r"(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?\Z")
 
@@ -74,6 +76,15 @@ def as_utc(instant: datetime) -> datetime:
     if instant.tzinfo is None:
         return instant.replace(tzinfo=UTC)
     return instant.astimezone(UTC)
+
+
+def parse_instant(text: str) -> datetime:
+    """An instant as written in the configuration (``github.since``) or asked for (``--as-of``,
+    ``--since``): an ISO 8601 date (its midnight) or timestamp, UTC unless it gives an offset."""
+    try:
+        return as_utc(isoparse(text.strip()))
+    except (ValueError, OverflowError):
+        raise SpanError("instant", text, "must be a date like 2025-01-01") from None
 
 
 def window_bounds(as_of: datetime, days: int) -> tuple[datetime, datetime]:

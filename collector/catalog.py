@@ -35,8 +35,8 @@ CATALOG_PATH = "catalog-info.yaml"
 PROJECT_SLUG = "github.com/project-slug"
 PAGERDUTY_SERVICE = "pagerduty.com/service-id"
 
-# GitHub's owner/name, as doraspace.config accepts it.
-_REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+\Z")
+# GitHub's owner/name: what a project slug may be, and what doraspace.config accepts as a repository.
+REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$"
 # An entity name or namespace: Backstage allows letters, digits and [-_.]; we only refuse what would
 # break a label or a report ("*" is the organisation row; whitespace, slashes and colons are typos).
 _ENTITY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
@@ -122,7 +122,7 @@ def _component(file_repo: str, position: int, document: object) -> ComponentFact
     repo = file_repo
     slug = annotations.get(PROJECT_SLUG)
     if slug is not None:
-        if not isinstance(slug, str) or not _REPOSITORY.match(slug.strip()):
+        if not isinstance(slug, str) or not re.fullmatch(REPOSITORY, slug.strip()):
             raise ValueError(f"annotation {PROJECT_SLUG} must be owner/name (got {slug!r})")
         repo = slug.strip()
 

@@ -18,8 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from dateutil.parser import isoparse
-
 from analytics.ownership import (
     CatalogComponent,
     WindowSpec,
@@ -28,7 +26,7 @@ from analytics.ownership import (
     resolve_ownership,
 )
 from analytics.space import QUARTER
-from analytics.windows import parse_window
+from analytics.windows import parse_instant, parse_window
 from collector.progress import LOG_FORMATS, configure_logging, progress_for
 from dashboards.grafana import write_dashboards
 from dashboards.reports import write_reports
@@ -126,12 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_instant_arg(value: str, option: str) -> datetime:
     try:
-        parsed = isoparse(value)
+        return parse_instant(value)  # the same words as github.since in the configuration
     except ValueError as exc:
         raise ConfigError(f"{option}: not an ISO 8601 date or instant: {value!r}") from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def parse_window_arg(value: str) -> WindowSpec:

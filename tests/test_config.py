@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from doraspace.cli import resolve_config_path
+from doraspace.cli import parse_instant_arg, resolve_config_path
 from doraspace.config import (
     Config,
     DeploymentSource,
@@ -786,6 +786,15 @@ def test_since_is_an_aware_utc_datetime(tmp_path: Path, value: str, expected: da
     assert config.github is not None
     assert config.github.since == expected
     assert config.github.since.tzinfo is UTC
+
+
+@pytest.mark.parametrize("value", ["2025-06", "2025-06-01T02:00+02:00", "'2025-06-01 00:00'", "'20250601'"])
+def test_since_reads_as_the_cli_reads_since(tmp_path: Path, value: str) -> None:
+    """github.since and ``collect --since`` take the same words: one reader, not two."""
+    config = load(tmp_path, MINIMAL + f"github:\n  since: {value}\n")
+    assert config.github is not None
+    assert config.github.since == datetime(2025, 6, 1, tzinfo=UTC)
+    assert config.github.since == parse_instant_arg(value.strip("'"), "--since")
 
 
 def test_impossible_date(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ from pydantic.dataclasses import dataclass
 
 from analytics.settings import DEFAULT_WINDOWS
 from analytics.windows import WindowSpec, parse_duration, parse_window
+from collector.catalog import REPOSITORY
 from doraspace.config import values as v
 from doraspace.config.values import Secret as Secret
 from doraspace.config.values import problem
@@ -53,7 +54,7 @@ Duration = Annotated[timedelta, BeforeValidator(v.span(parse_duration))]
 Instant = Annotated[datetime, BeforeValidator(v.instant)]
 ExistingFile = Annotated[Text, AfterValidator(lambda path, info: v.resolved(path, info, exists=True))]
 Unique = AfterValidator(v.unique)
-Repository = Annotated[Text, StringConstraints(pattern=v.REPOSITORY)]
+Repository = Annotated[Text, StringConstraints(pattern=REPOSITORY)]
 Organization = Annotated[Text, StringConstraints(pattern=v.ORGANIZATION)]
 Bcrypt = Annotated[Text, StringConstraints(pattern=v.BCRYPT)]
 Window = WindowSpec  # a metric window: its label as written (7d, 2w) and its length in whole days
@@ -157,7 +158,7 @@ class GitHubConfig(_Section):
         default = data["deployments"] if isinstance(data.get("deployments"), dict) else {}
         repositories = data["repositories"] if isinstance(data.get("repositories"), list) else []
         for index, item in enumerate(repositories):
-            if isinstance(item, str) and not re.fullmatch(v.REPOSITORY, item.strip()):
+            if isinstance(item, str) and not re.fullmatch(REPOSITORY, item.strip()):
                 problem(f"must be a repository as owner/name (got {item.strip()!r})", "repositories", index)
             item = {"name": item} if isinstance(item, str) else item
             own = item.get("deployments") if isinstance(item, dict) else None

@@ -7,7 +7,6 @@ below the value validated. ``{first}`` in a message becomes the place of ``first
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -20,11 +19,11 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError, ValidationInfo
 from pydantic_core import PydanticCustomError
 
-from analytics.windows import SpanError, WindowSpec, as_utc
+from analytics.windows import SpanError, WindowSpec, parse_instant
+from collector.catalog import REPOSITORY
 from store.errors import ConfigError
 from surveys.yaml_lines import key_path, where
 
-REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$"
 ORGANIZATION = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$"
 BCRYPT = r"^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$"
 SECRET_KEYS = ("github.token", "pagerduty.token", "surveys.respondent_secret")  # interpolated when used
@@ -164,15 +163,10 @@ def distinct_windows(windows: tuple[WindowSpec, ...]) -> tuple[WindowSpec, ...]:
 
 
 def instant(value: Any) -> datetime:
-    """A date (midnight UTC) or a timestamp (UTC if it has no offset), as an aware UTC datetime."""
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):  # a date alone reads as its midnight
-            value = datetime.fromisoformat(value.strip())
-    if type(value) is date:  # unquoted in YAML
-        value = datetime(value.year, value.month, value.day)
-    if isinstance(value, datetime):
-        return as_utc(value)
-    problem(f"must be a date like 2025-01-01 (got {shown(value)})")
+    """A date or timestamp (``analytics.windows.parse_instant``), or one YAML already read as such."""
+    if isinstance(value, datetime | date):  # unquoted in YAML; a date alone is its midnight
+        value = value.isoformat()
+    return span(parse_instant)(value)
 
 
 def listen(value: Any) -> tuple[str, int]:
