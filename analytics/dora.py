@@ -147,7 +147,7 @@ def compute_dora_points(
         if len(set(labels)) != len(labels):
             raise ValueError(f"windows: each label must be given once, got {labels}")
     results: list[list[TeamWindowMetrics]] = [[] for _ in points]
-    if not scopes or not any(point.windows for point in points):
+    if (not scopes and facts is None) or not any(point.windows for point in points):
         return results
     statement = _metrics_statement(scopes, points, facts)
     with connected(bind) as conn:
@@ -208,13 +208,19 @@ def point_windows(points: Sequence[MetricPoint]) -> CTE:
     ).cte("metric_windows")
 
 
-def scope_teams_cte(scopes: Sequence[RepoScope], name: str = "scope_teams") -> CTE:
-    """The team of each scope (a scope belongs to one team; the organisation row "*" covers them all)."""
+def scope_teams_cte(
+    scopes: Sequence[RepoScope], name: str = "scope_teams", other_teams: Iterable[str] = ()
+) -> CTE:
+    """The team of each scope (a scope belongs to one team; the organisation row "*" covers them all).
+    ``other_teams`` (the owners of PagerDuty services) that own no scope get a row with an empty
+    repository, which no deployment has: they are teams, with rows of their own, but deploy nothing."""
     teams: dict[tuple[str, str, str], str] = {}
     for scope in scopes:
         key = (scope.repo, scope.source, scope.environment)
         if teams.setdefault(key, scope.team) != scope.team:
             raise ValueError(f"scope {key} is given for two teams, {teams[key]} and {scope.team}")
+    for team in set(other_teams) - set(teams.values()):
+        teams[("", "", team)] = team
     number = {team: index for index, team in enumerate(sorted(set(teams.values())))}
     return rows_cte(
         name,
@@ -340,6 +346,7 @@ def fact_ctes(
     materialize: Materialize = _as_cte,
     *,
     since: datetime | None = None,
+    other_teams: Iterable[str] = (),
 ) -> FactCtes:
     """Counted deployments, what each first shipped, merged PRs and changes, as of ``as_of``.
 
@@ -353,7 +360,7 @@ def fact_ctes(
     since_db = to_db(since) if since is not None else None
     # The scopes and their teams, a table of its own when materialized: the database then knows how
     # many there are (an unnest's rows it guesses, low, and builds its hash joins on the wrong side).
-    scope_teams = materialize("scope_teams", select(scope_teams_cte(scopes, "scope_team_rows")))
+    scope_teams = materialize("scope_teams", select(scope_teams_cte(scopes, "scope_team_rows", other_teams)))
 
     # -- deployments --------------------------------------------------------------------------------
     d, compares = schema.deployments, schema.deployment_compares
@@ -525,13 +532,18 @@ def fact_ctes(
 
 
 def materialized_facts(
-    conn: Connection, scopes: Sequence[RepoScope], as_of: datetime, *, since: datetime | None = None
+    conn: Connection,
+    scopes: Sequence[RepoScope],
+    as_of: datetime,
+    *,
+    since: datetime | None = None,
+    other_teams: Iterable[str] = (),
 ) -> FactCtes:
     """The facts as temporary tables on ``conn``, for several statements to read: the window over every
     shipped commit and the join with the commits then run once per snapshot instead of once per
     statement. They live in ``conn``'s transaction, which is never committed: they are gone with it."""
 
-    return fact_ctes(scopes, as_of, temporary_tables(conn), since=since)
+    return fact_ctes(scopes, as_of, temporary_tables(conn), since=since, other_teams=other_teams)
 
 
 def temporary_tables(conn: Connection) -> Materialize:

@@ -95,8 +95,9 @@ class Deployment:
         return bool(self.rules)
 
     def recovered_at(self, as_of: datetime) -> datetime | None:
-        """Earliest end of the failure by ``as_of``: an incident resolved, a rollback or revert deployed."""
-        ends = [moment for moment in self.recovery_candidates if moment <= as_of]
+        """Earliest end of the failure by ``as_of``: an incident resolved, a rollback or revert deployed;
+        never before the deployment (an incident resolved before it shipped ended nothing of it)."""
+        ends = [moment for moment in self.recovery_candidates if self.deployed_at <= moment <= as_of]
         return min(ends) if ends else None
 
 
@@ -257,7 +258,7 @@ def _attribution(
 ) -> _Attribution:
     """The attribution CTEs; with ``materialize``, the evidence and rework become what it makes of
     them (temporary tables), read by several statements."""
-    facts = facts or fact_ctes(scopes, as_of)
+    facts = facts or fact_ctes(scopes, as_of, other_teams=(p.team for p in pagerduty_scopes))
     changes, counted, since = facts.changes, facts.counted_deployments, facts.since
     repo_scopes = rows_cte(
         "repo_scopes",
@@ -698,15 +699,17 @@ def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoin
     )
     deployed = counts_per_team(deployed_now, "n", "deployment_counts")
     # A failure counts at a point when its evidence holds then; it recovered at the earliest recovery
-    # by then, unless that came before the deployment itself (an old incident naming its sha).
+    # by then that is not before the deployment itself: an old incident naming its sha, resolved before
+    # it shipped, ended nothing of it, and must not hide its rollback.
+    recovered_then = and_(
+        evidence.c.recovery_at <= windows.c.ends_at, evidence.c.recovery_at >= evidence.c.deployed_at
+    )
     failed_now = (
         select(
             window_id,
             *_key(evidence),
             evidence.c.deployed_at,
-            func.min(case((evidence.c.recovery_at <= windows.c.ends_at, evidence.c.recovery_at))).label(
-                "recovered_at"
-            ),
+            func.min(case((recovered_then, evidence.c.recovery_at))).label("recovered_at"),
         )
         .select_from(
             evidence.join(
@@ -725,12 +728,9 @@ def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoin
         select(
             teams_of.c.team_id,
             failed_now.c.window_id,
-            case(
-                (
-                    failed_now.c.recovered_at >= failed_now.c.deployed_at,
-                    _seconds_between(failed_now.c.recovered_at, failed_now.c.deployed_at)
-                    / literal(3600.0, Double),
-                )
+            (
+                _seconds_between(failed_now.c.recovered_at, failed_now.c.deployed_at)
+                / literal(3600.0, Double)
             ).label("hours"),
         )
         .select_from(of_team(failed_now))
@@ -892,7 +892,7 @@ def compute_failures_points(
     ``bind``) let the snapshot compute each intermediate result once."""
     engine = bind.engine if isinstance(bind, Connection) else bind
     points = [MetricPoint(as_utc(point.as_of), point.windows) for point in points]
-    if not scopes or not points:
+    if (not scopes and not pagerduty_scopes) or not points:
         return FailurePoints([{} for _ in points], EveryDeployment(engine, None, {}), (), ())
     latest = latest_as_of(points)
     by_point: list[dict[tuple[str, str], FailureMetrics]] = [{} for _ in points]

@@ -43,7 +43,6 @@ class MetricsResult:
 
 
 def _failed(deployment: Deployment, as_of: datetime | None) -> FailedDeployment:
-    recovered = deployment.recovered_at(as_of) if as_of is not None else None
     return FailedDeployment(
         team=deployment.team,
         repo=deployment.repo,
@@ -53,7 +52,7 @@ def _failed(deployment: Deployment, as_of: datetime | None) -> FailedDeployment:
             rule for rule in ("explicit", "rollback", "revert", "window") if rule in deployment.rules
         ),
         incident_ids=tuple(sorted(deployment.incident_ids)),
-        recovered_at=recovered if recovered is not None and recovered >= deployment.deployed_at else None,
+        recovered_at=deployment.recovered_at(as_of) if as_of is not None else None,
     )
 
 
@@ -107,7 +106,13 @@ def compute_metrics_points(
             set_up_postgresql(conn)
         latest = latest_as_of(points) if points else None
         since = earliest_start(points)  # what the facts leave out: the failures read it from them
-        facts = materialized_facts(conn, scopes, latest, since=since) if scopes and latest else None
+        # The owners of PagerDuty services are teams too, with rows of their own, deployments or not.
+        owners = [scope.team for scope in pagerduty_scopes]
+        facts = (
+            materialized_facts(conn, scopes, latest, since=since, other_teams=owners)
+            if (scopes or owners) and latest
+            else None
+        )
 
         delivery = compute_dora_points(conn, scopes, points, facts)
         failures = compute_failures_points(

@@ -395,15 +395,16 @@ def pandas_metrics(frames: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
     ev["deployment_id"] = ev.deployment_id.astype("int64")
     ev["recovery"] = pd.to_datetime(ev.recovery)
     failed = ev.merge(d[[*key, "deployed_at", "team"]], on=key)
-    failed["recovery"] = failed.recovery.where(failed.recovery <= as_of)
+    # A recovery before the deployment (an incident resolved before it shipped) ended nothing of it.
+    failed["recovery"] = failed.recovery.where(
+        (failed.recovery <= as_of) & (failed.recovery >= failed.deployed_at)
+    )
     failed = (
         failed.groupby(key)
         .agg(deployed_at=("deployed_at", "first"), team=("team", "first"), recovered=("recovery", "min"))
         .reset_index()
     )
-    failed["recovery_hours"] = _hours(failed.recovered, failed.deployed_at).where(
-        failed.recovered >= failed.deployed_at
-    )
+    failed["recovery_hours"] = _hours(failed.recovered, failed.deployed_at)
     # Rework: rollbacks, revert shippers, labelled PRs' changes, deployments during an open incident.
     rework = set(map(tuple, rollbacks[key].to_numpy().tolist()))
     rework |= set(map(tuple, reverts[key].to_numpy().tolist()))

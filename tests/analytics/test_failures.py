@@ -216,9 +216,11 @@ def test_nothing_to_measure_is_null_and_counts_are_zero(store_engine: Engine) ->
     assert metrics.incidents == 0
     rows = compute_metrics(empty.engine, [SCOPE], [W30], AS_OF, pagerduty_scopes=PAGERDUTY).rows
     # No deployment is a frequency of 0 per day (a number: low); the others have nothing to measure.
+    # "unowned" owns the collected service P9, and so has its row (SPEC §4, §6), repository or not.
+    assert [row.team for row in rows] == ["*", TEAM, "unowned"]
     assert [row.bands for row in rows] == [
         {"deployment_frequency": "low", "lead_time": None, "change_failure_rate": None, "recovery": None}
-    ] * 2
+    ] * 3
 
 
 def test_bands_come_from_the_longest_window(facts: Facts) -> None:
