@@ -340,8 +340,10 @@ def _shown_quarter(quarter: _Quarter, teams: Mapping[str, int | None], minimum: 
     return _Shown(shown_cells, quarter_respondents, rates)
 
 
-def _wording(quarter: _Quarter, dimension: str) -> dict[ItemKey, str]:
-    return {key: item.fingerprint for key, item in quarter.items.items() if item.dimension == dimension}
+def _wording(quarter: _Quarter, dimension: str) -> list[str]:
+    """The wordings of the dimension's items (SPEC §7.4 compares wording): an item or survey renamed
+    with its questions as they were keeps the change; a question reworded, added or dropped loses it."""
+    return sorted(item.fingerprint for item in quarter.items.values() if item.dimension == dimension)
 
 
 def _change(current: _Cell, current_score: float, previous: _Cell, previous_score: float) -> Change:

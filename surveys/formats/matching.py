@@ -51,7 +51,9 @@ def detect_format(header: Sequence[str]) -> str | None:
     return None
 
 
-_GRID_ROW = re.compile(r"^(?P<title>.*\S)\s*\[(?P<row>[^\[\]]+)\]\s*$", re.DOTALL)
+# Where a grid's row label may begin (Google Forms ``Title [Row]``): after the title, at a bracket. The
+# label runs to the closing bracket at the end and may hold brackets itself (``Tools [CI [GitHub]]``).
+_GRID_ROW_START = re.compile(r"(?<=\S)\s*\[")
 
 
 def question_texts(title: str) -> tuple[str, ...]:
@@ -59,9 +61,10 @@ def question_texts(title: str) -> tuple[str, ...]:
     ``Title [Row]``), a matrix statement (Qualtrics ``Question - Statement``), or a Qualtrics choice
     question with its ``- Selected Choice`` suffix removed."""
     candidates = [fold(title)]
-    grid = _GRID_ROW.match(title)
-    if grid:
-        candidates.append(fold(grid.group("row")))
+    if title.rstrip().endswith("]"):
+        label = title.rstrip()[:-1]
+        rows = (label[start.end() :] for start in _GRID_ROW_START.finditer(label))
+        candidates.extend(fold(row) for row in rows if row.count("[") == row.count("]"))
     parts = title.split(" - ")
     for split in range(1, len(parts)):
         head, tail = " - ".join(parts[:split]), " - ".join(parts[split:])
@@ -160,6 +163,13 @@ def wide_export(
             break
     team = team_column(table, [column for _, column in chosen], team_question)
     team_position = next(position for position, column in chosen if column is team)
+    boxes = _choice_boxes(team, [(p, c) for p, c in columns if p in free_text])
+
+    def team_answer(cells: tuple[str, ...]) -> str:
+        box = boxes.get(fold(cells[team_position]))
+        typed = cells[box].strip() if box is not None else ""
+        return typed or cells[team_position].strip()
+
     questions = [
         (position, column) for position, column in columns if column is not team and position not in free_text
     ]
@@ -167,7 +177,7 @@ def wide_export(
         RawResponse(
             row_number=row,
             identifier=identifier,
-            team_answer=cells[team_position].strip(),
+            team_answer=team_answer(cells),
             submitted_at=submitted_at,
             answers={column.key: cells[position] for position, column in questions},
         )
@@ -180,3 +190,17 @@ def wide_export(
         responses=responses,
         skipped=skipped,
     )
+
+
+def _choice_boxes(team: Column, text_entries: Sequence[tuple[int, Column]]) -> dict[str, int]:
+    """The typed boxes of the team question's choices (Qualtrics ``Question - Other - Text`` beside
+    ``Question - Selected Choice``), by folded choice label. A respondent who picks that choice names
+    the team in its box, as the other tools write the typed text in the team column itself; the box is
+    read for that alone, only when its choice is picked."""
+    stem = fold(re.sub(r"(?i)\s+-\s+selected choice\s*$", "", team.title)) + " - "
+    boxes: dict[str, int] = {}
+    for position, column in text_entries:
+        title = fold(column.title)
+        if title.startswith(stem) and title.endswith(" - text") and len(title) > len(stem) + 7:
+            boxes[title[len(stem) : -len(" - text")]] = position
+    return boxes

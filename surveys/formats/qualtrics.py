@@ -83,8 +83,9 @@ def parse(table: Table, definition: SurveyDefinition) -> ParsedExport:
         folded = fold(column_id)
         import_id = import_ids[position]
         imported = fold(str(import_id["ImportId"])) if import_id else ""
-        # Q_… ids are Qualtrics' own metadata (reCAPTCHA score, duplicate checks, total duration).
-        if folded in metadata or folded.startswith("q_"):
+        # Q_… ids are Qualtrics' own metadata (reCAPTCHA score, duplicate checks, total duration),
+        # unless the import id says a question (QID…): an author may name a question's export tag Q_….
+        if folded in metadata or (folded.startswith("q_") and not imported.startswith("qid")):
             excluded.add(position)
         elif folded.endswith("_text") or imported.endswith("_text"):
             free_text.add(position)
