@@ -635,7 +635,8 @@ def _labelled_rework(facts: FactCtes, labels: Sequence[str]) -> Select[Any]:
                 pr_labels, and_(pr_labels.c.repo == merged.c.repo, pr_labels.c.number == merged.c.number)
             )
         )
-        .where(pr_labels.c.label.in_(list(labels)))
+        # GitHub's label names are case-insensitive (a repository cannot hold both Hotfix and hotfix).
+        .where(func.lower(pr_labels.c.label).in_(sorted({label.lower() for label in labels})))
         .distinct()
         .cte("rework_pulls")
     )

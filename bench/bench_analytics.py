@@ -409,7 +409,7 @@ def pandas_metrics(frames: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
     rework = set(map(tuple, rollbacks[key].to_numpy().tolist()))
     rework |= set(map(tuple, reverts[key].to_numpy().tolist()))
     labels = frames["pull_request_labels"]
-    hot = pr.merge(labels[labels.label == "hotfix"], on=["repo", "number"])[
+    hot = pr.merge(labels[labels.label.str.lower() == "hotfix"], on=["repo", "number"])[
         ["repo", "number", "merge_commit_sha"]
     ]
     pr_commit_changes = (

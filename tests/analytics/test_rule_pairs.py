@@ -467,6 +467,17 @@ def test_revert_pull_request_labelled_rework_counts_once_and_fails_the_reverted(
     assert row.lead_time_hours_p50 == approx(2.0)  # 2, 2, 3
 
 
+def test_a_rework_label_matches_whatever_its_case(facts: Facts) -> None:
+    # GitHub's label names are case-insensitive: a PR labelled "HotFix" carries the configured "hotfix".
+    first(facts)
+    facts.commit("pr7-c0", at(9, 20))
+    facts.pull_request(7, created_at=at(9, 21), merged_at=at(9, 22), merge_commit_sha="pr7-c0")
+    add_label(facts, 7, "HotFix")
+    facts.deployment(at(10), ships=["pr7-c0"])
+    row = rows(run(facts, rework_labels=("hotfix",)))[TEAM, "30d"]
+    assert (row.deployments, row.rework_rate) == (2, approx(1 / 2))
+
+
 def test_revert_shipped_with_the_change_it_reverts_fails_nothing(facts: Facts) -> None:
     first(facts)
     c2 = sha("c2")
