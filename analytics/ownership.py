@@ -271,11 +271,14 @@ def resolve_ownership(
         if origin == FROM_CONFIG:
             linked = [repo for repo, team in repo_team.items() if team == service_team[service_id]]
         else:
-            # Only the components whose owner got the service: a losing claim links nothing.
+            # Only the components whose owner got the service and still owns their repo: a losing
+            # claim links nothing, and another team's incidents never fail a repo it lost (to a
+            # component first in file order, or to teams:).
             linked = [
                 canonical(c.repo)
                 for c in in_file_order
-                if c.pagerduty_service == service_id and team_of(c) == service_team[service_id]
+                if c.pagerduty_service == service_id
+                and team_of(c) == service_team[service_id] == repo_team[canonical(c.repo)]
             ]
         for repo in linked:
             service_pagerduty.setdefault(repo_service[repo], set()).add(service_id)

@@ -188,6 +188,27 @@ def test_first_component_wins_a_service_too() -> None:
     assert warning.startswith("pagerduty P1: owned by team-a from component a (acme/a")
 
 
+def test_a_component_that_lost_its_repo_links_its_pagerduty_service_to_nothing() -> None:
+    # team-b's component names acme/shared after team-a's: team-a owns the repo. team-b still owns its
+    # PagerDuty service PB, whose incidents count for team-b, but fail no deployment of team-a's repo.
+    # The same when teams: gives the repo to a third team.
+    components = [
+        comp("acme/a", 0, "a-api", "team-a", repo="acme/shared", service="PA"),
+        comp("acme/b", 0, "b-api", "team-b", repo="acme/shared", service="PB"),
+    ]
+    ownership = resolve_ownership(config(), ["acme/shared"], components)
+    assert ownership.service_team == {"PA": "team-a", "PB": "team-b"}
+    assert ownership.service_pagerduty == {"a-api": ("PA",)}
+    assert ownership.services_of_pagerduty_service("PB") == ()
+    teams = """\
+        - name: team-c
+          repositories: [acme/shared]
+        """
+    overridden = resolve_ownership(config(teams), ["acme/shared"], components)
+    assert overridden.repo_team == {"acme/shared": "team-c"}
+    assert overridden.service_pagerduty == {}
+
+
 def test_services_group_repos_and_pagerduty_services() -> None:
     teams = """\
         - name: team-a
