@@ -35,7 +35,14 @@ from dashboards.reports.keys import (
     team_page_names,
     team_title,
 )
-from dashboards.reports.standout import changes, failed_in_window, longest, previous_row, what_stands_out
+from dashboards.reports.standout import (
+    banded,
+    changes,
+    failed_in_window,
+    longest,
+    previous_row,
+    what_stands_out,
+)
 from dashboards.words import BAND_COLOURS, BAND_TEXT_COLOURS, KEY_TITLES, SPACE_TITLES
 
 INDEX_FILE = "index.html"
@@ -326,7 +333,7 @@ def index_page(snapshot: Snapshot, pages: Mapping[str, str]) -> str:
     teams = []
     for team in snapshot.teams:
         rows = snapshot.team_metrics(team)
-        row = longest(rows) if rows else None
+        row = banded(rows) if rows else None
         teams.append(
             {
                 "name": team_title(team),
@@ -336,11 +343,10 @@ def index_page(snapshot: Snapshot, pages: Mapping[str, str]) -> str:
                 else [(row.bands.get(metric), key_value(metric, row)) for metric in METRICS],
             }
         )
-    windows = sorted({(r.window_days, r.window) for r in snapshot.metrics})
     return render(
         "reports/index.html",
         as_of=format_instant(snapshot.as_of),
-        window=windows[-1][1] if windows else NO_DATA,
+        window=banded(snapshot.metrics).window if snapshot.metrics else NO_DATA,
         benchmarks=snapshot.benchmarks,
         key_titles=[KEY_TITLES[metric] for metric in METRICS],
         teams=teams,

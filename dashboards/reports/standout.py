@@ -10,7 +10,7 @@ from analytics.benchmarks import BANDS, METRICS
 from analytics.dora import BREAKDOWN_STAGES, TeamWindowMetrics
 from analytics.ownership import ORGANISATION
 from analytics.snapshot import FailedDeployment, Snapshot
-from analytics.windows import as_utc
+from analytics.windows import WindowSpec, as_utc, band_window
 from dashboards.reports.keys import KEYS, Key, format_hours, format_value, key_value
 from dashboards.words import KEY_WORDS
 
@@ -133,6 +133,12 @@ def _join(items: Sequence[str]) -> str:
 def longest(rows: Sequence[TeamWindowMetrics]) -> TeamWindowMetrics:
     """The row of the longest window: the one compared with the previous window."""
     return max(rows, key=lambda row: (row.window_days, row.window))
+
+
+def banded(rows: Sequence[TeamWindowMetrics]) -> TeamWindowMetrics:
+    """The row of the window the bands come from (SPEC §6.3): the value shown beside a band."""
+    window = band_window([WindowSpec(row.window, row.window_days) for row in rows])
+    return next(row for row in rows if row.window == window.label)
 
 
 def previous_row(previous: Snapshot | None, team: str, window: str) -> TeamWindowMetrics | None:
