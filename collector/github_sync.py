@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -67,6 +67,15 @@ SOURCE = "github"
 DEPLOYMENT_OVERLAP = timedelta(days=1)
 # A deployment with no success yet is re-read for this long before it is taken as a failed attempt.
 UNSETTLED_RECHECK = timedelta(days=3)
+# GitHub lets a failed run be re-run; one that succeeds is a deployment at its new updated_at, and the
+# runs list, newest created first, keeps it where it was, below the cursor. Failed runs this young are
+# asked again, conditionally (a 304 costs nothing): a week covers the usual re-run after a fix, without
+# a request per failed run of GitHub's 30-day re-run limit on every sync.
+RERUN_RECHECK = timedelta(days=7)
+# A release's created_at is its commit's date, and a draft or prerelease is published later, in place:
+# the releases list, newest created first, is read this far back on every sync. Releases are few (one
+# page covers months of most repositories) and an unchanged first page answers 304 for free.
+RELEASE_REREAD = timedelta(days=90)
 PULL_OVERLAP = timedelta(minutes=5)
 # Facts that cost requests each (a PR's commits and reviews, a deployment's statuses) are committed
 # this many at a time: a sync killed half-way resumes with at most this many to fetch again. The
@@ -195,7 +204,9 @@ class GitHubSync:
                 fact = parse_repository(answer.data)
             if answer.etag:
                 answers[key] = (answer.etag, json.dumps([fact.full_name, fact.default_branch]))
-            found[target.name] = (fact, target)
+            # GitHub's spelling from here on (names are case-insensitive there, and a renamed repository
+            # answers under its new name): the facts, the cursors and the discovery below all agree.
+            found.setdefault(fact.full_name.lower(), (fact, replace(target, name=fact.full_name)))
         for org in organizations:
             try:
                 listing = self.client.organization_repositories(
@@ -219,11 +230,11 @@ class GitHubSync:
                         }
                         answers[key] = (listing.answers[key], json.dumps(page_memo))
                     for fact in facts:
-                        if fact.full_name not in found:
+                        if fact.full_name.lower() not in found:
                             target = RepoTarget(
                                 fact.full_name, default.source, default.environment, default.workflow
                             )
-                            found[fact.full_name] = (fact, target)
+                            found[fact.full_name.lower()] = (fact, target)
                             discovered_from[fact.full_name] = f"org:{org}"
             except NotFoundError as exc:
                 self._warn(f"organization {org} skipped: {exc}")
@@ -291,11 +302,12 @@ class GitHubSync:
                 listing, lower, lambda item: item.get("head_branch") == repository.default_branch
             )
             facts = [parse_workflow_run(repo, item, target.environment) for item in items]
+            facts += self._rerun(target, {int(item["id"]) for item in items}, stored, answers)
         elif target.source == "releases":
             listing = self.client.releases(repo, self._list_etags())
             items, newest = self._newest_first(
                 listing,
-                lower,
+                lower if self.backfill else max(self.since, min(lower, self.now - RELEASE_REREAD)),
                 lambda item: (
                     bool(item.get("published_at")) and not item.get("draft") and not item.get("prerelease")
                 ),
@@ -313,6 +325,27 @@ class GitHubSync:
             if newest is not None and (cursor is None or newest > cursor):
                 cursors.write(conn, deployments_cursor(target.source, repo), _iso(newest))
             self._remember(conn, answers)
+
+    def _rerun(
+        self, target: RepoTarget, listed: set[int], stored: dict[int, Any], answers: Validators
+    ) -> list[DeploymentFact]:
+        """Stored runs without a success, younger than ``RERUN_RECHECK`` and not just listed, asked
+        again: a re-run that succeeded since is then stored as a full sync would store it."""
+        young = to_db(self.now - RERUN_RECHECK)
+        facts: list[DeploymentFact] = []
+        for run_id, row in sorted(stored.items()):
+            if run_id in listed or row.deployed_at is not None or row.created_at < young:
+                continue
+            key = url_key(f"/repos/{target.name}/actions/runs/{run_id}")
+            try:
+                answer = self.client.workflow_run_if_changed(target.name, run_id, self._etag(key))
+            except NotFoundError:
+                continue  # deleted: what was stored stays, as for a deleted deployment
+            if answer.etag:
+                answers[key] = (answer.etag, None)
+            if not answer.not_modified:
+                facts.append(parse_workflow_run(target.name, answer.data, target.environment))
+        return facts
 
     def _release_sha(self, repo: str, item: dict[str, Any], stored: dict[int, Any]) -> str:
         known = stored.get(int(item["id"]))

@@ -291,3 +291,42 @@ def test_dashboards_and_report_commands_write_their_files(
     )
     assert "--team: unknown team 'nobody'" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_repositories_configured_in_another_letter_case_give_the_same_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GitHub names are case-insensitive, and the collected spelling is the one ownership keeps (SPEC
+    §4): a config listing ``ACME/Orders`` and ``Acme/Payments`` (GitHub: ``acme/orders``,
+    ``acme/payments``), without the organisation, measures what the lower-case config measures. Before,
+    the facts were stored under the config's spelling and matched no collected repository: 0
+    deployments."""
+    dataset = GitHubDataset()
+    build_org(dataset)
+    monkeypatch.setenv("E2E_GITHUB_TOKEN", "e2e-token")
+    with GitHubEmulator(dataset, token="e2e-token") as emulator:
+        path = write_github_config(
+            tmp_path,
+            emulator.base_url,
+            "E2E_GITHUB_TOKEN",
+            "since: 2026-03-01\nrepositories: [ACME/Orders, Acme/Payments]",
+            """
+            teams:
+              - name: orders
+                repositories: [ACME/Orders]
+              - name: payments
+                repositories: [Acme/Payments]
+            metrics:
+              windows: [7d, 30d]
+            """,
+        )
+        assert main(["collect", "--config", str(path)]) == 0
+    capsys.readouterr()
+    args = ["metrics", "--config", str(path), "--format", "json", "--as-of", "2026-03-07T00:00:00Z"]
+    assert main(args) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(row["team"], row["window"], row["deployments"]) for row in rows] == [
+        (row["team"], row["window"], row["deployments"]) for row in expected_rows()
+    ]
+    want = {(row["team"], row["window"]): row["lead_time_hours_p50"] for row in expected_rows()}
+    assert {(row["team"], row["window"]): row["lead_time_hours_p50"] for row in rows} == pytest.approx(want)

@@ -1621,6 +1621,16 @@ def list_repo_runs(req: ApiRequest, repo: RepoData) -> Reply:
     return _runs_reply(req, repo.workflow_runs)
 
 
+@route("{repo}/actions/runs/(?P<run_id>[0-9]+)")
+def get_workflow_run(req: ApiRequest, repo: RepoData, run_id: str) -> Reply:
+    found = next((r for r in repo.workflow_runs if r["id"] == int(run_id)), None)
+    return (
+        Reply(200, found)
+        if found
+        else not_found("https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run")
+    )
+
+
 # ------------------------------------------------------------------ releases, issues, contents
 
 
