@@ -9,9 +9,10 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection
 
-from store.cursors import read_cursor, write_cursor
+from store.cursors import delete_cursor, read_cursor, write_cursor
 
 INCIDENTS_STREAM = "incidents"  # PagerDuty's one stream
+PENDING_INCIDENTS_STREAM = "incidents-pending"  # beside it: open incidents of urgencies not collected
 
 
 class CursorKey(NamedTuple):
@@ -50,9 +51,19 @@ def incidents_cursor(service_ids: Sequence[str], urgencies: Sequence[str]) -> Cu
     return CursorKey("pagerduty", INCIDENTS_STREAM, cursor_scope(service_ids, urgencies))
 
 
+def pending_incidents_cursor(service_ids: Sequence[str], urgencies: Sequence[str]) -> CursorKey:
+    """The open incidents that listing saw in an urgency not collected (a JSON list of ids): they are
+    read again by id until resolved, since an escalation does not bring them back into the listing."""
+    return CursorKey("pagerduty", PENDING_INCIDENTS_STREAM, cursor_scope(service_ids, urgencies))
+
+
 def read(conn: Connection, key: CursorKey) -> str | None:
     return read_cursor(conn, *key)
 
 
 def write(conn: Connection, key: CursorKey, value: str) -> None:
     write_cursor(conn, *key, value)
+
+
+def delete(conn: Connection, key: CursorKey) -> None:
+    delete_cursor(conn, *key)

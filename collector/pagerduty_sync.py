@@ -5,32 +5,43 @@
   its own transaction; the cursor, one per service set and urgencies (stream ``incidents``), moves to a
   range's end in the transaction that writes the range's last page. A sync killed mid-range lists that
   range again on resume and upserts the same rows: the data ends up as an uninterrupted sync leaves it.
-* Open incidents: every stored incident of these services that is not resolved yet, and was not just
-  listed, is read again by id, on every sync, until PagerDuty says it is resolved (SPEC §5.4).
+* Urgencies: PagerDuty lets an open incident's urgency change, and the listing shows an incident in its
+  urgency of the moment. So the listing asks for every urgency and stores those collected; an open one
+  in another urgency is remembered as pending (stream ``incidents-pending``, in the page's transaction)
+  and read again by id, since an escalation after the cursor passed it would never bring it back into a
+  listing. A stored incident seen in an urgency not collected is deleted: a full sync would not store it.
+* Open incidents: every stored incident of these services that is not resolved yet, and every pending
+  one, that was not just listed, is read again by id, on every sync, until PagerDuty says it is resolved
+  (SPEC §5.4).
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Connection, Engine, and_, select
 
 from collector import cursors
-from collector.cursors import INCIDENTS_STREAM, incidents_cursor
+from collector.cursors import INCIDENTS_STREAM, incidents_cursor, pending_incidents_cursor
 from collector.cursors import cursor_scope as cursor_scope  # re-exported: the tests read the cursor
 from collector.models import IncidentFact
 from collector.sources.pagerduty import (
+    Json,
     NotFoundError,
     PagerDutyClient,
     format_instant,
+    parse_incident,
     parse_instant,
     whole_second,
 )
+from collector.writer import delete_incidents
 from collector.writer import write_incidents as write_incidents  # re-exported: shared with GitHub issues
 from store import schema
+from store.locks import lock_scopes
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +50,8 @@ STREAM = INCIDENTS_STREAM
 # An incident may show up in the listing a moment after its created_at: re-list the last minutes.
 LIST_OVERLAP = timedelta(minutes=10)
 REREAD_BATCH = 50
+# Every urgency PagerDuty gives an incident (its urgencies[] filter takes no other).
+URGENCIES = ("high", "low")
 
 
 @dataclass
@@ -78,6 +91,13 @@ class PagerDutySync:
         self.service_ids = tuple(sorted(set(service_ids)))
         self.urgencies = tuple(sorted(set(urgencies)))
         self.cursor = incidents_cursor(self.service_ids, self.urgencies)
+        self.pending_cursor = pending_incidents_cursor(self.service_ids, self.urgencies)
+        # Listing every urgency costs the pages of the incidents not collected too (and, where they are
+        # many, more splits below the offset cap), but it is the one listing whose set does not shift
+        # while paged when urgencies change, and it sees each incident in its urgency of the moment. A
+        # second listing of the other urgencies' open incidents would be cheaper, but an incident
+        # escalated and de-escalated between the two listings would be in neither.
+        self.listed_urgencies = tuple(sorted(set(self.urgencies) | set(URGENCIES)))
         self.progress = progress
         self.report = PagerDutySyncReport()
         self._listed_ids: set[str] = set()
@@ -96,16 +116,18 @@ class PagerDutySync:
             start = max(self.since, cursor - LIST_OVERLAP)
         if start >= self.now:
             return
-        for page in self.client.incident_pages(self.service_ids, self.urgencies, start, self.now):
-            facts = [self.client.to_fact(item) for item in page.incidents]
+        for page in self.client.incident_pages(self.service_ids, self.listed_urgencies, start, self.now):
+            facts = [self.client.to_fact(item) for item in page.incidents if self._collected(item)]
+            others = [parse_incident(item) for item in page.incidents if not self._collected(item)]
             moves = page.complete and (cursor is None or page.until > cursor)
             with self.engine.begin() as conn:
                 self.report.listed += write_incidents(conn, facts)
+                self._not_collected(conn, facts, others)
                 if moves:
                     cursors.write(conn, self.cursor, format_instant(page.until))
             if moves:
                 cursor = page.until
-            self._listed_ids.update(fact.incident_id for fact in facts)
+            self._listed_ids.update(str(item["id"]) for item in page.incidents)
             if page.complete:
                 self.progress(f"pagerduty: incidents listed up to {format_instant(page.until)}")
 
@@ -126,18 +148,64 @@ class PagerDutySync:
                     .order_by(table.c.started_at, table.c.incident_id)
                 )
             ]
-        pending = [incident_id for incident_id in open_ids if incident_id not in self._listed_ids]
-        for start in range(0, len(pending), REREAD_BATCH):
+            pending_ids = self._pending(conn)
+        stored_open = set(open_ids)
+        candidates = open_ids + sorted(pending_ids - stored_open)
+        to_read = [incident_id for incident_id in candidates if incident_id not in self._listed_ids]
+        for start in range(0, len(to_read), REREAD_BATCH):
             facts: list[IncidentFact] = []
-            for incident_id in pending[start : start + REREAD_BATCH]:
+            others: list[IncidentFact] = []
+            gone: list[str] = []
+            for incident_id in to_read[start : start + REREAD_BATCH]:
                 try:
-                    facts.append(self.client.to_fact(self.client.incident(incident_id)))
+                    item = self.client.incident(incident_id)
+                    if self._collected(item):
+                        facts.append(self.client.to_fact(item))
+                    else:
+                        others.append(parse_incident(item))
                 except NotFoundError as exc:
-                    # Deleted, or out of this token's sight: keep what we have and say so.
+                    # Deleted, or out of this token's sight: keep what we have and say so. A pending one
+                    # has nothing stored, and a full sync would not list it: forget it.
                     self._warn(f"PagerDuty incident {incident_id} could not be read again: {exc}")
+                    if incident_id not in stored_open:
+                        gone.append(incident_id)
             with self.engine.begin() as conn:
                 self.report.reread += write_incidents(conn, facts)
+                self._not_collected(conn, facts, others, gone)
             self.report.resolved += sum(1 for fact in facts if fact.status == "resolved")
+
+    # -- urgencies not collected ------------------------------------------------------------------
+
+    def _collected(self, item: Json) -> bool:
+        return item.get("urgency") in self.urgencies
+
+    def _pending(self, conn: Connection) -> set[str]:
+        value = cursors.read(conn, self.pending_cursor)
+        return set(json.loads(value)) if value else set()
+
+    def _not_collected(
+        self,
+        conn: Connection,
+        collected: Sequence[IncidentFact],
+        others: Sequence[IncidentFact],
+        gone: Iterable[str] = (),
+    ) -> None:
+        """In the caller's transaction, with the facts it writes: delete the stored ``others`` (a full
+        sync of PagerDuty as it is now would not store them) and keep pending exactly the open ones."""
+        delete_incidents(conn, others)
+        if not others and set(URGENCIES) <= set(self.urgencies):
+            return  # every urgency is collected: nothing is ever pending
+        # Two collectors of the same services must not lose each other's changes to the one row.
+        lock_scopes(conn, {"cursor:" + "/".join(self.pending_cursor)})
+        before = self._pending(conn)
+        settled = {fact.incident_id for fact in collected} | {fact.incident_id for fact in others} | set(gone)
+        after = (before - settled) | {fact.incident_id for fact in others if fact.status != "resolved"}
+        if after == before:
+            return
+        if after:
+            cursors.write(conn, self.pending_cursor, json.dumps(sorted(after)))
+        else:
+            cursors.delete(conn, self.pending_cursor)
 
     def run(self) -> PagerDutySyncReport:
         if not self.service_ids:

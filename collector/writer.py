@@ -293,3 +293,34 @@ def write_incidents(conn: Connection, facts: Iterable[IncidentFact]) -> int:
         ),
         only_if=_not_older,
     )
+
+
+def delete_incidents(conn: Connection, facts: Iterable[IncidentFact]) -> int:
+    """Delete the stored rows of incidents read in an urgency no longer collected, as a full sync would
+    not store them; a row stored from a later read than this one stays (as in ``write_incidents``)."""
+    facts = list(facts)
+    if not facts:
+        return 0
+    table = schema.incidents
+    keys = [(fact.source, fact.incident_id) for fact in facts]
+    # Mostly none is stored: one query finds the few to delete, one guarded statement each.
+    stored = {
+        (str(row.source), str(row.incident_id))
+        for row in conn.execute(
+            select(table.c.source, table.c.incident_id).where(
+                tuple_(table.c.source, table.c.incident_id).in_(keys)
+            )
+        )
+    }
+    deleted = 0
+    for fact in facts:
+        if (fact.source, fact.incident_id) not in stored:
+            continue
+        statement = delete(table).where(
+            table.c.source == fact.source, table.c.incident_id == fact.incident_id
+        )
+        read_at = to_db(fact.updated_at)
+        if read_at is not None:
+            statement = statement.where(or_(table.c.updated_at.is_(None), table.c.updated_at <= read_at))
+        deleted += conn.execute(statement).rowcount
+    return deleted

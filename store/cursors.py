@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, delete, select
 
 from store.schema import http_etags, sync_cursors
 from store.upsert import upsert
@@ -40,6 +40,18 @@ def write_cursor(conn: Connection, source: str, stream: str, scope: str, value: 
                 "updated_at": datetime.now(UTC).replace(tzinfo=None),
             }
         ],
+    )
+
+
+def delete_cursor(conn: Connection, source: str, stream: str, scope: str) -> None:
+    conn.execute(
+        delete(sync_cursors).where(
+            and_(
+                sync_cursors.c.source == source,
+                sync_cursors.c.stream == stream,
+                sync_cursors.c.scope == scope,
+            )
+        )
     )
 
 

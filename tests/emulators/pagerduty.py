@@ -278,6 +278,11 @@ class PagerDutyDataset:
             self._log(stored, "resolve", "Resolved through the API.", at)
         return payload
 
+    def delete(self, incident_id: str) -> None:
+        """The incident is gone, as a deleted service's incidents are: listed no more, 404 by id."""
+        del self.incidents[incident_id]
+        self._index = None
+
     def add_recorded_incident(self, payload: Json) -> Json:
         """A real incident payload, served verbatim; its embedded ``log_entries`` (devlake keeps them)
         back the log-entries endpoint."""
