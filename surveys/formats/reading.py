@@ -99,12 +99,12 @@ def _csv_records(label: str, data: bytes) -> list[tuple[int, list[str]]]:
 
 def _delimiter(text: str) -> str:
     # European Excel saves CSV with semicolons and "Unicode text" with tabs. The header decides: the
-    # delimiter that splits the first record into the most fields.
-    first = text[: text.find("\n") + 1 if "\n" in text else len(text)]
+    # delimiter that splits the first record into the most fields. The record, not the first line: a
+    # quoted question title may hold line breaks, and the commas in it are not delimiters.
     best, best_fields = ",", 1
     for candidate in (",", ";", "\t"):
         try:
-            fields = next(csv.reader(io.StringIO(first, newline=""), delimiter=candidate), [])
+            fields = next(csv.reader(io.StringIO(text, newline=""), delimiter=candidate), [])
         except csv.Error:
             continue
         if len(fields) > best_fields:
