@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -326,16 +326,21 @@ class GitHubSync:
                 cursors.write(conn, deployments_cursor(target.source, repo), _iso(newest))
             self._remember(conn, answers)
 
+    def _waiting(self, stored: dict[int, Any], seen: set[int], age: timedelta) -> Iterator[tuple[int, Any]]:
+        """Stored deployments (or runs) without a success, created within ``age``, that the listing did
+        not just bring: those worth asking again."""
+        after = to_db(self.now - age)
+        for deployment_id, row in stored.items():
+            if deployment_id not in seen and row.deployed_at is None and row.created_at >= after:
+                yield deployment_id, row
+
     def _rerun(
         self, target: RepoTarget, listed: set[int], stored: dict[int, Any], answers: Validators
     ) -> list[DeploymentFact]:
         """Stored runs without a success, younger than ``RERUN_RECHECK`` and not just listed, asked
         again: a re-run that succeeded since is then stored as a full sync would store it."""
-        young = to_db(self.now - RERUN_RECHECK)
         facts: list[DeploymentFact] = []
-        for run_id, row in sorted(stored.items()):
-            if run_id in listed or row.deployed_at is not None or row.created_at < young:
-                continue
+        for run_id, _ in self._waiting(stored, listed, RERUN_RECHECK):
             key = url_key(f"/repos/{target.name}/actions/runs/{run_id}")
             try:
                 answer = self.client.workflow_run_if_changed(target.name, run_id, self._etag(key))
@@ -398,10 +403,7 @@ class GitHubSync:
                         self.report.deployments += write_deployments(conn, facts)
                     facts = []
         # Older deployments still waiting for a success, outside the listed range.
-        recheck_after = to_db(self.now - UNSETTLED_RECHECK)
-        for deployment_id, row in stored.items():
-            if deployment_id in seen or row.deployed_at is not None or row.created_at < recheck_after:
-                continue
+        for deployment_id, row in self._waiting(stored, seen, UNSETTLED_RECHECK):
             statuses = self._statuses(repo, deployment_id, answers, conditional=True)
             if statuses is None:
                 continue

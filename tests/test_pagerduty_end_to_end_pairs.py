@@ -19,8 +19,6 @@ p × (n − 1) of the sorted values. Incidents are ``high`` unless said otherwis
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,9 +27,9 @@ from typing import Any
 
 import pytest
 
-from doraspace.cli import main
 from tests.emulators.github import GitHubDataset, GitHubEmulator, RepoData
 from tests.emulators.pagerduty import PagerDutyDataset, PagerDutyEmulator, iso
+from tests.test_end_to_end_pairs import approx, check, run_cli
 
 AS_OF = "2026-03-20T00:00:00Z"
 GH_TOKEN_VARIABLE = "PD_PAIRS_GITHUB_TOKEN"
@@ -42,10 +40,6 @@ PD_TOKEN = "pd-pairs-pd-token"
 
 def at(day: int, hour: float = 0.0, month: int = 3) -> datetime:
     return datetime(2026, month, day, tzinfo=UTC) + timedelta(hours=hour)
-
-
-def approx(value: float) -> Any:
-    return pytest.approx(value, rel=1e-9, abs=1e-9)
 
 
 def started(repo: RepoData, deployed_at: datetime) -> str:
@@ -366,14 +360,6 @@ def config_text(world: World, store: str, github_url: str, pagerduty_url: str, c
     )
 
 
-def run_cli(args: list[str]) -> str:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main(args)
-    assert status == 0, err.getvalue()
-    return out.getvalue()
-
-
 @pytest.fixture(scope="module")
 def team_rows(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, Any]]]:
     world = World(GitHubDataset(), PagerDutyDataset())
@@ -397,13 +383,6 @@ def team_rows(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, di
         run_cli(["collect", "--config", str(config)])
         rows = json.loads(run_cli(["metrics", "--config", str(config), "--format", "json", "--as-of", AS_OF]))
     yield {row["team"]: row for row in rows if row["window"] == "30d"}
-
-
-def check(row: dict[str, Any], **expected: Any) -> None:
-    """Compare the named fields of a metrics row; every mismatch is reported at once."""
-    actual = {name: row[name] for name in expected}
-    want = {name: approx(value) if isinstance(value, float) else value for name, value in expected.items()}
-    assert actual == want
 
 
 # ------------------------------------------------------------------------------------------- the tests

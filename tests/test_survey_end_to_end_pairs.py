@@ -41,6 +41,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from doraspace.cli import main
+from tests.surveys.test_rule_pairs import QUALTRICS_META, QUALTRICS_WORDS
 
 SECRET_VARIABLE = "SURVEY_E2E_PAIRS_SECRET"
 SECRET = "survey-e2e-pairs-secret"
@@ -298,16 +299,6 @@ def make_org(
 # items answered with labels in odd case + Status/Finished filters + a free-text box naming a team
 # ==================================================================================================
 
-QUALTRICS_META = ["StartDate", "EndDate", "Status", "Progress", "Finished", "RecordedDate", "ResponseId"]
-QUALTRICS_WORDS = [
-    "Start Date",
-    "End Date",
-    "Response Type",
-    "Progress",
-    "Finished",
-    "Recorded Date",
-    "Response ID",
-]
 QUALTRICS_IMPORTS = [
     '{"ImportId":"startDate","timeZone":"UTC"}',
     '{"ImportId":"endDate","timeZone":"UTC"}',
