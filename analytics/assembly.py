@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from analytics.attempts import failed_attempts
 from analytics.dora import MetricPoint, TeamWindowMetrics
 from analytics.metrics import MetricsResult, compute_metrics_points
 from analytics.ownership import (
+    ORGANISATION,
     PagerDutyScope,
     RepoScope,
     collected_repositories,
@@ -157,14 +159,21 @@ def assemble_snapshot(
         metrics=tuple(previous_rows),
     )
     weekly = [point for end, week in zip(ends, results[2:], strict=True) for point in _weekly(end, week.rows)]
+    space = survey_scores(engine, settings)
+    # A team with survey scores but nothing to deploy (a teams: entry without repositories) is still a
+    # team with a page (SPEC §8.3); the order is the metrics' own: "*" first, then by name.
+    teams = sorted(
+        {row.team for row in result.rows} | {row.team for row in space}, key=lambda t: (t != ORGANISATION, t)
+    )
     return Snapshot(
         created_at=now,
         as_of=as_of,
         benchmarks=settings.benchmarks,
-        teams=tuple(dict.fromkeys(row.team for row in result.rows)),
+        teams=tuple(teams),
         metrics=tuple(result.rows),
         weekly=tuple(weekly),
         failed_deployments=tuple(result.failed_deployments()),
+        failed_attempts=tuple(failed_attempts(engine, scopes.repos, as_of=as_of, days=longest.days)),
         previous=previous,
-        space=tuple(survey_scores(engine, settings)),
+        space=tuple(space),
     )

@@ -40,6 +40,17 @@ class FailedDeployment:
 
 
 @dataclass(frozen=True)
+class FailedAttempt:
+    """A production deployment that never reached success (SPEC §5.1): shown, counted nowhere."""
+
+    team: str
+    repo: str
+    deployment_id: int
+    created_at: datetime
+    state: str | None  # its last status (failure, error, inactive, …) as the source gave it
+
+
+@dataclass(frozen=True)
 class Snapshot:
     created_at: datetime
     as_of: datetime
@@ -48,6 +59,8 @@ class Snapshot:
     metrics: tuple[TeamWindowMetrics, ...]  # one per team and window, sorted like `doraspace metrics`
     weekly: tuple[WeeklyPoint, ...] = ()
     failed_deployments: tuple[FailedDeployment, ...] = ()
+    # Failed attempts created in the longest window, newest first.
+    failed_attempts: tuple[FailedAttempt, ...] = ()
     # The longest window's metrics (banded as ever) one longest window earlier, for "change against
     # the previous window"; the shorter windows have no previous one there.
     previous: Snapshot | None = None

@@ -284,9 +284,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._text(HTTPStatus.OK, "ok\n")
         elif path == "/readyz":
             if self.server.metrics.ready:
-                self._text(HTTPStatus.OK, "ready\n")
+                self._text(HTTPStatus.OK, "ok\n")
             else:
-                self._text(HTTPStatus.SERVICE_UNAVAILABLE, "no analytics snapshot yet\n")
+                self._text(HTTPStatus.SERVICE_UNAVAILABLE, "not ready\n")
         elif path == "/":
             self._index()
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +27,12 @@ from dashboards.reports.charts import breakdown_figure, chart_html, weekly_figur
 from dashboards.reports.keys import (
     KEYS,
     NO_DATA,
+    Key,
     format_delta,
     format_hours,
     format_instant,
     format_ratio,
     format_value,
-    key_value,
     team_page_names,
     team_title,
 )
@@ -89,29 +90,39 @@ class MetricRow:
     verdict: str = ""  # "better" or "worse": the change cell's class
 
 
+KEYS_BY_NAME = {key.name: key for key in KEYS}
+
+
+def _restores(row: TeamWindowMetrics) -> bool:
+    """The recovery value shown is the time-to-restore fallback (SPEC §6.3), marked "*" where shown."""
+    return row.failed_deployment_recovery_hours_p50 is None and row.time_to_restore_hours_p50 is not None
+
+
+def _cell(key: Key, row: TeamWindowMetrics) -> str:
+    shown = format_value(key.kind, key.value(row))
+    return shown + "*" if key.name == "recovery" and _restores(row) else shown
+
+
 def _metrics(rows: Sequence[TeamWindowMetrics], previous: TeamWindowMetrics | None) -> dict[str, Any]:
     row = longest(rows)
     found = changes(row, previous)
     table: list[MetricRow] = []
     for key in KEYS:
-        title = key.title
-        if key.name == "recovery" and row.failed_deployment_recovery_hours_p50 is None:
-            title += "*"  # the time-to-restore fallback, explained below the table
         before, shown, verdict = "", "", ""
         if previous is not None:
             change = found.get(key.name)
-            before = format_value(key.kind, key.value(previous))
+            before = _cell(key, previous)
             if change is None:
                 shown = NO_DATA
-            elif before == format_value(key.kind, change.current):
+            elif format_value(key.kind, key.value(previous)) == format_value(key.kind, change.current):
                 # Equal as shown: a "+0.0 pp (worse)" would report noise below the display's precision.
                 shown = "no change"
             else:
                 shown, verdict = f"{format_delta(key.kind, change.delta)} ({change.verdict})", change.verdict
         table.append(
             MetricRow(
-                title,
-                [format_value(key.kind, key.value(r)) for r in rows],
+                key.title,
+                [_cell(key, r) for r in rows],
                 key=True,
                 banded=key.name in METRICS,
                 band=row.bands.get(key.name),
@@ -132,8 +143,7 @@ def _metrics(rows: Sequence[TeamWindowMetrics], previous: TeamWindowMetrics | No
         "reference": ", ".join(
             f"{band} {format_ratio(DORA_2024_CHANGE_FAILURE_RATE[band])}" for band in BANDS
         ),
-        "restore_fallback": row.failed_deployment_recovery_hours_p50 is None
-        and row.time_to_restore_hours_p50 is not None,
+        "restore_fallback": any(_restores(r) for r in [*rows, *([previous] if previous else [])]),
     }
 
 
@@ -166,9 +176,26 @@ def _failed(snapshot: Snapshot, team: str, days: int) -> dict[str, Any]:
         "Found by",
         "Incidents",
     ]
+    attempts = [
+        attempt
+        for attempt in snapshot.failed_attempts
+        if team in (ORGANISATION, attempt.team)
+        and as_utc(attempt.created_at) > as_utc(snapshot.as_of) - timedelta(days=days)
+    ]
     return {
         "days": days,
         "total": len(failed),
+        "attempts": [
+            {
+                "created": format_instant(attempt.created_at),
+                "team": team_title(attempt.team),
+                "repo": attempt.repo,
+                "deployment": attempt.deployment_id,
+                "state": attempt.state or "none",
+            }
+            for attempt in attempts[:FAILED_DEPLOYMENTS_SHOWN]
+        ],
+        "attempts_total": len(attempts),
         "rows": rows,
         "with_team": with_team,
         "heads": [*heads, "Recovered after"],
@@ -340,7 +367,8 @@ def index_page(snapshot: Snapshot, pages: Mapping[str, str]) -> str:
                 "page": pages.get(team),
                 "cells": None
                 if row is None
-                else [(row.bands.get(metric), key_value(metric, row)) for metric in METRICS],
+                else [(row.bands.get(metric), _cell(KEYS_BY_NAME[metric], row)) for metric in METRICS],
+                "restores": row is not None and _restores(row),
             }
         )
     return render(
@@ -350,6 +378,7 @@ def index_page(snapshot: Snapshot, pages: Mapping[str, str]) -> str:
         benchmarks=snapshot.benchmarks,
         key_titles=[KEY_TITLES[metric] for metric in METRICS],
         teams=teams,
+        restore_fallback=any(team["restores"] for team in teams),
         with_plotly=False,
     )
 

@@ -125,6 +125,9 @@ def _xlsx_records(label: str, data: bytes) -> list[tuple[int, list[str]]]:
                 if not workbook.worksheets:
                     raise SurveyImportError("the workbook has no worksheet", file=label)
                 sheet = workbook.worksheets[0]
+                # Read-only mode trusts the sheet's <dimension>, which is optional (openpyxl's own
+                # streamed writer leaves it out) and can be stale: rows past it would be lost silently.
+                sheet.reset_dimensions()
                 records = [
                     (number, [_cell_text(value) for value in values])
                     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
@@ -172,9 +175,8 @@ def _table(label: str, records: list[tuple[int, list[str]]]) -> Table:
                     f"has {len(cells)} fields, the header has {width}", file=label, row=number
                 )
             cells = cells[:width]
-        if len(cells) < width:
-            raise SurveyImportError(
-                f"has {len(cells)} fields, the header has {width}", file=label, row=number
-            )
+        # A missing trailing cell is an empty one: a workbook row stops at its last filled cell, and
+        # Excel's "Save as CSV" may leave off the trailing separators of empty last cells.
+        cells += [""] * (width - len(cells))
         shaped.append((number, tuple(cells)))
     return Table(file=label, header=tuple(cell.strip() for cell in header), rows=tuple(shaped))
