@@ -40,6 +40,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    null,
     or_,
     select,
     true,
@@ -169,7 +170,7 @@ def compute_dora_points(
                 lead_time_hours_p50=_hours(p50),
                 lead_time_hours_p90=_hours(p90),
                 lead_time_breakdown_hours_p50={
-                    stage: _hours(hours) for stage, hours in zip(BREAKDOWN_STAGES, stages, strict=True)
+                    stage: _hours(seconds) for stage, seconds in zip(BREAKDOWN_STAGES, stages, strict=True)
                 },
             )
         )
@@ -293,19 +294,22 @@ def earliest_start(points: Sequence[MetricPoint]) -> datetime | None:
     return min(starts) if starts else None
 
 
-def _hours(value: float | None) -> float | None:
-    return None if value is None else float(value)
+def _hours(seconds: float | None) -> float | None:
+    # Percentiles are taken over seconds and only then turned into hours: timestamps are whole seconds,
+    # so a median is exact there, and one of exactly 3,600 s is exactly 1 h, not 0.9999999999999999 h
+    # on the wrong side of a band edge (SPEC §6.3 "< 1 hour").
+    return None if seconds is None else float(seconds) / 3600.0
 
 
-def _hours_between(later: ColumnElement[Any], earlier: ColumnElement[Any]) -> ColumnElement[Any]:
-    # Timestamp difference in hours; EXTRACT(epoch FROM interval) means the same on DuckDB and PostgreSQL
-    # (PostgreSQL answers numeric, hence the cast to a 64-bit float).
-    return cast(extract("epoch", later - earlier), Double) / literal(3600.0, Double)
+def seconds_between(later: ColumnElement[Any], earlier: ColumnElement[Any]) -> ColumnElement[Any]:
+    # EXTRACT(epoch FROM interval) means the same on DuckDB and PostgreSQL (PostgreSQL answers numeric,
+    # hence the cast to a 64-bit float).
+    return cast(extract("epoch", later - earlier), Double)
 
 
-def _stage_hours(later: ColumnElement[Any], earlier: ColumnElement[Any]) -> ColumnElement[Any]:
+def _stage_seconds(later: ColumnElement[Any], earlier: ColumnElement[Any]) -> ColumnElement[Any]:
     # A stage that would be negative (clock skew, odd data) is dropped; null when either end is unknown.
-    return case((later >= earlier, _hours_between(later, earlier)), else_=None)
+    return case((later >= earlier, seconds_between(later, earlier)), else_=None)
 
 
 def _median(value: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -375,6 +379,7 @@ def fact_ctes(
             d.c.environment,
             d.c.deployment_id,
             d.c.deployed_at,
+            d.c.sha,
             compares.c.status.label("compare_status"),
             compares.c.base_deployment_id,
             scope_teams.c.team_id,
@@ -618,13 +623,15 @@ def _metrics_statement(
         select(
             team_changes.c.team_id,
             team_changes.c.deployed_at,
-            _hours_between(team_changes.c.deployed_at, team_changes.c.settled_start).label("lead_time_hours"),
+            seconds_between(team_changes.c.deployed_at, team_changes.c.settled_start).label(
+                "lead_time_seconds"
+            ),
         )
         .where(settled_at_deployment, team_changes.c.deployed_at > team_changes.c.settled_start)
         .subquery("fixed_lead_times")
     )
     fixed_rows = select(
-        fixed_leads.c.team_id, *window_key, fixed_leads.c.lead_time_hours.label("lead_time_hours")
+        fixed_leads.c.team_id, *window_key, fixed_leads.c.lead_time_seconds.label("lead_time_seconds")
     ).select_from(fixed_leads.join(metric_windows, in_window(fixed_leads)))
     early = (
         select(team_changes, metric_windows.c.window_id, metric_windows.c.ends_at)
@@ -635,7 +642,7 @@ def _metrics_statement(
     early_settled = select(
         early.c.team_id,
         early.c.window_id,
-        _hours_between(early.c.deployed_at, early.c.settled_start).label("lead_time_hours"),
+        seconds_between(early.c.deployed_at, early.c.settled_start).label("lead_time_seconds"),
     ).where(early.c.last_merged_at <= early.c.ends_at, early.c.deployed_at > early.c.settled_start)
     unsettled_starts = (
         select(
@@ -672,8 +679,8 @@ def _metrics_statement(
     early_unsettled = select(
         unsettled_starts.c.team_id,
         unsettled_starts.c.window_id,
-        _hours_between(unsettled_starts.c.deployed_at, unsettled_starts.c.started_at).label(
-            "lead_time_hours"
+        seconds_between(unsettled_starts.c.deployed_at, unsettled_starts.c.started_at).label(
+            "lead_time_seconds"
         ),
     ).where(unsettled_starts.c.deployed_at > unsettled_starts.c.started_at)
     lead_times = union_all(fixed_rows, early_settled, early_unsettled).cte("lead_times")
@@ -705,31 +712,33 @@ def _metrics_statement(
         .group_by(merged_pull_requests.c.repo, merged_pull_requests.c.number)
         .cte("first_reviews")
     )
+
     # A PR is deployed by the deployment that first shipped its merge commit, once it is merged as of
     # the point. Without a review it has no pickup and no review stage.
-    pr_stages = (
-        select(
-            first_shipments.c.team_id,
+    def stages(shipped: Any, sha: ColumnElement[Any], deploy: bool) -> Select[Any]:
+        return select(
+            shipped.c.team_id,
             *window_key,
-            _stage_hours(merged_pull_requests.c.created_at, merged_pull_requests.c.first_commit_at).label(
-                "coding_hours"
+            _stage_seconds(merged_pull_requests.c.created_at, merged_pull_requests.c.first_commit_at).label(
+                "coding_seconds"
             ),
-            _stage_hours(first_reviews.c.first_review_at, merged_pull_requests.c.created_at).label(
-                "pickup_hours"
+            _stage_seconds(first_reviews.c.first_review_at, merged_pull_requests.c.created_at).label(
+                "pickup_seconds"
             ),
-            _stage_hours(merged_pull_requests.c.merged_at, first_reviews.c.first_review_at).label(
-                "review_hours"
+            _stage_seconds(merged_pull_requests.c.merged_at, first_reviews.c.first_review_at).label(
+                "review_seconds"
             ),
-            _stage_hours(first_shipments.c.deployed_at, merged_pull_requests.c.merged_at).label(
-                "deploy_hours"
-            ),
-        )
-        .select_from(
-            first_shipments.join(
+            (
+                _stage_seconds(shipped.c.deployed_at, merged_pull_requests.c.merged_at)
+                if deploy
+                else cast(null(), Double)
+            ).label("deploy_seconds"),
+        ).select_from(
+            shipped.join(
                 merged_pull_requests,
                 and_(
-                    merged_pull_requests.c.repo == first_shipments.c.repo,
-                    merged_pull_requests.c.merge_commit_sha == first_shipments.c.sha,
+                    merged_pull_requests.c.repo == shipped.c.repo,
+                    merged_pull_requests.c.merge_commit_sha == sha,
                 ),
             )
             .outerjoin(
@@ -741,15 +750,21 @@ def _metrics_statement(
             )
             .join(
                 metric_windows,
-                and_(
-                    in_window(first_shipments), merged_pull_requests.c.merged_at <= metric_windows.c.ends_at
-                ),
+                and_(in_window(shipped), merged_pull_requests.c.merged_at <= metric_windows.c.ends_at),
             )
         )
+
+    pr_stages = union_all(
         # The few commits that merged a PR, before the join reads the PRs.
-        .where(first_shipments.c.pr_last_merged_at.is_not(None))
-        .cte("deployed_pull_request_stages")
-    )
+        stages(first_shipments, first_shipments.c.sha, True).where(
+            first_shipments.c.pr_last_merged_at.is_not(None)
+        ),
+        # The first deployment of the collected history ships the PR its own commit merged, with its
+        # changes unknown: that PR has every stage but deploy (SPEC §5.2).
+        stages(counted_deployments, counted_deployments.c.sha, False).where(
+            counted_deployments.c.compare_status == "first"
+        ),
+    ).cte("deployed_pull_request_stages")
 
     # -- per team and window ------------------------------------------------------------------------
     team_deployments = (
@@ -765,13 +780,13 @@ def _metrics_statement(
     deployment_counts = counts_per_team(windowed_deployments, "deployments", "deployment_counts")
     lead_time_percentiles = per_team(
         lead_times,
-        [_percentiles(lead_times.c.lead_time_hours, 0.5, 0.9).label("p50_p90")],
+        [_percentiles(lead_times.c.lead_time_seconds, 0.5, 0.9).label("p50_p90")],
         "lead_time_percentiles",
     )
     # percentile_cont skips nulls: each stage's median is over the PRs that have that stage.
     breakdown_medians = per_team(
         pr_stages,
-        [_median(pr_stages.c[f"{stage}_hours"]).label(stage) for stage in BREAKDOWN_STAGES],
+        [_median(pr_stages.c[f"{stage}_seconds"]).label(stage) for stage in BREAKDOWN_STAGES],
         "breakdown_medians",
     )
 
@@ -793,9 +808,9 @@ def _metrics_statement(
         metric_windows.c.point,
         metric_windows.c.window_label.label("window"),
         func.coalesce(deployment_counts.c.deployments, 0).label("deployments"),
-        lead_time_percentiles.c.p50_p90[1].label("lead_time_hours_p50"),
-        lead_time_percentiles.c.p50_p90[2].label("lead_time_hours_p90"),
-        *[breakdown_medians.c[stage].label(f"{stage}_hours_p50") for stage in BREAKDOWN_STAGES],
+        lead_time_percentiles.c.p50_p90[1].label("lead_time_seconds_p50"),
+        lead_time_percentiles.c.p50_p90[2].label("lead_time_seconds_p90"),
+        *[breakdown_medians.c[stage].label(f"{stage}_seconds_p50") for stage in BREAKDOWN_STAGES],
     ).select_from(
         teams.join(metric_windows, true())
         .outerjoin(deployment_counts, same_team_window(deployment_counts))

@@ -37,7 +37,6 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    extract,
     func,
     literal,
     null,
@@ -62,6 +61,7 @@ from analytics.dora import (
     refresh_derived,
     rows_cte,
     same_scope,
+    seconds_between,
 )
 from analytics.ownership import ORGANISATION, PagerDutyScope, RepoScope
 from analytics.shipments import sha_head
@@ -547,7 +547,7 @@ def _attribution(
             .join(incidents, incidents.c.incident_id == struck.c.incident_id)
             .outerjoin(linked, linked.c.incident_id == struck.c.incident_id)
         )
-        .where(_seconds_between(struck.c.at, latest.c.at) <= attribution_window.total_seconds())
+        .where(seconds_between(struck.c.at, latest.c.at) <= attribution_window.total_seconds())
     )
     evidence_rows = union_all(explicit, rollback, revert, window)
     evidence = (
@@ -612,10 +612,6 @@ def _null_key() -> list[Any]:
         cast(null(), String).label("environment"),
         cast(null(), BigInteger).label("deployment_id"),
     ]
-
-
-def _seconds_between(later: ColumnElement[Any], earlier: ColumnElement[Any]) -> ColumnElement[Any]:
-    return cast(extract("epoch", later - earlier), Double)
 
 
 def _labelled_rework(facts: FactCtes, labels: Sequence[str]) -> Select[Any]:
@@ -729,10 +725,7 @@ def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoin
         select(
             teams_of.c.team_id,
             failed_now.c.window_id,
-            (
-                _seconds_between(failed_now.c.recovered_at, failed_now.c.deployed_at)
-                / literal(3600.0, Double)
-            ).label("hours"),
+            seconds_between(failed_now.c.recovered_at, failed_now.c.deployed_at).label("seconds"),
         )
         .select_from(of_team(failed_now))
         .cte("failed_rows")
@@ -755,18 +748,13 @@ def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoin
     restored_in = and_(
         incidents.c.resolved_at > windows.c.starts_after, incidents.c.resolved_at <= windows.c.ends_at
     )
-    restore_hours = case(
-        (
-            restored_in,
-            _seconds_between(incidents.c.resolved_at, incidents.c.started_at) / literal(3600.0, Double),
-        )
-    )
+    restore_seconds = case((restored_in, seconds_between(incidents.c.resolved_at, incidents.c.started_at)))
     incident_rows = (
         select(
             team_ids.c.team_id,
             window_id,
             case((started_in, 1), else_=0).label("started"),
-            restore_hours.label("hours"),
+            restore_seconds.label("seconds"),
         )
         .select_from(
             # An incident of a team without deployments (a null team_id) is still the organisation's.
@@ -817,28 +805,29 @@ def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoin
 
 
 def _exact_percentiles(rows: Any, group: Sequence[str], fractions: dict[str, float], name: str) -> CTE:
-    """``percentile_cont`` of ``rows.hours`` per ``group``, nulls skipped, with the very arithmetic of
-    ``analytics.percentile`` (low + (high − low) × fraction), so that the numbers do not move by the
-    last bit from one database to the other."""
+    """``percentile_cont`` of ``rows.seconds`` per ``group`` in hours, nulls skipped, with the very
+    arithmetic of ``analytics.percentile`` (low + (high − low) × fraction), so that the numbers do not
+    move by the last bit from one database to the other. Interpolated over seconds, then divided: a
+    median of exactly 3,600 s is exactly 1 h (see ``analytics.dora._hours``)."""
     keys = [rows.c[column_name] for column_name in group]
     ranked = (
         select(
             *keys,
-            rows.c.hours,
-            func.row_number().over(partition_by=keys, order_by=rows.c.hours).label("rank"),
+            rows.c.seconds,
+            func.row_number().over(partition_by=keys, order_by=rows.c.seconds).label("rank"),
             func.count().over(partition_by=keys).label("n"),
         )
-        .where(rows.c.hours.is_not(None))
+        .where(rows.c.seconds.is_not(None))
         .subquery(f"{name}_ranked")
     )
     columns = []
     for label, fraction in fractions.items():
         position = literal(fraction, Double) * cast(ranked.c.n - 1, Double)
         low = cast(func.floor(position), BigInteger)
-        low_value = func.max(case((ranked.c.rank == low + 1, ranked.c.hours)))
-        high_value = func.max(case((ranked.c.rank == func.least(low + 2, ranked.c.n), ranked.c.hours)))
+        low_value = func.max(case((ranked.c.rank == low + 1, ranked.c.seconds)))
+        high_value = func.max(case((ranked.c.rank == func.least(low + 2, ranked.c.n), ranked.c.seconds)))
         part = func.max(position - func.floor(position))
-        columns.append((low_value + (high_value - low_value) * part).label(label))
+        columns.append(((low_value + (high_value - low_value) * part) / literal(3600.0, Double)).label(label))
     group_keys = [ranked.c[column_name] for column_name in group]
     return select(*group_keys, *columns).group_by(*group_keys).cte(name)
 

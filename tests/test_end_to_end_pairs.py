@@ -738,7 +738,9 @@ def test_merged_prs_with_a_rebase_merge_and_a_direct_push(team_rows: dict[str, d
     push d (02 20:00), then PR #3: p 03 08:00, opened 09:00, squash-merged 10:00 as s3 → deployment at
     10:00: d 14 h, s3 2 h. PR #4 merged into ``release`` is no deployment. Deployments 3; lead 2, 6, 6,
     14 → p50 6.0, p90 6 + 0.7 × 8 = 11.6. Breakdown: PR #2 coding 3.5, deploy 0; PR #3 coding 1,
-    deploy 0; PR #1 shipped by the first deployment only, PR #4 by none → coding 2.25, deploy 0.0.
+    deploy 0; PR #1 (q1 01 02:00, opened 03:00: coding 1) is shipped by the first deployment, so it
+    has every stage but deploy (§5.2 "the PRs it ships have no deploy stage"); PR #4 by none →
+    coding p50 of 1, 3.5, 1 = 1.0, deploy 0.0.
     """
     # SPEC §5.1 merged_prs: "each PR merged into the default branch is a deployment at merged_at of its
     # merge_commit_sha"; §5.2 "for a rebase merge only its last commit".
@@ -749,7 +751,7 @@ def test_merged_prs_with_a_rebase_merge_and_a_direct_push(team_rows: dict[str, d
         lead_time_hours_p90=11.6,
         change_failure_rate=0.0,
         rework_rate=0.0,
-        lead_time_breakdown_hours_p50=breakdown(coding=2.25, deploy=0.0),
+        lead_time_breakdown_hours_p50=breakdown(coding=1.0, deploy=0.0),
     )
 
 
@@ -763,7 +765,8 @@ def test_first_deployment_named_by_an_incident_is_failed_by_the_window(
     → 09:00 says ``root cause: <s1[:10]>``: s1 is no change of any deployment, so the issue has no
     explicit link, and the window rule fails D1 (2 h before it), recovered at 09:00: 3 h.
     D2 f1 (02 08:00) at 02 10:00: lead 2 h. Deployments 2; CFR 1/2; incidents 1; restore 1.0; rework 0.
-    Breakdown: no PR deployed by a deployment with known changes → every stage null.
+    Breakdown: PR #1, shipped by the first deployment, has every stage but deploy: coding 1, pickup 1,
+    review 1; no other PR is deployed → deploy null.
     """
     # SPEC §5.2: "The first deployment in the collected history has unknown changes: it counts as a
     # deployment but adds no lead times, and the PRs it ships have no deploy stage"; §6.1 rule 1 "begins
@@ -779,7 +782,7 @@ def test_first_deployment_named_by_an_incident_is_failed_by_the_window(
         time_to_restore_hours_p50=1.0,
         rework_rate=0.0,
     )
-    check(team_rows["first"], lead_time_breakdown_hours_p50=breakdown())
+    check(team_rows["first"], lead_time_breakdown_hours_p50=breakdown(coding=1.0, pickup=1.0, review=1.0))
 
 
 def test_explicit_link_to_an_older_change_wins_over_the_window(team_rows: dict[str, dict[str, Any]]) -> None:

@@ -146,8 +146,9 @@ def test_direct_commit_starts_at_its_author_date(facts: Facts) -> None:
 
 def test_first_deployment_adds_no_lead_times(store_engine: Engine) -> None:
     facts = Facts(store_engine)
-    # Even if commits were recorded for it, the first deployment's changes are unknown, and so is what
-    # PRs it shipped: no lead time, no breakdown.
+    # Even if commits were recorded for it, the first deployment's changes are unknown: no lead time.
+    # The PR its own commit merged it does ship, with no deploy stage (SPEC §5.2): coding at(1) → at(1)
+    # = 0 h, no review, so no pickup or review either.
     facts.commit("ancient", datetime(2020, 1, 1, tzinfo=UTC))
     facts.commit("merge0", at(1), parents=2)
     facts.pull_request(0, created_at=at(1), merged_at=at(1), merge_commit_sha="merge0", commit_dates=[at(1)])
@@ -158,7 +159,7 @@ def test_first_deployment_adds_no_lead_times(store_engine: Engine) -> None:
     assert row.deployment_frequency_per_day == 1 / 30
     assert row.lead_time_hours_p50 is None
     assert row.lead_time_hours_p90 is None
-    assert row.lead_time_breakdown_hours_p50 == NO_BREAKDOWN
+    assert row.lead_time_breakdown_hours_p50 == {**NO_BREAKDOWN, "coding": 0.0}
 
 
 def test_unknown_or_missing_compare_adds_no_lead_times(facts: Facts) -> None:
