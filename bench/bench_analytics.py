@@ -301,7 +301,8 @@ def pandas_metrics(frames: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
     changes["lead"] = _hours(changes.deployed_at, changes.start)
     changes = changes[changes.deployed_at > changes.start]
     changes["team"] = changes.repo.map(team_of)
-    # Breakdown: PRs deployed by the first shipment of their merge commit.
+    # Breakdown: PRs deployed by the first shipment of their merge commit, and the PR whose merge commit
+    # is a first deployment's own sha, which has no deploy stage (SPEC §5.2).
     reviews = frames["pull_request_reviews"].merge(
         pr[["repo", "number", "author", "merged_at"]], on=["repo", "number"]
     )
@@ -312,8 +313,10 @@ def pandas_metrics(frames: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
         & (reviews.reviewer != reviews.author)
     ]
     first_review = reviews.groupby(["repo", "number"]).submitted_at.min().rename("first_review_at")
+    firsts = d[d.status == "first"][["repo", "sha", "deployed_at"]].assign(first=True)
+    shipped = pd.concat([ship[["repo", "sha", "deployed_at"]].assign(first=False), firsts])
     stages = pr.merge(first_review, on=["repo", "number"], how="left").merge(
-        ship[["repo", "sha", "deployed_at"]], left_on=["repo", "merge_commit_sha"], right_on=["repo", "sha"]
+        shipped, left_on=["repo", "merge_commit_sha"], right_on=["repo", "sha"]
     )
 
     def stage(later: pd.Series, earlier: pd.Series) -> pd.Series:
@@ -323,7 +326,7 @@ def pandas_metrics(frames: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
     stages["coding"] = stage(stages.created_at, stages.first_commit_at)
     stages["pickup"] = stage(stages.first_review_at, stages.created_at)
     stages["review"] = stage(stages.merged_at, stages.first_review_at)
-    stages["deploy"] = stage(stages.deployed_at, stages.merged_at)
+    stages["deploy"] = stage(stages.deployed_at, stages.merged_at).where(~stages["first"])
     stages["team"] = stages.repo.map(team_of)
 
     # Failures, rule by rule.

@@ -15,7 +15,8 @@ beta — acme/beta, workflow runs of deploy.yml, owned through catalog-info.yaml
   PB-1 03-07 12:00, resolved per last_status_change_at 14:00 (no resolved_at): 26 h after B4, no
   failure; time to restore 2 h.
 gamma — acme/gamma-web (merged PRs) and acme/gamma-lib (releases), config.
-  gamma-web: PR 1 merged 03-01 08:00 (first); PR 2 (commit 03-04 08:00, opened 09:00, approved 10:00,
+  gamma-web: PR 1 (commit 03-01 06:00, opened 07:00) merged 03-01 08:00 (first: coding 1, no deploy
+  stage, in the 30d breakdown only); PR 2 (commit 03-04 08:00, opened 09:00, approved 10:00,
   merged 12:00: lead 4 h; coding 1, pickup 1, review 2, deploy 0); PR 3 labelled hotfix (commit
   13:00, opened 13:10, merged 14:00: lead 1 h; coding 1/6 h, deploy 0) → rework.
   Issue #10 labelled incident, 12:30–13:30, body names PR 2's merge commit → explicit failure of
@@ -176,6 +177,9 @@ def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str)
 
 BREAKDOWN_NONE = {"coding": None, "pickup": None, "review": None, "deploy": None}
 GAMMA_BREAKDOWN = {"coding": (1 + 1 / 6) / 2, "pickup": 1.0, "review": 2.0, "deploy": 0.0}
+# 30d also has PR 1, shipped by gamma-web's first deployment (SPEC §5.2 "the PRs it ships have no deploy
+# stage"): coding p50 of 1/6, 1, 1 = 1.0; pickup and review from PR 2 only; deploy 0, 0 = 0.0.
+GAMMA_BREAKDOWN_30D = {**GAMMA_BREAKDOWN, "coding": 1.0}
 
 
 def row(
@@ -221,7 +225,7 @@ EXPECTED = [
     #   team     window days deps lead p50, p90          failed recovery restore p50, p90 incidents rework
     row("*",     "7d",  7,   7,  (4.0, 24 + 0.4 * 6), 3, 5.0,  (2.0, 2.8), 3, 2, GAMMA_BREAKDOWN,
         ("high", "elite", "low", "high")),
-    row("*",     "30d", 30, 12,  (8.0, 24 + 0.3 * 6), 3, 5.0,  (2.0, 2.8), 3, 2, GAMMA_BREAKDOWN,
+    row("*",     "30d", 30, 12,  (8.0, 24 + 0.3 * 6), 3, 5.0,  (2.0, 2.8), 3, 2, GAMMA_BREAKDOWN_30D,
         ("high", "elite", "low", "high")),
     row("alpha", "7d",  7,   2,  (21.0, 23.4),        1, 5.0,  (3.0, 3.0), 1, 0, BREAKDOWN_NONE,
         ("medium", "elite", "low", "high")),
@@ -233,7 +237,7 @@ EXPECTED = [
         ("medium", "elite", "low", "high")),
     row("gamma", "7d",  7,   3,  (4.0, 24.8),         1, 1.5,  (1.0, 1.0), 1, 1, GAMMA_BREAKDOWN,
         ("high", "elite", "low", "high")),
-    row("gamma", "30d", 30,  5,  (4.0, 24.8),         1, 1.5,  (1.0, 1.0), 1, 1, GAMMA_BREAKDOWN,
+    row("gamma", "30d", 30,  5,  (4.0, 24.8),         1, 1.5,  (1.0, 1.0), 1, 1, GAMMA_BREAKDOWN_30D,
         ("high", "elite", "low", "high")),
 ]
 # fmt: on
