@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, and_, select
@@ -34,7 +35,7 @@ from collector.models import (
     RepositoryFact,
 )
 from collector.sources.github import PER_PAGE, GitHubClient, Listing, Lookup, NotFoundError, url_key
-from collector.sources.github_graphql import PULLS_PAGE, GitHubGraphQL
+from collector.sources.github_graphql import PULLS_PAGE, GitHubGraphQL, GraphQLUnavailable
 from collector.sources.github_parse import (
     merged_pull_deployment,
     parse_commit,
@@ -741,25 +742,40 @@ class GitHubSync:
         few large ones were backfilled first; a stopped sync resumes from the stored facts."""
         repos = self.resolve_repositories(configured, organizations, default)
         deeper: list[tuple[RepositoryFact, RepoTarget]] = []
+
+        def first_round(fact: RepositoryFact, target: RepoTarget) -> None:
+            self.sync_deployments(target, fact)
+            # merged_prs deployments come from the PRs: all of them before the compares.
+            first_page_only = target.source != "merged_prs"
+            if not self.sync_pull_requests(target, fact, first_page_only=first_page_only):
+                deeper.append((fact, target))
+            self.sync_compares(target)
+            self.sync_incident_issues(target, incident_labels)
+
         for index, (fact, target) in enumerate(repos, start=1):
             self.repository_progress(SOURCE, index, len(repos), fact.full_name)
-            try:
-                self.sync_deployments(target, fact)
-                # merged_prs deployments come from the PRs: all of them before the compares.
-                first_page_only = target.source != "merged_prs"
-                if not self.sync_pull_requests(target, fact, first_page_only=first_page_only):
-                    deeper.append((fact, target))
-                self.sync_compares(target)
-                self.sync_incident_issues(target, incident_labels)
-            except NotFoundError as exc:
-                self._warn(f"repository {fact.full_name} skipped: {exc}")
+            self._repository(fact.full_name, partial(first_round, fact, target))
         if deeper:
             self.progress(f"github: older pull requests of {len(deeper)} repositories")
         for index, (fact, target) in enumerate(deeper, start=1):
             self.repository_progress(SOURCE, index, len(deeper), fact.full_name)
-            try:
-                self.sync_pull_requests(target, fact)
-            except NotFoundError as exc:
-                self._warn(f"repository {fact.full_name} skipped: {exc}")
+            self._repository(fact.full_name, partial(self.sync_pull_requests, target, fact))
         self.repository_progress(SOURCE, len(repos), len(repos), "")
         return self.report
+
+    def _repository(self, name: str, work: Callable[[], object]) -> None:
+        """One repository's work: a repository gone is skipped with a warning, and a GitHub without
+        GraphQL turns the rest of the sync to REST, from this repository on (what is stored is the
+        same; the work is idempotent, so doing it again over REST loses and doubles nothing)."""
+        while True:
+            try:
+                work()
+                return
+            except NotFoundError as exc:
+                self._warn(f"repository {name} skipped: {exc}")
+                return
+            except GraphQLUnavailable as exc:
+                if self.graphql is None:
+                    raise
+                self._warn(f"{exc}: collecting over REST (github.api: rest skips this try)")
+                self.graphql = None

@@ -187,6 +187,11 @@ def rest_deployment(node: Json) -> Json:
     }
 
 
+class GraphQLUnavailable(FatalSourceError):
+    """The GraphQL endpoint itself answered 404 (a GitHub Enterprise Server, proxy or mirror without
+    it), unlike a repository GraphQL cannot find (a ``NOT_FOUND`` error in a 200 answer)."""
+
+
 class GitHubGraphQL:
     """The GraphQL queries of a sync, through the REST client's PyGithub requester and retries."""
 
@@ -236,8 +241,14 @@ class GitHubGraphQL:
             return result
 
         def sort(exc: BaseException, _attempt: int) -> BaseException:
-            # Errors raised above are already sorted; HTTP failures are sorted as for REST.
-            return exc if isinstance(exc, SourceError) else classify(exc, self._client.clock)
+            # Errors raised above are already sorted; HTTP failures are sorted as for REST, but a 404
+            # here is the endpoint missing, not a repository gone: every repository would be skipped.
+            if isinstance(exc, SourceError):
+                return exc
+            if getattr(exc, "status", None) == 404:
+                message = f"GitHub answers 404 at its GraphQL endpoint {requester.graphql_url}"
+                return GraphQLUnavailable(message, source=SOURCE, status=404)
+            return classify(exc, self._client.clock)
 
         return call_with_retries(self._client.retry, "POST graphql", operation, sort)
 

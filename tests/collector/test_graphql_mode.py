@@ -22,7 +22,7 @@ from collector.sources.retry import RetryPolicy
 from store import schema
 from store.engine import open_store
 from tests.collector.test_github_sync import dump
-from tests.emulators.github import GitHubDataset, GitHubEmulator
+from tests.emulators.github import Fault, GitHubDataset, GitHubEmulator
 from tests.emulators.github_graphql import legacy_node_id
 from tests.github_org import AS_OF, at, build_org
 from tests.github_scale import build_scale_org
@@ -145,3 +145,33 @@ def test_node_ids_give_the_rest_id() -> None:
     assert database_id(legacy_node_id("DeploymentStatus", 4_123_456_789)) == 4_123_456_789
     # Next format: "DES_" + base64url(MessagePack [0, 12345, 987654321]).
     assert database_id("DES_kwDNMDnOOt5osQ") == 987_654_321
+
+
+def test_a_github_without_graphql_is_collected_over_rest(
+    stores: dict[str, Any], emulator: GitHubEmulator, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A GitHub Enterprise Server, proxy or mirror answering 404 at /graphql: that is no repository
+    gone (each would be skipped, and the sync would store nothing), so the sync warns once and goes on
+    over REST, storing what a REST sync stores."""
+    engine = open_store(f"duckdb:///{tmp_path_factory.mktemp('no-graphql')}/store.duckdb")
+    emulator.inject("/graphql", Fault(404, "Not Found"), times=1)
+    queries = emulator.graphql_queries
+    client = GitHubClient(emulator.base_url, "test-token", retry=RetryPolicy(sleep=lambda _: None))
+    try:
+        report = GitHubSync(engine, client, since=SINCE, now=AS_OF, graphql=GitHubGraphQL(client)).run(
+            [RepoTarget("acme/orders")], ["acme", "scale"], RepoTarget("")
+        )
+    finally:
+        client.close()
+    try:
+        assert [warning for warning in report.warnings if "GraphQL" in warning] == [
+            f"GitHub answers 404 at its GraphQL endpoint {emulator.base_url}/graphql: collecting over REST "
+            "(github.api: rest skips this try)"
+        ]
+        assert not [warning for warning in report.warnings if "skipped" in warning]
+        assert emulator.graphql_queries == queries  # the one query asked was the 404: none after it
+        stored = dump(engine)
+        for table in schema.FACT_TABLES:
+            assert stored[table.name] == stores["rest"]["dump"][table.name], table.name
+    finally:
+        engine.dispose()
