@@ -43,6 +43,7 @@ from surveys.formats import (
     long,
     microsoft_forms,
     qualtrics,
+    quoted,
     read_table,
     typeform,
 )
@@ -206,12 +207,10 @@ class _Answers:
             if 1 <= value <= self.scale.points:
                 return value
             raise ValueError(
-                f"{answer.strip()[:40]!r} is outside scale {self.scale.name} (1 to {self.scale.points})"
+                f"{quoted(answer)} is outside scale {self.scale.name} (1 to {self.scale.points})"
             )
         expected = ", ".join(self.scale.labels) or f"1 to {self.scale.points}"
-        raise ValueError(
-            f"unknown answer {answer.strip()[:40]!r} for scale {self.scale.name} (expected {expected})"
-        )
+        raise ValueError(f"unknown answer {quoted(answer)} for scale {self.scale.name} (expected {expected})")
 
 
 def _columns_to_items(
@@ -272,10 +271,9 @@ def _plan(
     for response in export.responses:
         team = teams.get(fold(response.team_answer))
         if team is None:
-            shown = response.team_answer[:40]
             raise SurveyImportError(
-                f"unknown team {shown!r}: not a team name or one of its survey_names"
-                if shown.strip()
+                f"unknown team {quoted(response.team_answer)}: not a team name or one of its survey_names"
+                if response.team_answer.strip()
                 else "no answer to the team question",
                 file=label,
                 row=response.row_number,

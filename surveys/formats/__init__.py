@@ -28,7 +28,7 @@ from surveys.formats.matching import (
     wide_export,
 )
 from surveys.formats.reading import read_table
-from surveys.formats.shapes import MAX_FILE_BYTES, Column, ParsedExport, RawResponse, Table
+from surveys.formats.shapes import MAX_FILE_BYTES, Column, ParsedExport, RawResponse, Table, quoted
 from surveys.formats.timestamps import named_zone, parse_timestamps
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "parse_timestamps",
     "question_columns",
     "question_texts",
+    "quoted",
     "read_table",
     "team_column",
     "unique_keys",

@@ -48,6 +48,13 @@ class ParsedExport:
     """Column keys are item ids (the long format), not question wording."""
 
 
+def quoted(cell: str) -> str:
+    """A cell as an error quotes it, so that it can be found: its first 40 characters, but never an
+    e-mail address (a respondent's identity; errors reach terminals, CI logs and cron mail)."""
+    text = cell.strip()
+    return "(a value holding an e-mail address)" if "@" in text else repr(text[:40])
+
+
 @dataclass(frozen=True)
 class Table:
     """The records of a file, every one as long as the header (blank records dropped)."""

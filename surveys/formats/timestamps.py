@@ -39,7 +39,8 @@ def parse_timestamps(
     A value with no zone is in ``zone`` if given, else taken as UTC.
     """
     parsed: list[tuple[int, re.Match[str]]] = []
-    day_first_votes = month_first_votes = 0
+    # The first row that can only be read day-first (True) or only month-first (False).
+    told: dict[bool, int] = {}
     dotted = False
     for row, text in cells:
         if not text.strip():
@@ -50,12 +51,14 @@ def parse_timestamps(
         parsed.append((row, match))
         if len(match.group("a")) <= 2:
             first, second = int(match.group("a")), int(match.group("b"))
-            day_first_votes += first > 12
-            month_first_votes += second > 12
+            if first > 12 or second > 12:
+                told.setdefault(first > 12, row)
             dotted = dotted or match.group("sep") == "."
-    if day_first_votes and month_first_votes:
-        raise table.error("mixes day-first and month-first dates", column=column)
-    day_first = bool(day_first_votes) or (dotted and not month_first_votes)
+    if len(told) == 2:
+        earlier, later = sorted(told.values())
+        message = f"mixes day-first and month-first dates (row {earlier} can only be read the other way)"
+        raise table.error(message, row=later, column=column)
+    day_first = told.get(True) is not None or (dotted and False not in told)
     values: dict[int, datetime | None] = {row: None for row, _ in cells}
     for row, match in parsed:
         values[row] = _timestamp(table, row, column, match, day_first=day_first, zone=zone)
