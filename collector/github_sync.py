@@ -66,13 +66,24 @@ log = logging.getLogger(__name__)
 SOURCE = "github"
 # Statuses may arrive after the deployment was first seen: re-read the last day's deployments.
 DEPLOYMENT_OVERLAP = timedelta(days=1)
-# A deployment with no success yet is re-read for this long before it is taken as a failed attempt.
+# A deployment with no success yet is re-read for this long before it is taken as a failed attempt;
+# one still undecided (waiting for a reviewer under an environment protection rule, queued, running)
+# for as long as GitHub lets an approval come, 30 days. The rechecks are conditional (a 304 is free).
 UNSETTLED_RECHECK = timedelta(days=3)
+APPROVAL_RECHECK = timedelta(days=30)
+UNDECIDED_STATES = frozenset({"waiting", "queued", "pending", "in_progress"})
 # GitHub lets a failed run be re-run; one that succeeds is a deployment at its new updated_at, and the
 # runs list, newest created first, keeps it where it was, below the cursor. Failed runs this young are
 # asked again, conditionally (a 304 costs nothing): a week covers the usual re-run after a fix, without
 # a request per failed run of GitHub's 30-day re-run limit on every sync.
 RERUN_RECHECK = timedelta(days=7)
+
+
+def _recheck(last_state: str | None) -> timedelta:
+    """How long a deployment without a success is asked again, by its last status."""
+    return APPROVAL_RECHECK if (last_state or "").lower() in UNDECIDED_STATES else UNSETTLED_RECHECK
+
+
 # A release's created_at is its commit's date, and a draft or prerelease is published later, in place:
 # the releases list, newest created first, is read this far back on every sync. Releases are few (one
 # page covers months of most repositories) and an unchanged first page answers 304 for free.
@@ -223,6 +234,8 @@ class GitHubSync:
                             for name, branch in json.loads(self._memo(key) or "{}")["repos"]
                         ]
                     else:
+                        # Archived repositories deploy nothing new: not discovered (what was
+                        # collected before the archiving stays, as history).
                         facts = [parse_repository(item) for item in page if not item.get("archived")]
                     if key in listing.answers:
                         page_memo = {
@@ -280,6 +293,7 @@ class GitHubSync:
                         table.c.created_at,
                         table.c.sha,
                         table.c.ref,
+                        table.c.last_state,
                     ).where(and_(table.c.repo == repo, table.c.source == target.source))
                 )
             }
@@ -299,9 +313,18 @@ class GitHubSync:
             listing = self.client.workflow_runs(
                 repo, target.workflow or "", repository.default_branch, self._list_etags()
             )
-            items, newest = self._newest_first(
-                listing, lower, lambda item: item.get("head_branch") == repository.default_branch
-            )
+            try:
+                items, newest = self._newest_first(
+                    listing, lower, lambda item: item.get("head_branch") == repository.default_branch
+                )
+            except NotFoundError as exc:
+                # The repo is there (just resolved): its workflow is not, or the token may not read
+                # Actions. Its pull requests and incidents are still collected (SPEC §9 skips a repo
+                # only when it is gone).
+                self._warn(
+                    f"repository {repo}: no runs of workflow {target.workflow} ({exc}); no deployments"
+                )
+                return
             facts = [parse_workflow_run(repo, item, target.environment) for item in items]
             facts += self._rerun(target, {int(item["id"]) for item in items}, stored, answers)
         elif target.source == "releases":
@@ -327,12 +350,14 @@ class GitHubSync:
                 cursors.write(conn, deployments_cursor(target.source, repo), _iso(newest))
             self._remember(conn, answers)
 
-    def _waiting(self, stored: dict[int, Any], seen: set[int], age: timedelta) -> Iterator[tuple[int, Any]]:
-        """Stored deployments (or runs) without a success, created within ``age``, that the listing did
-        not just bring: those worth asking again."""
-        after = to_db(self.now - age)
+    def _waiting(
+        self, stored: dict[int, Any], seen: set[int], age: Callable[[str | None], timedelta]
+    ) -> Iterator[tuple[int, Any]]:
+        """Stored deployments (or runs) without a success, created within ``age`` of their last state,
+        that the listing did not just bring: those worth asking again."""
         for deployment_id, row in stored.items():
-            if deployment_id not in seen and row.deployed_at is None and row.created_at >= after:
+            young = row.created_at >= to_db(self.now - age(row.last_state))
+            if deployment_id not in seen and row.deployed_at is None and young:
                 yield deployment_id, row
 
     def _rerun(
@@ -341,7 +366,7 @@ class GitHubSync:
         """Stored runs without a success, younger than ``RERUN_RECHECK`` and not just listed, asked
         again: a re-run that succeeded since is then stored as a full sync would store it."""
         facts: list[DeploymentFact] = []
-        for run_id, _ in self._waiting(stored, listed, RERUN_RECHECK):
+        for run_id, _ in self._waiting(stored, listed, lambda _state: RERUN_RECHECK):
             key = url_key(f"/repos/{target.name}/actions/runs/{run_id}")
             try:
                 answer = self.client.workflow_run_if_changed(target.name, run_id, self._etag(key))
@@ -378,8 +403,9 @@ class GitHubSync:
         for a success. A 304 on the list (nothing new) lists none; a 304 on a stored deployment's
         statuses (no new status) leaves its stored row as it is."""
         repo = target.name
+        wanted = target.environment.casefold()
         items, newest = self._newest_first(
-            listing, lower, lambda item: item.get("environment") == target.environment
+            listing, lower, lambda item: str(item.get("environment") or "").casefold() == wanted
         )
         seen = {int(item["id"]) for item in items}
         facts: list[DeploymentFact] = []
@@ -390,22 +416,28 @@ class GitHubSync:
             statuses: list[DeploymentStatusFact] | None = None
             if item.get("_statuses") is not None:  # GraphQL mode: the statuses came with the list
                 statuses = [parse_deployment_status(s) for s in item["_statuses"]]
-                waiting = not any(s.state == "success" for s in statuses)
-                young = parse_instant(item.get("created_at")) >= self.now - UNSETTLED_RECHECK  # type: ignore[operator]
-                if waiting and young:
+                fact = parse_deployment(repo, item, statuses, target.environment)
+                young = parse_instant(item.get("created_at")) >= self.now - _recheck(fact.last_state)  # type: ignore[operator]
+                if fact.deployed_at is None and young:
                     # Re-read through REST once, so that the rechecks to come are conditional (free).
                     statuses = None
             if statuses is None:
-                statuses = self._statuses(repo, int(item["id"]), answers, conditional=known is not None)
+                try:
+                    statuses = self._statuses(repo, int(item["id"]), answers, conditional=known is not None)
+                except NotFoundError:
+                    continue  # deleted since it was listed: what was stored stays
             if statuses is not None:
-                facts.append(parse_deployment(repo, item, statuses))
+                facts.append(parse_deployment(repo, item, statuses, target.environment))
                 if len(facts) >= FLUSH_EVERY:
                     with self.engine.begin() as conn:
                         self.report.deployments += write_deployments(conn, facts)
                     facts = []
         # Older deployments still waiting for a success, outside the listed range.
-        for deployment_id, row in self._waiting(stored, seen, UNSETTLED_RECHECK):
-            statuses = self._statuses(repo, deployment_id, answers, conditional=True)
+        for deployment_id, row in self._waiting(stored, seen, _recheck):
+            try:
+                statuses = self._statuses(repo, deployment_id, answers, conditional=True)
+            except NotFoundError:
+                continue  # deleted on GitHub: what was stored stays, as for a deleted run
             if statuses is None:
                 continue
             facts.append(

@@ -46,11 +46,15 @@ def parse_repository(item: Json) -> RepositoryFact:
     return RepositoryFact(full_name=item["full_name"], default_branch=item.get("default_branch") or "main")
 
 
-def parse_deployment(repo: str, item: Json, statuses: list[DeploymentStatusFact]) -> DeploymentFact:
+def parse_deployment(
+    repo: str, item: Json, statuses: list[DeploymentStatusFact], environment: str | None = None
+) -> DeploymentFact:
+    """``environment``: the configured spelling to store (GitHub's environment names ignore letter
+    case, so ``Production`` is the configured ``production``); default: as GitHub wrote it."""
     return DeploymentFact.from_statuses(
         repo=repo,
         deployment_id=int(item["id"]),
-        environment=item.get("environment") or "",
+        environment=environment if environment is not None else item.get("environment") or "",
         sha=item["sha"],
         ref=item.get("ref"),
         created_at=_required_instant(item, "created_at"),
