@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from dateutil.parser import isoparse
 
+# Longer windows reach before any collected fact (and, from an early --as-of, before year 1).
+MAX_WINDOW_DAYS = 36_500
 # A sum of whole units, largest first: 30s, 15m, 24h, 7d, 2w, 1h30m.
 _DURATION = re.compile(r"(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?\Z")
 
@@ -63,6 +65,8 @@ def parse_window(label: str) -> WindowSpec:
         raise SpanError("window", text, exc.problem) from None
     if span % timedelta(days=1):
         raise SpanError("window", text, "must be whole days, like 7d")
+    if span.days > MAX_WINDOW_DAYS:
+        raise SpanError("window", text, f"must be at most {MAX_WINDOW_DAYS} days (100 years)")
     return WindowSpec(label=text, days=span.days)
 
 

@@ -13,10 +13,11 @@ import json
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from analytics.ownership import (
     CatalogComponent,
@@ -43,18 +44,38 @@ from surveys.importer import import_survey, team_spellings
 log = logging.getLogger("doraspace")
 
 
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line and exit status 2 (SPEC §2), not argparse's usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+# The options every command (and ``survey``, before its subcommand) takes; absent ones get these
+# defaults after parsing: a subcommand's own default would overwrite what was given before it.
+_COMMON_DEFAULTS = {"config": None, "debug": False, "log_format": "text"}
+
+
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--config", metavar="PATH", help="config file (default: $DORASPACE_CONFIG, else ./doraspace.yaml)"
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="config file (default: $DORASPACE_CONFIG, else ./doraspace.yaml)",
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     parser.add_argument(
-        "--log-format", choices=LOG_FORMATS, default="text", help="text (default) or json lines, for daemons"
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks and debug logs"
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default=argparse.SUPPRESS,
+        help="text (default) or json lines, for daemons",
     )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="doraspace", description="Per-team DORA metrics from GitHub: collect, compute, report."
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -67,7 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--dir", default="./demo", metavar="DIR", help="where the store, dashboards and reports go"
     )
     demo.add_argument("--once", action="store_true", help="write everything and exit instead of serving")
-    demo.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    demo.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks and debug logs"
+    )
 
     collect = sub.add_parser("collect", help="one incremental sync of the sources into the store")
     _add_common(collect)
@@ -87,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(check)
 
     survey = sub.add_parser("survey", help="SPACE developer-experience surveys")
+    _add_common(survey)  # survey --config C scores, as well as survey scores --config C
     survey_sub = survey.add_subparsers(dest="survey_command", metavar="SUBCOMMAND", required=True)
     survey_import = survey_sub.add_parser("import", help="import one survey export, all or nothing")
     _add_common(survey_import)
@@ -138,7 +162,12 @@ def parse_window_arg(value: str) -> WindowSpec:
 
 
 def cmd_collect(args: argparse.Namespace, config: Config, now: datetime) -> int:
-    backfill = parse_instant_arg(args.since, "--since") if args.since else None
+    backfill = parse_instant_arg(args.since, "--since") if args.since is not None else None
+    # An unset token of a source this run syncs is a configuration error before anything is stored
+    # (SPEC §3, §9), not after the other source's sync.
+    for name, section in (("github", config.github), ("pagerduty", config.pagerduty)):
+        if section is not None and args.source in (name, "all"):
+            section.token.value()
     engine = open_store(config.database_url)
     progress = progress_for(sys.stderr, args.log_format)
     try:
@@ -162,8 +191,11 @@ def cmd_collect(args: argparse.Namespace, config: Config, now: datetime) -> int:
 
 
 def _metric_rows(args: argparse.Namespace, config: Config, now: datetime) -> list[dict[str, Any]]:
-    as_of = parse_instant_arg(args.as_of, "--as-of") if args.as_of else now
-    windows = [parse_window_arg(args.window)] if args.window else None
+    as_of = parse_instant_arg(args.as_of, "--as-of") if args.as_of is not None else now
+    windows = [parse_window_arg(args.window)] if args.window is not None else None
+    longest = max(window.days for window in [*config.windows, *(windows or [])])
+    if as_of - datetime.min.replace(tzinfo=UTC) <= timedelta(days=longest):
+        raise ConfigError(f"--as-of: {args.as_of!r} is too early: a {longest}-day window starts before 0001")
     engine = open_store(config.database_url)
     try:
         results = compute_all(config, engine, as_of=as_of, windows=windows).rows
@@ -376,6 +408,8 @@ def cmd_serve(args: argparse.Namespace, config: Config, now: datetime) -> int:
     # Imported here: the scheduler and HTTP server are only needed by this command.
     from doraspace.daemon import serve
 
+    for secret in _secrets(config):
+        secret.value()  # an unset token fails the start (exit 2), not every scheduled sync
     if not args.debug:
         # Job summaries and failures are the daemon's log; other commands stay quiet below warnings.
         logging.getLogger("doraspace").setLevel(logging.INFO)
@@ -404,9 +438,10 @@ def resolve_config_path(cli_value: str | None, environ: Mapping[str, str]) -> st
 def main(argv: Sequence[str] | None = None, *, now: datetime | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging(
-        getattr(args, "log_format", "text"), logging.DEBUG if args.debug else logging.WARNING, sys.stderr
-    )
+    for name, default in _COMMON_DEFAULTS.items():
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    configure_logging(args.log_format, logging.DEBUG if args.debug else logging.WARNING, sys.stderr)
     try:
         now = now or datetime.now(UTC)
         if args.command == "demo":
@@ -416,13 +451,20 @@ def main(argv: Sequence[str] | None = None, *, now: datetime | None = None) -> i
         config = load_config(resolve_config_path(args.config, os.environ), environ=os.environ, now=now)
         return COMMANDS[args.command](args, config, now)
     except DoraspaceError as exc:
-        if args.debug:
-            raise
-        print(f"doraspace: error: {exc}", file=sys.stderr)
-        return exc.exit_status
+        return _failed(str(exc), exc.exit_status, args.debug)
     except KeyboardInterrupt:
         print("doraspace: interrupted; the next run resumes where this one stopped", file=sys.stderr)
         return 130
+    except Exception as exc:
+        return _failed(f"{type(exc).__name__}: {exc} (run with --debug for a traceback)", 1, args.debug)
+
+
+def _failed(message: str, status: int, debug: bool) -> int:
+    """One line on stderr (a driver's multi-line message folded), after the traceback with --debug."""
+    if debug:
+        traceback.print_exc()
+    print(f"doraspace: error: {' '.join(message.split())}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":
