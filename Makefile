@@ -34,8 +34,9 @@ typecheck: install
 system-packages:
 	@scripts/system-packages.sh
 
+# One worker per core (pytest-xdist): the suite's real servers and emulators each bind their own port.
 pytest: install system-packages
-	.venv/bin/pytest -q
+	.venv/bin/pytest -q -n auto
 
 test: lint typecheck pytest
 
