@@ -9,7 +9,6 @@ Raw facts are written into a DuckDB file as the collector would, a config beside
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,46 +21,14 @@ from collector.models import RepositoryFact
 from collector.writer import write_repositories
 from doraspace.cli import main
 from store.engine import open_store
-from tests.analytics.facts import Facts, add_incident, at
+from tests.analytics.facts import METRIC_KEYS, Facts, add_incident, at, bands, sha
 
 AS_OF = datetime(2026, 6, 30, tzinfo=UTC)
 AS_OF_TEXT = "2026-06-30T00:00:00Z"
-KEYS = [
-    "team",
-    "window",
-    "as_of",
-    "deployments",
-    "deployment_frequency_per_day",
-    "lead_time_hours_p50",
-    "lead_time_hours_p90",
-    "change_failure_rate",
-    "failed_deployment_recovery_hours_p50",
-    "time_to_restore_hours_p50",
-    "time_to_restore_hours_p90",
-    "incidents",
-    "rework_rate",
-    "lead_time_breakdown_hours_p50",
-    "bands",
-]
-
-
-def sha(name: str) -> str:
-    return hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()
 
 
 def approx(value: float) -> Any:
     return pytest.approx(value, rel=1e-9, abs=1e-9)
-
-
-def bands(
-    deployment_frequency: str | None, lead_time: str | None, cfr: str | None, recovery: str | None
-) -> dict:
-    return {
-        "deployment_frequency": deployment_frequency,
-        "lead_time": lead_time,
-        "change_failure_rate": cfr,
-        "recovery": recovery,
-    }
 
 
 @pytest.fixture
@@ -148,7 +115,7 @@ def test_json_order_labels_numbers_and_bands_from_the_longest_window(
     config_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rows = metrics_json(capsys, config_path)
-    assert all(list(row) == KEYS for row in rows)
+    assert all(list(row) == METRIC_KEYS for row in rows)
     pairs = [(row["team"], row["window"]) for row in rows]
     # §6.4 "sorted by team ("*" first) then by window length": windows as written (1w, 2w), shortest
     # first whatever the configured order. How letter case sorts is not said: either order of the teams.

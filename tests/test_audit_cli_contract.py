@@ -38,7 +38,7 @@ from collector.models import RepositoryFact
 from collector.writer import write_repositories
 from doraspace.cli import main
 from store.engine import open_store
-from tests.analytics.facts import Facts, Review, add_incident, at
+from tests.analytics.facts import METRIC_KEYS, Facts, Review, add_incident, at, bands
 from tests.emulators.github import GitHubDataset, GitHubEmulator
 from tests.emulators.pagerduty import PagerDutyDataset, PagerDutyEmulator
 from tests.test_incidents_end_to_end import build_github, build_pagerduty, config_text
@@ -48,23 +48,6 @@ AS_OF = datetime(2026, 6, 30, tzinfo=UTC)
 AS_OF_TEXT = "2026-06-30T00:00:00Z"
 GH_TOKEN = "ghp_auditCliContract0123456789abcdef"
 PD_TOKEN = "pdAuditCliContract9876543210"
-KEYS = [
-    "team",
-    "window",
-    "as_of",
-    "deployments",
-    "deployment_frequency_per_day",
-    "lead_time_hours_p50",
-    "lead_time_hours_p90",
-    "change_failure_rate",
-    "failed_deployment_recovery_hours_p50",
-    "time_to_restore_hours_p50",
-    "time_to_restore_hours_p90",
-    "incidents",
-    "rework_rate",
-    "lead_time_breakdown_hours_p50",
-    "bands",
-]
 NO_BREAKDOWN = {"coding": None, "pickup": None, "review": None, "deploy": None}
 WEB_BREAKDOWN = {"coding": 1.0, "pickup": 2.0, "review": 3.0, "deploy": 6.0}
 
@@ -131,15 +114,6 @@ def percentile_cont(values: Sequence[float], fraction: float) -> float:
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def bands(frequency: str | None, lead: str | None, cfr: str | None, recovery: str | None) -> dict:
-    return {
-        "deployment_frequency": frequency,
-        "lead_time": lead,
-        "change_failure_rate": cfr,
-        "recovery": recovery,
-    }
 
 
 # ------------------------------------------------------------------------------------ the world
@@ -239,7 +213,7 @@ def expected_rows() -> list[dict[str, Any]]:
 def assert_rows(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> None:
     assert [(row["team"], row["window"]) for row in got] == [(row["team"], row["window"]) for row in want]
     for row, expected in zip(got, want, strict=True):
-        assert list(row) == KEYS
+        assert list(row) == METRIC_KEYS
         for key, value in expected.items():
             where = (row["team"], row["window"], key)
             if isinstance(value, float):

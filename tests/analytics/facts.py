@@ -7,6 +7,7 @@ previous one added as its base.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,46 @@ REPO = "acme/orders"
 SOURCE = "deployments"
 PRODUCTION = "production"
 AS_OF = datetime(2026, 6, 30, tzinfo=UTC)
+
+
+# SPEC §6.4: the keys of a `doraspace metrics --format json` row, in order.
+METRIC_KEYS = [
+    "team",
+    "window",
+    "as_of",
+    "deployments",
+    "deployment_frequency_per_day",
+    "lead_time_hours_p50",
+    "lead_time_hours_p90",
+    "change_failure_rate",
+    "failed_deployment_recovery_hours_p50",
+    "time_to_restore_hours_p50",
+    "time_to_restore_hours_p90",
+    "incidents",
+    "rework_rate",
+    "lead_time_breakdown_hours_p50",
+    "bands",
+]
+
+
+def sha(name: str) -> str:
+    """A 40-hex-digit sha named ``name``: incidents and reverts can name it by a prefix."""
+    return hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()
+
+
+def bands(
+    deployment_frequency: str | None,
+    lead_time: str | None,
+    change_failure_rate: str | None,
+    recovery: str | None,
+) -> dict[str, str | None]:
+    """A row's ``bands`` object, in SPEC §6.4's order."""
+    return {
+        "deployment_frequency": deployment_frequency,
+        "lead_time": lead_time,
+        "change_failure_rate": change_failure_rate,
+        "recovery": recovery,
+    }
 
 
 def at(day: int, hour: float = 0) -> datetime:

@@ -16,7 +16,6 @@ failed deployment with a recovery"; §6 "Medians and p90 are percentile_cont (li
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -28,7 +27,7 @@ from analytics.metrics import MetricsResult, compute_metrics
 from analytics.ownership import PagerDutyScope, RepoScope
 from analytics.settings import AnalyticsSettings
 from analytics.windows import WindowSpec
-from tests.analytics.facts import AS_OF, PRODUCTION, REPO, SOURCE, Facts, Review, add_incident, at
+from tests.analytics.facts import AS_OF, PRODUCTION, REPO, SOURCE, Facts, Review, add_incident, at, bands, sha
 
 TEAM = "order-team"
 PAY_TEAM = "payments"
@@ -51,21 +50,6 @@ def approx(value: float) -> object:
 def day(month: int, dom: int, hour: float = 0) -> datetime:
     """An instant of 2026 (UTC) in any month: ``day(1, 10)`` is 2026-01-10 00:00."""
     return datetime(2026, month, dom, tzinfo=UTC) + timedelta(hours=hour)
-
-
-def sha(name: str) -> str:
-    return hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()
-
-
-def bands(
-    deployment_frequency: str | None, lead_time: str | None, cfr: str | None, recovery: str | None
-) -> dict:
-    return {
-        "deployment_frequency": deployment_frequency,
-        "lead_time": lead_time,
-        "change_failure_rate": cfr,
-        "recovery": recovery,
-    }
 
 
 @pytest.fixture

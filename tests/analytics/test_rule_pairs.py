@@ -9,7 +9,6 @@ metrics`` runs, so the delivery and failure halves and the bands meet as they do
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -30,7 +29,18 @@ from analytics.ownership import (
 )
 from analytics.settings import AnalyticsSettings
 from analytics.windows import WindowSpec
-from tests.analytics.facts import AS_OF, PRODUCTION, REPO, SOURCE, Facts, Review, add_incident, add_label, at
+from tests.analytics.facts import (
+    AS_OF,
+    PRODUCTION,
+    REPO,
+    SOURCE,
+    Facts,
+    Review,
+    add_incident,
+    add_label,
+    at,
+    sha,
+)
 
 TEAM = "order-team"
 PAY_TEAM = "payments"
@@ -47,11 +57,6 @@ NO_BREAKDOWN = dict.fromkeys(BREAKDOWN_STAGES)
 
 def approx(value: float) -> object:
     return pytest.approx(value, rel=1e-9, abs=1e-9)
-
-
-def sha(name: str) -> str:
-    """A 40-hex-digit sha named ``name``: incidents and reverts can name it by a prefix."""
-    return hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()
 
 
 @pytest.fixture
