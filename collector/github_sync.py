@@ -77,13 +77,6 @@ UNDECIDED_STATES = frozenset({"waiting", "queued", "pending", "in_progress"})
 # asked again, conditionally (a 304 costs nothing): a week covers the usual re-run after a fix, without
 # a request per failed run of GitHub's 30-day re-run limit on every sync.
 RERUN_RECHECK = timedelta(days=7)
-
-
-def _recheck(last_state: str | None) -> timedelta:
-    """How long a deployment without a success is asked again, by its last status."""
-    return APPROVAL_RECHECK if (last_state or "").lower() in UNDECIDED_STATES else UNSETTLED_RECHECK
-
-
 # A release's created_at is its commit's date, and a draft or prerelease is published later, in place:
 # the releases list, newest created first, is read this far back on every sync. Releases are few (one
 # page covers months of most repositories) and an unchanged first page answers 304 for free.
@@ -93,6 +86,12 @@ PULL_OVERLAP = timedelta(minutes=5)
 # this many at a time: a sync killed half-way resumes with at most this many to fetch again. The
 # cursor (and the first page's ETag) still moves only when the whole stream is stored.
 FLUSH_EVERY = 5
+
+
+def _recheck(last_state: str | None) -> timedelta:
+    """How long a deployment without a success is asked again, by its last status."""
+    return APPROVAL_RECHECK if (last_state or "").lower() in UNDECIDED_STATES else UNSETTLED_RECHECK
+
 
 # url key -> (etag, memo), as kept in ``http_etags``.
 Validators = dict[str, tuple[str, str | None]]
@@ -413,25 +412,27 @@ class GitHubSync:
             known = stored.get(int(item["id"]))
             if known is not None and known.deployed_at is not None:
                 continue  # settled: its first success cannot change
-            statuses: list[DeploymentStatusFact] | None = None
+            fact: DeploymentFact | None = None
             if item.get("_statuses") is not None:  # GraphQL mode: the statuses came with the list
-                statuses = [parse_deployment_status(s) for s in item["_statuses"]]
-                fact = parse_deployment(repo, item, statuses, target.environment)
+                listed = [parse_deployment_status(status) for status in item["_statuses"]]
+                fact = parse_deployment(repo, item, listed, target.environment)
                 young = parse_instant(item.get("created_at")) >= self.now - _recheck(fact.last_state)  # type: ignore[operator]
                 if fact.deployed_at is None and young:
                     # Re-read through REST once, so that the rechecks to come are conditional (free).
-                    statuses = None
-            if statuses is None:
+                    fact = None
+            if fact is None:
                 try:
                     statuses = self._statuses(repo, int(item["id"]), answers, conditional=known is not None)
                 except NotFoundError:
                     continue  # deleted since it was listed: what was stored stays
-            if statuses is not None:
-                facts.append(parse_deployment(repo, item, statuses, target.environment))
-                if len(facts) >= FLUSH_EVERY:
-                    with self.engine.begin() as conn:
-                        self.report.deployments += write_deployments(conn, facts)
-                    facts = []
+                if statuses is None:
+                    continue  # 304: no new status since the stored row
+                fact = parse_deployment(repo, item, statuses, target.environment)
+            facts.append(fact)
+            if len(facts) >= FLUSH_EVERY:
+                with self.engine.begin() as conn:
+                    self.report.deployments += write_deployments(conn, facts)
+                facts = []
         # Older deployments still waiting for a success, outside the listed range.
         for deployment_id, row in self._waiting(stored, seen, _recheck):
             try:

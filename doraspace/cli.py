@@ -165,9 +165,8 @@ def cmd_collect(args: argparse.Namespace, config: Config, now: datetime) -> int:
     backfill = parse_instant_arg(args.since, "--since") if args.since is not None else None
     # An unset token of a source this run syncs is a configuration error before anything is stored
     # (SPEC §3, §9), not after the other source's sync.
-    for name, section in (("github", config.github), ("pagerduty", config.pagerduty)):
-        if section is not None and args.source in (name, "all"):
-            section.token.value()
+    for secret in _secrets(config, args.source):
+        secret.value()
     engine = open_store(config.database_url)
     progress = progress_for(sys.stderr, args.log_format)
     try:
@@ -318,8 +317,12 @@ def cmd_check_config(args: argparse.Namespace, config: Config, now: datetime) ->
     return 0
 
 
-def _secrets(config: Config) -> list[Secret]:
-    return [section.token for section in (config.github, config.pagerduty) if section is not None]
+def _secrets(config: Config, source: str = "all") -> list[Secret]:
+    """The tokens of the configured sources (``source``: only that one's)."""
+    sections = {"github": config.github, "pagerduty": config.pagerduty}
+    return [
+        section.token for name, section in sections.items() if section is not None and source in (name, "all")
+    ]
 
 
 def cmd_survey(args: argparse.Namespace, config: Config, now: datetime) -> int:

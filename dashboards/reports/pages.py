@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -176,12 +175,8 @@ def _failed(snapshot: Snapshot, team: str, days: int) -> dict[str, Any]:
         "Found by",
         "Incidents",
     ]
-    attempts = [
-        attempt
-        for attempt in snapshot.failed_attempts
-        if team in (ORGANISATION, attempt.team)
-        and as_utc(attempt.created_at) > as_utc(snapshot.as_of) - timedelta(days=days)
-    ]
+    # The snapshot holds the failed attempts of its longest window, the ``days`` here, newest first.
+    attempts = [attempt for attempt in snapshot.failed_attempts if team in (ORGANISATION, attempt.team)]
     return {
         "days": days,
         "total": len(failed),
