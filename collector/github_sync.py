@@ -51,6 +51,8 @@ from collector.sources.github_parse import (
     parse_workflow_run,
 )
 from collector.writer import (
+    delete_incident_ids,
+    delete_incidents,
     write_compare,
     write_deployments,
     write_incidents,
@@ -81,6 +83,10 @@ RERUN_RECHECK = timedelta(days=7)
 # the releases list, newest created first, is read this far back on every sync. Releases are few (one
 # page covers months of most repositories) and an unchanged first page answers 304 for free.
 RELEASE_REREAD = timedelta(days=90)
+# An issue that loses its incident label, is transferred or is deleted leaves the label lists without a
+# trace, where a fresh sync would not store it: incident issues opened this recently are asked again one
+# by one, conditionally (a 304 is free). Labels are mostly corrected within days of the outage.
+INCIDENT_RECHECK = timedelta(days=30)
 PULL_OVERLAP = timedelta(minutes=5)
 # Facts that cost requests each (a PR's commits and reviews, a deployment's statuses) are committed
 # this many at a time: a sync killed half-way resumes with at most this many to fetch again. The
@@ -260,19 +266,31 @@ class GitHubSync:
     # -- deployments ---------------------------------------------------------------------------------
 
     def _newest_first(
-        self, pages: Iterable[list[dict[str, Any]]], lower: datetime, keep: Callable[[dict[str, Any]], bool]
+        self,
+        pages: Iterable[list[dict[str, Any]]],
+        lower: datetime,
+        keep: Callable[[dict[str, Any]], bool],
+        changed: Callable[[dict[str, Any]], bool] = lambda _item: False,
     ) -> tuple[list[dict[str, Any]], datetime | None]:
-        """Items of a newest-first listing created at or after ``lower``; stops paging there."""
+        """Items of a newest-first listing created at or after ``lower``; stops paging there. Older
+        items of the pages already read are kept too where ``changed`` (at no cost: they came with
+        the page)."""
         items: list[dict[str, Any]] = []
         newest: datetime | None = None
         for page in pages:
+            below = False
             for item in page:
                 created = parse_instant(item.get("created_at"))
-                if created is None or created < lower:
-                    return items, newest
-                if keep(item):
+                if not below and created is not None and created >= lower:
+                    if keep(item):
+                        items.append(item)
+                        newest = created if newest is None or created > newest else newest
+                    continue
+                below = True
+                if created is not None and created >= self.since and keep(item) and changed(item):
                     items.append(item)
-                    newest = created if newest is None or created > newest else newest
+            if below:
+                break
         return items, newest
 
     def sync_deployments(self, target: RepoTarget, repository: RepositoryFact) -> None:
@@ -312,9 +330,20 @@ class GitHubSync:
             listing = self.client.workflow_runs(
                 repo, target.workflow or "", repository.default_branch, self._list_etags()
             )
+
+            def rerun(item: dict[str, Any]) -> bool:
+                # A run re-run (say, the run of the last good commit, as a rollback) keeps its id and
+                # created_at and ends again at a new updated_at: below the cursor, but on a page read.
+                row = stored.get(int(item["id"]))
+                fact = parse_workflow_run(repo, item, target.environment)
+                return row is None or (row.deployed_at, row.last_state) != (
+                    to_db(fact.deployed_at),
+                    fact.last_state,
+                )
+
             try:
                 items, newest = self._newest_first(
-                    listing, lower, lambda item: item.get("head_branch") == repository.default_branch
+                    listing, lower, lambda item: item.get("head_branch") == repository.default_branch, rerun
                 )
             except NotFoundError as exc:
                 # The repo is there (just resolved): its workflow is not, or the token may not read
@@ -730,6 +759,7 @@ class GitHubSync:
         asked from the configured ``since`` (a URL that does not move), so an unchanged first page is
         a free 304."""
         repo = target.name
+        listed: set[str] = set()
         for label in labels:
             stream = issues_cursor(label, repo)
             with self.engine.connect() as conn:
@@ -749,6 +779,7 @@ class GitHubSync:
                         newest = updated
                     if "pull_request" not in item:
                         incidents.append(parse_incident_issue(repo, item))
+                        listed.add(incidents[-1].incident_id)
                 if incidents:
                     with self.engine.begin() as conn:
                         self.report.incidents += write_incidents(conn, incidents)
@@ -758,6 +789,49 @@ class GitHubSync:
                 if newest is not None and (cursor is None or newest > cursor):
                     cursors.write(conn, stream, _iso(newest))
                 self._remember(conn, {listing.key: (listing.etag, None)} if listing.etag else {})
+        self._recheck_incident_issues(target, labels, listed)
+
+    def _recheck_incident_issues(self, target: RepoTarget, labels: Sequence[str], listed: set[str]) -> None:
+        """Stored incident issues opened within ``INCIDENT_RECHECK`` and not just listed, asked again:
+        one without an incident label any more (GitHub matches labels whatever their case), moved to
+        another repository or deleted is no incident of this repository, as a fresh sync would find."""
+        repo, table = target.name, schema.incidents
+        wanted = {label.casefold() for label in labels}
+        with self.engine.connect() as conn:
+            stored = conn.execute(
+                select(table.c.incident_id, table.c.updated_at)
+                .where(
+                    table.c.source == SOURCE,
+                    table.c.service == repo,
+                    table.c.started_at >= to_db(self.now - INCIDENT_RECHECK),
+                )
+                .order_by(table.c.started_at, table.c.incident_id)
+            ).all()
+        for row in stored:
+            if row.incident_id in listed:
+                continue
+            number = int(str(row.incident_id).rpartition("#")[2])
+            key = url_key(f"/repos/{repo}/issues/{number}")
+            try:
+                answer = self.client.issue_if_changed(repo, number, self._etag(key), from_db(row.updated_at))
+            except NotFoundError as exc:
+                if exc.status not in (404, 410):
+                    continue  # access refused: what is stored stays
+                with self.engine.begin() as conn:
+                    delete_incident_ids(conn, SOURCE, [str(row.incident_id)])
+                continue
+            if answer.not_modified:
+                continue
+            item = answer.data
+            here = str(item.get("repository_url") or "").lower().endswith(f"/repos/{repo.lower()}")
+            names = {str(label.get("name") or "").casefold() for label in item.get("labels") or ()}
+            fact = parse_incident_issue(repo, {**item, "number": number})
+            with self.engine.begin() as conn:
+                if here and names & wanted:
+                    write_incidents(conn, [fact])
+                else:
+                    delete_incidents(conn, [fact])
+                self._remember(conn, {key: (answer.etag, None)} if answer.etag else {})
 
     # -- all -----------------------------------------------------------------------------------------
 

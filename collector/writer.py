@@ -324,3 +324,13 @@ def delete_incidents(conn: Connection, facts: Iterable[IncidentFact]) -> int:
             statement = statement.where(or_(table.c.updated_at.is_(None), table.c.updated_at <= read_at))
         deleted += conn.execute(statement).rowcount
     return deleted
+
+
+def delete_incident_ids(conn: Connection, source: str, incident_ids: Iterable[str]) -> int:
+    """Delete incidents gone from their source (a deleted GitHub issue), whenever they were read."""
+    table = schema.incidents
+    ids = list(incident_ids)
+    if not ids:
+        return 0
+    statement = delete(table).where(table.c.source == source, table.c.incident_id.in_(ids))
+    return conn.execute(statement).rowcount

@@ -11,6 +11,7 @@ or fatal, and ``collector.sources.retry`` waits.
 from __future__ import annotations
 
 import base64
+import email.utils
 import logging
 import math
 import re
@@ -91,8 +92,9 @@ def classify(exc: BaseException, clock: Callable[[], float] = time.time) -> Base
                     retry_after=SECONDARY_LIMIT_WAIT,
                 )
             return NotFoundError(f"GitHub refused access ({status}): {message}", source=SOURCE, status=status)
-        if status == 404:
-            return NotFoundError(f"not found on GitHub: {message or 'Not Found'}", source=SOURCE, status=404)
+        if status in (404, 410):  # 410: deleted (an issue), or a feature turned off (a repo's issues)
+            gone = message or "Not Found"
+            return NotFoundError(f"not found on GitHub: {gone}", source=SOURCE, status=status)
         if status >= 500:
             return TransientSourceError(f"GitHub server error {status}", source=SOURCE, status=status)
         return FatalSourceError(f"GitHub answered {status}: {message}", source=SOURCE, status=status)
@@ -232,9 +234,25 @@ class GitHubClient:
     def repository(self, full_name: str) -> Json:
         return dict(self._get(f"/repos/{full_name}")[1])
 
-    def conditional(self, url: str, params: dict[str, Any] | None = None, etag: str | None = None) -> Answer:
-        """One GET with ``If-None-Match: etag`` when an etag is known; a 304 costs no rate limit."""
-        headers, data = self._get(url, params, {"If-None-Match": etag} if etag else None)
+    def conditional(
+        self,
+        url: str,
+        params: dict[str, Any] | None = None,
+        etag: str | None = None,
+        modified_since: datetime | None = None,
+    ) -> Answer:
+        """One GET with ``If-None-Match: etag`` when an etag is known, else ``If-Modified-Since`` when
+        given (a resource's ``updated_at`` read from a list, which carries no etag of its own); a 304
+        costs no rate limit."""
+        if etag:
+            validator = {"If-None-Match": etag}
+        elif modified_since is not None:
+            validator = {
+                "If-Modified-Since": email.utils.format_datetime(modified_since.astimezone(UTC), usegmt=True)
+            }
+        else:
+            validator = None
+        headers, data = self._get(url, params, validator)
         if data is None:  # 304 Not Modified: no body
             return Answer(url_key(url, params), None, etag, True)
         return Answer(url_key(url, params), data, _header(headers, "etag"), False)
@@ -312,6 +330,12 @@ class GitHubClient:
 
     def commit(self, full_name: str, ref: str) -> Json:
         return dict(self._get(f"/repos/{full_name}/commits/{ref}")[1])
+
+    def issue_if_changed(
+        self, full_name: str, number: int, etag: str | None, modified_since: datetime | None
+    ) -> Answer:
+        """One issue; GitHub answers a transferred one's URL with a 301 that the client follows."""
+        return self.conditional(f"/repos/{full_name}/issues/{number}", None, etag, modified_since)
 
     def issues_with_label(
         self, full_name: str, label: str, since: datetime, etags: Lookup | None = None

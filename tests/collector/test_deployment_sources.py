@@ -141,3 +141,40 @@ def test_merged_prs_deploy_their_merge_commit_at_merge_time(engine: Engine) -> N
         ("merged_prs", s1, to_db(at(2)), "first", 0),
         ("merged_prs", s2, to_db(at(3)), "ahead", 1),
     ]
+
+
+def test_a_rerun_below_the_cursor_is_read_from_the_runs_page_at_no_extra_cost(engine: Engine) -> None:
+    """Five green runs of c1 … c5, 03-02 … 03-06 at 00:00 (each ends 30 min later), synced as of 03-07
+    against one emulator (so its ETags hold). Re-syncs find the runs page unchanged: one free 304 each,
+    nothing billed for runs. Then the 03-03 run (of c2) is re-run, as a rollback, ending 03-06 12:00
+    (same id and created_at, below the cursor's day of overlap): the changed page is read (one billed
+    request) and the run stored at its new end, behind c5; c3 now follows c1, as a fresh sync has it."""
+    dataset = GitHubDataset()
+    repo = dataset.add_repo("acme/web")
+    c = linear(repo, 6)
+    runs = [repo.workflow_run(c[day - 1], created_at=at(day), updated_at=at(day, 0.5)) for day in range(2, 7)]
+    target = RepoTarget("acme/web", "workflow_runs", "production", "deploy.yml")
+    asked: list[list[tuple[str, int]]] = []
+    with GitHubEmulator(dataset) as emulator:
+        client = GitHubClient(emulator.base_url, "test-token", retry=RetryPolicy(sleep=lambda _: None))
+        try:
+            for step in range(4):
+                if step == 3:
+                    rerun = next(r for r in repo.workflow_runs if r["id"] == runs[1])
+                    rerun.update(run_attempt=2, updated_at="2026-03-06T12:00:00Z")
+                before = len(emulator.requests)
+                GitHubSync(engine, client, since=at(1), now=AS_OF).run([target], [], RepoTarget(""))
+                asked.append(
+                    [(r.path, r.status) for r in emulator.requests[before:] if "/actions/" in r.path]
+                )
+        finally:
+            client.close()
+    page = "/repos/acme/web/actions/workflows/deploy.yml/runs"
+    assert asked == [[(page, 200)], [(page, 304)], [(page, 304)], [(page, 200)]]
+    assert [row[:4] for row in stored(engine)] == [
+        ("workflow_runs", c[1], to_db(at(2, 0.5)), "first"),
+        ("workflow_runs", c[2], to_db(at(6, 12)), "behind"),
+        ("workflow_runs", c[3], to_db(at(4, 0.5)), "ahead"),
+        ("workflow_runs", c[4], to_db(at(5, 0.5)), "ahead"),
+        ("workflow_runs", c[5], to_db(at(6, 0.5)), "ahead"),
+    ]

@@ -32,15 +32,19 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-def sync(engine: Engine, dataset: GitHubDataset, labels: list[str]) -> None:
+def sync(
+    engine: Engine, dataset: GitHubDataset, labels: list[str], repos: tuple[str, ...] = ("acme/web",)
+) -> tuple[int, int]:
+    """One sync; the emulator's billed requests and free 304s."""
     with GitHubEmulator(dataset) as emulator:
         client = GitHubClient(emulator.base_url, "test-token", retry=RetryPolicy(sleep=lambda _: None))
         try:
             GitHubSync(engine, client, since=at(1), now=AS_OF).run(
-                [RepoTarget("acme/web")], [], RepoTarget(""), incident_labels=labels
+                [RepoTarget(name) for name in repos], [], RepoTarget(""), incident_labels=labels
             )
         finally:
             client.close()
+        return emulator.billed_requests, emulator.not_modified
 
 
 def incidents(engine: Engine) -> list[tuple[Any, ...]]:
@@ -86,6 +90,100 @@ def test_an_open_incident_issue_is_resolved_by_a_later_sync(engine: Engine) -> N
     assert incidents(engine) == [("acme/web#10", "acme/web", "resolved", to_db(at(2)), to_db(at(2, 3)))]
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(schema.incidents)).scalar_one() == 1
+
+
+def fresh(tmp_path: Path, dataset: GitHubDataset, labels: list[str], repos: tuple[str, ...]) -> list[Any]:
+    """What a first sync of ``dataset`` as it is now stores."""
+    engine = open_store(f"duckdb:///{tmp_path}/fresh.duckdb")
+    try:
+        sync(engine, dataset, labels, repos)
+        return incidents(engine)
+    finally:
+        engine.dispose()
+
+
+def test_issue_that_loses_its_incident_label_is_no_incident_after_the_next_sync(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """#10 loses its only incident label; #11 keeps one of two (``Outage`` in another letter case, as
+    GitHub matches labels); #12 is not touched. The label lists no longer show #10, so the next sync
+    asks it again and removes it: the store equals a fresh sync's."""
+    dataset = GitHubDataset()
+    repo = dataset.add_repo("acme/web")
+    repo.commit("root", author_date=at(1))
+    repo.issue(number=10, title="checkout down", created_at=at(2, 1), closed_at=at(2, 6), labels=["incident"])
+    repo.issue(number=11, title="slow search", created_at=at(3), labels=["incident", "Outage"])
+    repo.issue(number=12, title="login errors", created_at=at(4), closed_at=at(4, 2), labels=["incident"])
+    labels = ["incident", "outage"]
+    sync(engine, dataset, labels)
+    assert [row[0] for row in incidents(engine)] == ["acme/web#10", "acme/web#11", "acme/web#12"]
+    repo.relabel_issue(10, ["bug"], updated_at=at(5))
+    repo.relabel_issue(11, ["Outage"], updated_at=at(5, 1))
+    sync(engine, dataset, labels)
+    assert incidents(engine) == [
+        ("acme/web#11", "acme/web", "open", to_db(at(3)), None),
+        ("acme/web#12", "acme/web", "resolved", to_db(at(4)), to_db(at(4, 2))),
+    ]
+    assert incidents(engine) == fresh(tmp_path, dataset, labels, ("acme/web",))
+
+
+def test_deleted_and_transferred_incident_issues_leave_their_repository(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """#10 is deleted (GitHub answers 410) and #11 transferred to acme/api, also collected, where it is
+    #1: after the next sync acme/web keeps #12 only and acme/api holds the transferred incident, as a
+    fresh sync stores them."""
+    dataset = GitHubDataset()
+    repo = dataset.add_repo("acme/web")
+    api = dataset.add_repo("acme/api")
+    for each in (repo, api):
+        each.commit("root", author_date=at(1))
+    repo.issue(number=10, title="checkout down", created_at=at(2, 1), closed_at=at(2, 6), labels=["incident"])
+    repo.issue(number=11, title="api 500s", created_at=at(3), closed_at=at(3, 4), labels=["incident"])
+    repo.issue(number=12, title="login errors", created_at=at(4), labels=["incident"])
+    repos = ("acme/web", "acme/api")
+    sync(engine, dataset, ["incident"], repos)
+    repo.delete_issue(10)
+    assert repo.transfer_issue(11, api, updated_at=at(5)) == 1
+    sync(engine, dataset, ["incident"], repos)
+    assert incidents(engine) == [
+        ("acme/api#1", "acme/api", "resolved", to_db(at(3)), to_db(at(3, 4))),
+        ("acme/web#12", "acme/web", "open", to_db(at(4)), None),
+    ]
+    assert incidents(engine) == fresh(tmp_path, dataset, ["incident"], repos)
+
+
+def test_unchanged_incident_issues_are_asked_again_for_free(engine: Engine) -> None:
+    """Three syncs against one emulator (its URLs, and so its ETags, stay the same). The first lists
+    the three incident issues and asks none again (it just read them). The next two find the list
+    unchanged (304), so they ask each issue again, by the ``updated_at`` the list gave
+    (If-Modified-Since): three free 304s each, nothing billed for them."""
+    dataset = GitHubDataset()
+    repo = dataset.add_repo("acme/web")
+    repo.commit("root", author_date=at(1))
+    for number in (10, 11, 12):
+        repo.issue(number=number, title="down", created_at=at(number - 8), labels=["incident"])
+    asked: list[list[tuple[str, int]]] = []
+    with GitHubEmulator(dataset) as emulator:
+        client = GitHubClient(emulator.base_url, "test-token", retry=RetryPolicy(sleep=lambda _: None))
+        try:
+            for _ in range(3):
+                before = len(emulator.requests)
+                GitHubSync(engine, client, since=at(1), now=AS_OF).run(
+                    [RepoTarget("acme/web")], [], RepoTarget(""), incident_labels=["incident"]
+                )
+                asked.append(
+                    [
+                        (r.path, r.status)
+                        for r in emulator.requests[before:]
+                        if r.path.startswith("/repos/acme/web/issues/")
+                    ]
+                )
+        finally:
+            client.close()
+    issues = [f"/repos/acme/web/issues/{number}" for number in (10, 11, 12)]
+    assert asked == [[], [(path, 304) for path in issues], [(path, 304) for path in issues]]
+    assert [row[0] for row in incidents(engine)] == ["acme/web#10", "acme/web#11", "acme/web#12"]
 
 
 def test_real_issues_of_ants_parse() -> None:

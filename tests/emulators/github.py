@@ -24,6 +24,7 @@ Typical use::
 from __future__ import annotations
 
 import base64
+import email.utils
 import hashlib
 import heapq
 import json
@@ -238,6 +239,10 @@ class RepoData:
     workflow_runs: list[dict[str, Any]] = field(default_factory=list)
     releases: list[dict[str, Any]] = field(default_factory=list)
     issues: list[dict[str, Any]] = field(default_factory=list)
+    # Issues gone from the lists: deleted (GET answers 410) or transferred (GET answers 301 to the new
+    # repository's issue), by number.
+    deleted_issues: set[int] = field(default_factory=set)
+    moved_issues: dict[int, tuple[str, int]] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     # Recorded compare payloads served verbatim, keyed "base...head" as written in the request path.
     comparisons: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -685,6 +690,36 @@ class RepoData:
             }
         )
         return number
+
+    def relabel_issue(self, number: int, labels: Iterable[str], updated_at: datetime) -> None:
+        """Set an issue's labels (a label added or removed on GitHub), moving its ``updated_at``."""
+        issue = next(i for i in self.issues if i["number"] == number)
+        issue["labels"] = [label_json(self.full_name, name) for name in labels]
+        issue["updated_at"] = iso(updated_at)
+
+    def delete_issue(self, number: int) -> None:
+        """Delete an issue: it leaves the lists and its GET answers 410 Gone, as GitHub's."""
+        self.issues[:] = [i for i in self.issues if i["number"] != number]
+        self.deleted_issues.add(number)
+
+    def transfer_issue(self, number: int, to: RepoData, updated_at: datetime) -> int:
+        """Transfer an issue to ``to`` under a new number (returned), labels kept: the old GET answers
+        301 to the new one, as GitHub's."""
+        issue = next(i for i in self.issues if i["number"] == number)
+        self.issues.remove(issue)
+        labels = [label["name"] for label in issue["labels"]]
+        created = datetime.fromisoformat(issue["created_at"].replace("Z", "+00:00"))
+        closed = issue["closed_at"] and datetime.fromisoformat(issue["closed_at"].replace("Z", "+00:00"))
+        moved = to.issue(
+            title=issue["title"],
+            created_at=created,
+            closed_at=closed or None,
+            labels=labels,
+            updated_at=updated_at,
+            body=issue["body"],
+        )
+        self.moved_issues[number] = (to.full_name, moved)
+        return moved
 
     # ------------------------------------------------------------------ runs and releases
 
@@ -1645,7 +1680,9 @@ def list_issues(req: ApiRequest, repo: RepoData) -> Reply:
     issues = [i for i in repo.issues if state == "all" or i.get("state") == state]
     wanted = {name.strip() for name in req.query.get("labels", "").split(",") if name.strip()}
     if wanted:
-        issues = [i for i in issues if wanted <= {label["name"] for label in i.get("labels", [])}]
+        # GitHub compares label names whatever their case (a repository cannot hold Bug and bug).
+        wanted = {name.casefold() for name in wanted}
+        issues = [i for i in issues if wanted <= {label["name"].casefold() for label in i.get("labels", [])}]
     if "since" in req.query:
         since = _query_timestamp(req, "since")
         issues = [i for i in issues if _timestamp_or_epoch(i.get("updated_at")) >= since]
@@ -1663,6 +1700,14 @@ def list_issues(req: ApiRequest, repo: RepoData) -> Reply:
 def get_issue(req: ApiRequest, repo: RepoData, number: str) -> Reply:
     # PyGithub fetches this when code reads a key a list item lacks (``pull_request`` of a plain issue).
     issue = next((i for i in repo.issues if str(i["number"]) == number), None)
+    if int(number) in repo.deleted_issues:
+        return error_reply(
+            410, "This issue was deleted", "https://docs.github.com/rest/issues/issues#get-an-issue"
+        )
+    if int(number) in repo.moved_issues:
+        to, moved = repo.moved_issues[int(number)]
+        location = f"{req.base_url}/repos/{to}/issues/{moved}"
+        return Reply(301, {"message": "Moved Permanently", "url": location}, {"Location": location})
     return (
         Reply(200, issue) if issue else not_found("https://docs.github.com/rest/issues/issues#get-an-issue")
     )
@@ -1733,6 +1778,19 @@ class _Outcome:
 
 def _encode(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _not_modified_since(
+    if_none_match: str | None, if_modified_since: str | None, updated: str | None
+) -> bool:
+    """RFC 9110: If-Modified-Since counts only without If-None-Match, and to the second."""
+    if if_none_match or not if_modified_since or not updated:
+        return False
+    try:
+        since = email.utils.parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError):
+        return False
+    return parse_timestamp(updated).replace(microsecond=0) <= since
 
 
 def _etag_matches(if_none_match: str | None, etag: str) -> bool:
@@ -1997,7 +2055,12 @@ class GitHubEmulator:
         if reply.status == 200:
             etag = f'W/"{hashlib.sha256(body).hexdigest()}"'
             extra["etag"] = etag
-            if _etag_matches(headers.get("if-none-match"), etag):
+            updated = reply.body.get("updated_at") if isinstance(reply.body, dict) else None
+            if updated:  # a single resource: GitHub also answers If-Modified-Since by its Last-Modified
+                extra["last-modified"] = email.utils.format_datetime(parse_timestamp(updated), usegmt=True)
+            if _etag_matches(headers.get("if-none-match"), etag) or _not_modified_since(
+                headers.get("if-none-match"), headers.get("if-modified-since"), updated
+            ):
                 # A 304 costs nothing against the rate limit on GitHub.
                 self.not_modified += 1
                 return _Outcome(
