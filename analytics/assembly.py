@@ -25,7 +25,7 @@ from analytics.ownership import (
 )
 from analytics.settings import AnalyticsSettings
 from analytics.snapshot import Snapshot, WeeklyPoint
-from analytics.space import SpaceScore, compute_space
+from analytics.space import SpaceQuarter, SpaceScore, compute_space_quarters
 from analytics.windows import WindowSpec
 
 WEEK = WindowSpec(label="7d", days=7)
@@ -52,7 +52,14 @@ def survey_scores(
     engine: Engine, settings: AnalyticsSettings, *, quarters: Sequence[str] | None = None
 ) -> list[SpaceScore]:
     """SPACE scores after the anonymity rules (SPEC §7.4), every team's headcount from the settings."""
-    return compute_space(
+    return survey_results(engine, settings, quarters=quarters)[0]
+
+
+def survey_results(
+    engine: Engine, settings: AnalyticsSettings, *, quarters: Sequence[str] | None = None
+) -> tuple[list[SpaceScore], list[SpaceQuarter]]:
+    """``survey_scores`` and the shown team-quarters."""
+    return compute_space_quarters(
         engine, teams=dict(settings.headcounts), min_group_size=settings.min_group_size, quarters=quarters
     )
 
@@ -159,11 +166,12 @@ def assemble_snapshot(
         metrics=tuple(previous_rows),
     )
     weekly = [point for end, week in zip(ends, results[2:], strict=True) for point in _weekly(end, week.rows)]
-    space = survey_scores(engine, settings)
+    space, space_quarters = survey_results(engine, settings)
     # A team with survey scores but nothing to deploy (a teams: entry without repositories) is still a
     # team with a page (SPEC §8.3); the order is the metrics' own: "*" first, then by name.
     teams = sorted(
-        {row.team for row in result.rows} | {row.team for row in space}, key=lambda t: (t != ORGANISATION, t)
+        {row.team for row in result.rows} | {row.team for row in space_quarters},
+        key=lambda t: (t != ORGANISATION, t),
     )
     return Snapshot(
         created_at=now,
@@ -176,4 +184,5 @@ def assemble_snapshot(
         failed_attempts=tuple(failed_attempts(engine, scopes.repos, as_of=as_of, days=longest.days)),
         previous=previous,
         space=tuple(space),
+        space_quarters=tuple(space_quarters),
     )

@@ -470,6 +470,9 @@ def _attribution(
     # of a start are starts, which add nothing, so every row read sees what a running count gives, at a
     # fraction of the cost; both sums share one sort.
     no_id = cast(null(), String).label("incident_id")
+    # An incident resolved at or before its start (clock skew, an imported issue) was never open: its
+    # -1 would otherwise cancel another incident's +1. It still counts for the window rule (kind 1).
+    open_for_a_while = incident_on_services.c.resolved_at > incident_on_services.c.started_at
     events = union_all(
         select(
             incident_on_services.c.service,
@@ -479,7 +482,7 @@ def _attribution(
             literal(-1, Integer).label("delta"),
             *_null_key(),
             no_id,
-        ).where(incident_on_services.c.resolved_at.is_not(None)),
+        ).where(open_for_a_while),
         select(
             incident_on_services.c.service,
             incident_on_services.c.started_at,
@@ -506,7 +509,7 @@ def _attribution(
             literal(1, Integer),
             *_null_key(),
             no_id,
-        ),
+        ).where(or_(incident_on_services.c.resolved_at.is_(None), open_for_a_while)),
     ).subquery("service_events")
     in_order = (events.c.at, events.c.kind, *_key(events))
     counted_events = select(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from analytics.dora import TeamWindowMetrics
-from analytics.space import SpaceScore
+from analytics.space import SpaceQuarter, SpaceScore
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,8 @@ class Snapshot:
     previous: Snapshot | None = None
     # Shown SPACE scores only (suppressed groups are absent), sorted as `doraspace survey scores`.
     space: tuple[SpaceScore, ...] = ()
+    # Shown team-quarters (respondents, response rate), with or without a shown dimension.
+    space_quarters: tuple[SpaceQuarter, ...] = ()
 
     def team_metrics(self, team: str) -> list[TeamWindowMetrics]:
         return [row for row in self.metrics if row.team == team]

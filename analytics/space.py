@@ -134,6 +134,17 @@ class SpaceScore:
         }
 
 
+@dataclass(frozen=True)
+class SpaceQuarter:
+    """A shown team-quarter's own figures (``space_respondents``, ``space_response_rate``): there even
+    when every dimension of it is hidden, since only fewer respondents than the threshold suppress it."""
+
+    team: str
+    quarter: str
+    respondents: int
+    response_rate: float | None
+
+
 # -- reading the store -----------------------------------------------------------------------------
 
 
@@ -365,7 +376,19 @@ def compute_space(
     min_group_size: int,
     quarters: Sequence[str] | None = None,
 ) -> list[SpaceScore]:
-    """The shown SPACE scores of every team and of the organisation (``"*"``), per quarter and dimension.
+    """The shown SPACE scores; ``compute_space_quarters`` tells more."""
+    return compute_space_quarters(engine, teams=teams, min_group_size=min_group_size, quarters=quarters)[0]
+
+
+def compute_space_quarters(
+    engine: Engine,
+    *,
+    teams: Mapping[str, int | None],
+    min_group_size: int,
+    quarters: Sequence[str] | None = None,
+) -> tuple[list[SpaceScore], list[SpaceQuarter]]:
+    """The shown SPACE scores of every team and of the organisation (``"*"``), per quarter and dimension,
+    and the shown team-quarters (sorted the same way, without the dimension).
 
     ``teams`` maps team names to their headcount (None: unknown) for response rates; teams answering
     the survey that are not in it are scored all the same, without a rate. ``quarters`` limits the rows
@@ -383,10 +406,15 @@ def compute_space(
     shown = {quarter: _shown_quarter(data, teams, min_group_size) for quarter, data in stored.items()}
 
     scores: list[SpaceScore] = []
+    team_quarters: list[SpaceQuarter] = []
     for quarter in wanted if wanted is not None else list(stored):
         if quarter not in shown:
             continue
         current, data = shown[quarter], stored[quarter]
+        team_quarters.extend(
+            SpaceQuarter(team, quarter, respondents, current.response_rates.get(team))
+            for team, respondents in current.quarter_respondents.items()
+        )
         before = previous_quarter(quarter)
         earlier, earlier_data = shown.get(before), stored.get(before)
         for (team, dimension), cell in current.cells.items():
@@ -411,4 +439,6 @@ def compute_space(
                     quarter_respondents=current.quarter_respondents[team],
                 )
             )
-    return sorted(scores, key=_row_order)
+    return sorted(scores, key=_row_order), sorted(
+        team_quarters, key=lambda row: (row.team != ORGANISATION, row.team, quarter_key(row.quarter))
+    )

@@ -218,17 +218,13 @@ def space_families(snapshot: Snapshot) -> list[Metric]:
         "Survey respondents divided by the team's headcount (0-1).",
         labels=team_quarter,
     )
-    seen: set[tuple[str, str]] = set()
     for row in snapshot.space:
         score.add_metric([row.team, row.dimension, row.quarter], row.score)
         favourable.add_metric([row.team, row.dimension, row.quarter], row.favourable)
-        # Every row of a team-quarter carries the same team-quarter figures: one sample for them.
-        if (row.team, row.quarter) in seen:
-            continue
-        seen.add((row.team, row.quarter))
-        respondents.add_metric([row.team, row.quarter], float(row.quarter_respondents))
-        if row.response_rate is not None and _measured(row.response_rate):
-            response_rate.add_metric([row.team, row.quarter], row.response_rate)
+    for shown in snapshot.space_quarters:  # a shown team-quarter, even with every dimension hidden
+        respondents.add_metric([shown.team, shown.quarter], float(shown.respondents))
+        if shown.response_rate is not None and _measured(shown.response_rate):
+            response_rate.add_metric([shown.team, shown.quarter], shown.response_rate)
     return [family for family in (score, favourable, respondents, response_rate) if family.samples]
 
 

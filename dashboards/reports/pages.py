@@ -233,17 +233,18 @@ def _space(snapshot: Snapshot, team: str) -> dict[str, Any] | None:
     Only shown groups are in the snapshot, so whatever a team lacks is "not enough responses" — which
     also covers a team that did not take part: telling the two apart would say how many answered.
     """
-    if not snapshot.space:
+    if not snapshot.space and not snapshot.space_quarters:
         return None
-    quarters = sorted({row.quarter for row in snapshot.space}, key=quarter_key)
+    shown = {row.quarter for row in snapshot.space} | {row.quarter for row in snapshot.space_quarters}
+    quarters = sorted(shown, key=quarter_key)
     dimensions_by_quarter: dict[str, set[str]] = {quarter: set() for quarter in quarters}
     for row in snapshot.space:
         dimensions_by_quarter[row.quarter].add(row.dimension)
     team_rows = {(row.quarter, row.dimension): row for row in snapshot.space if row.team == team}
     latest = quarters[-1]
     before = previous_quarter(latest)
-    latest_rows = [row for (quarter, _), row in team_rows.items() if quarter == latest]
-    first = latest_rows[0] if latest_rows else None
+    # The team-quarter is shown (respondents, rate) even when each of its dimensions is too small.
+    own = next((row for row in snapshot.space_quarters if (row.team, row.quarter) == (team, latest)), None)
     history = None
     if len(quarters) > 1 and team_rows:
         dimensions = sorted(set().union(*dimensions_by_quarter.values()), key=_dimension_order)
@@ -263,12 +264,10 @@ def _space(snapshot: Snapshot, team: str) -> dict[str, Any] | None:
     return {
         "latest": latest,
         "before": before,
-        "respondents": first.quarter_respondents if first else None,
-        "response_rate": format_ratio(first.response_rate)
-        if first and first.response_rate is not None
-        else None,
+        "respondents": own.respondents if own else None,
+        "response_rate": format_ratio(own.response_rate) if own and own.response_rate is not None else None,
         "quarter_rows": None
-        if first is None
+        if own is None
         else [
             _space_row(dimension, team_rows.get((latest, dimension)), team_rows.get((before, dimension)))
             for dimension in sorted(dimensions_by_quarter[latest], key=_dimension_order)

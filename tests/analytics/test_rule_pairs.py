@@ -685,3 +685,25 @@ def test_rollback_recovers_a_deployment_an_earlier_incident_named(facts: Facts) 
     # The report's list says the same: recovered at the rollback, 06-11 04:00.
     assert [d.recovered_at for d in result.failed_deployments()] == [at(11, 4)]
     assert row.failed_deployment_recovery_hours_p50 == approx(4.0)
+
+
+# -- an incident that ends when (or before) it starts, beside one that is open ---------------------------
+
+
+def test_an_incident_resolved_at_its_start_closes_no_other_incident(facts: Facts) -> None:
+    """P1 incident I1 is open from 06-10 00:00 to 06-12 00:00. I2 (an imported issue of acme/orders)
+    starts at 06-11 00:00 and is resolved at that same instant; I3 is resolved an hour before it
+    starts (06-11 06:00 → 05:00). D2, deployed exactly at I2's start, and D3, between I3's recorded
+    end and start, are both deployed while I1 is open: rework (SPEC §6.2). D1 (06-01) is the first.
+    Rework 2/3. By the window, I1 and I2 fail nothing (the latest deployment before each is D1, days
+    earlier; D2 is not before I2, the window being after the deployment), while I3 fails D3, 30 min
+    after it: its odd end still counts its start."""
+    first(facts)
+    add_incident(facts, "I1", at(10), resolved_at=at(12))
+    ship(facts, at(11), [("c2", at(10, 20))])
+    add_incident(facts, "acme/orders#2", at(11), resolved_at=at(11), source="github", service=REPO)
+    d3 = ship(facts, at(11, 5.5), [("c3", at(11, 1))])
+    add_incident(facts, "acme/orders#3", at(11, 6), resolved_at=at(11, 5), source="github", service=REPO)
+    result = run(facts)
+    assert rows(result)[(TEAM, "30d")].rework_rate == approx(2 / 3)
+    assert failed(result) == {d3: ("window",)}

@@ -20,6 +20,7 @@ from dashboards import grafana
 from dashboards.exporter import Exposition, Health, snapshot_families, space_families
 from store.engine import open_store
 from tests.analytics.test_space import Survey
+from tests.dashboards.space_quarters import quarters_of
 from tests.dashboards.test_exporter import Clock, promtool
 from tests.dashboards.test_exporter import snapshot as dora_snapshot
 
@@ -42,7 +43,13 @@ def score(team: str, quarter: str, dimension: str, **values: object) -> SpaceSco
 
 def snapshot(*space: SpaceScore) -> Snapshot:
     return Snapshot(
-        created_at=AS_OF, as_of=AS_OF, benchmarks="dora-2023", teams=(), metrics=(), space=tuple(space)
+        created_at=AS_OF,
+        as_of=AS_OF,
+        benchmarks="dora-2023",
+        teams=(),
+        metrics=(),
+        space=tuple(space),
+        space_quarters=quarters_of(space),
     )
 
 
@@ -108,7 +115,7 @@ def test_no_space_scores_no_space_families() -> None:
 
 def test_the_dora_families_are_unchanged_by_space_scores() -> None:
     dora = dora_snapshot()
-    with_space = dataclasses.replace(dora, space=SCORES)
+    with_space = dataclasses.replace(dora, space=SCORES, space_quarters=quarters_of(SCORES))
 
     def samples(snap: Snapshot, prefix: str) -> list[tuple[str, tuple[tuple[str, str], ...], float]]:
         return [

@@ -27,6 +27,7 @@ from analytics.snapshot import Snapshot
 from analytics.space import SpaceScore
 from dashboards import grafana
 from dashboards.exporter import Exposition, Health
+from tests.dashboards.space_quarters import quarters_of
 from tests.prometheus import Prometheus, require_binary, running_prometheus
 
 DASHBOARDS = grafana.build_dashboards()
@@ -383,6 +384,7 @@ def synthetic_snapshot() -> Snapshot:
         teams=("*", COMPLETE_TEAM, SPARSE_TEAM),
         metrics=tuple(rows),
         space=tuple(space),
+        space_quarters=quarters_of(space),
     )
 
 

@@ -4,6 +4,7 @@ suppressed (SPEC §7.4)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -13,10 +14,11 @@ import pytest
 from sqlalchemy import Engine
 
 from analytics.snapshot import Snapshot
-from analytics.space import SpaceScore, compute_space
+from analytics.space import SpaceQuarter, SpaceScore, compute_space
 from dashboards import reports
 from store.engine import open_store
 from tests.analytics.test_space import Survey
+from tests.dashboards.space_quarters import quarters_of
 
 NOW = datetime(2026, 9, 30, tzinfo=UTC)
 Q2, Q3 = "2026-Q2", "2026-Q3"
@@ -33,7 +35,13 @@ def text_of(html: str) -> str:
 
 def snapshot(teams: tuple[str, ...], *space: SpaceScore) -> Snapshot:
     return Snapshot(
-        created_at=NOW, as_of=NOW, benchmarks="dora-2023", teams=teams, metrics=(), space=tuple(space)
+        created_at=NOW,
+        as_of=NOW,
+        benchmarks="dora-2023",
+        teams=teams,
+        metrics=(),
+        space=tuple(space),
+        space_quarters=quarters_of(space),
     )
 
 
@@ -185,3 +193,16 @@ def test_dimension_names_are_escaped() -> None:
     rows = (score("t", Q3, "<img src=x onerror=alert(1)>", 50.0),)
     section = space_section(reports.team_page(snapshot(("t",), *rows), "t"))
     assert "<img" not in section and "&lt;img src=x onerror=alert(1)&gt;" in section
+
+
+def test_a_shown_team_quarter_with_every_dimension_hidden_keeps_its_respondents() -> None:
+    """t has 6 respondents of 8 (shown: at least the threshold), but each dimension was hidden (too few
+    valid answers, then differencing): the page says 6 respondents and 75.0 %, and "not enough
+    responses" on each dimension the quarter scored for someone ("*" here)."""
+    rows = (score("*", Q3, "satisfaction", 45.0), score("*", Q3, "efficiency", 50.0))
+    quarters = (SpaceQuarter("*", Q3, 12, 0.75), SpaceQuarter("t", Q3, 6, 0.75))
+    page = reports.team_page(dataclasses.replace(snapshot(("*", "t"), *rows), space_quarters=quarters), "t")
+    section = space_section(page)
+    assert "2026-Q3: 6 respondents, a response rate of 75.0 %." in text_of(section)
+    cells = re.findall(r'<th scope="row">([^<]*)</th><td colspan="4">([^<]*)</td>', section)
+    assert [cell for _, cell in cells] == ["not enough responses"] * 2
