@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,8 @@ import pytest
 
 from tests.emulators.github import GitHubDataset, GitHubEmulator, RepoData, iso
 from tests.emulators.pagerduty import PagerDutyDataset, PagerDutyEmulator
-from tests.test_end_to_end_pairs import approx, check, run_cli
+from tests.github_scenarios import approx, at, check, deploy, run_cli
+from tests.github_scenarios import started_at_six as started
 
 AS_OF = "2026-03-20T00:00:00Z"
 GH_TOKEN_VARIABLE = "AUDIT_INCIDENTS_GITHUB_TOKEN"
@@ -44,24 +44,6 @@ GH_TOKEN = "audit-incidents-gh-token"
 PD_TOKEN = "audit-incidents-pd-token"
 
 Rows = dict[str, dict[str, Any]]
-
-
-def at(day: int, hour: float = 0.0) -> datetime:
-    return datetime(2026, 3, day, tzinfo=UTC) + timedelta(hours=hour)
-
-
-def started(repo: RepoData) -> str:
-    """The repo's root commit (03-01 05:00) and its first deployment at 03-01 06:00: compare ``first``."""
-    c0 = repo.commit("initial", author_date=at(1, 5))
-    repo.deployment(c0, created_at=at(1, 6))
-    return c0
-
-
-def deploy(repo: RepoData, name: str, deployed_at: datetime) -> str:
-    """A commit authored an hour before ``deployed_at`` and its production deployment."""
-    sha = repo.commit(name, author_date=deployed_at - timedelta(hours=1))
-    repo.deployment(sha, created_at=deployed_at)
-    return sha
 
 
 def component(name: str, owner: str, *, pagerduty: str | None = None) -> str:

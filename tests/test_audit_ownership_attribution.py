@@ -30,7 +30,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,8 @@ import pytest
 
 from tests.emulators.github import GitHubDataset, GitHubEmulator, RepoData
 from tests.emulators.pagerduty import PagerDutyDataset, PagerDutyEmulator
-from tests.test_end_to_end_pairs import approx, check, run_cli
+from tests.github_scenarios import approx, at, check, deploy, run_cli
+from tests.github_scenarios import started_at_six as started
 
 AS_OF = "2026-03-20T00:00:00Z"
 GH_TOKEN_VARIABLE = "AUDIT_OWNERSHIP_GITHUB_TOKEN"
@@ -47,24 +48,6 @@ GH_TOKEN = "audit-ownership-gh-token"
 PD_TOKEN = "audit-ownership-pd-token"
 
 Rows = dict[str, dict[str, Any]]
-
-
-def at(day: int, hour: float = 0.0) -> datetime:
-    return datetime(2026, 3, day, tzinfo=UTC) + timedelta(hours=hour)
-
-
-def started(repo: RepoData) -> str:
-    """The repo's root commit (03-01 05:00) and its first deployment at 03-01 06:00: compare ``first``."""
-    c0 = repo.commit("initial", author_date=at(1, 5))
-    repo.deployment(c0, created_at=at(1, 6))
-    return c0
-
-
-def deploy(repo: RepoData, name: str, deployed_at: datetime) -> str:
-    """A commit authored an hour before ``deployed_at`` and its production deployment."""
-    sha = repo.commit(name, author_date=deployed_at - timedelta(hours=1))
-    repo.deployment(sha, created_at=deployed_at)
-    return sha
 
 
 def incident_issue(repo: RepoData, title: str, opened: datetime, closed: datetime) -> None:

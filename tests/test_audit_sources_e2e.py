@@ -18,9 +18,7 @@ elite, < 24 h high, < 168 h medium.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -28,33 +26,20 @@ import pytest
 from tests.analytics.facts import METRIC_KEYS, bands
 from tests.emulators.github import GitHubDataset, GitHubEmulator, iso
 from tests.github_org import write_github_config
-from tests.test_end_to_end_pairs import approx, breakdown, run_cli
+from tests.github_scenarios import APIS, Builder, Scenarios, approx, at, breakdown, run_cli
 
 AS_OF = "2026-03-20T00:00:00Z"
 TOKEN_VARIABLE = "AUDIT_SOURCES_GITHUB_TOKEN"
 TOKEN = "audit-sources-token"
-APIS = ("rest", "graphql")
-
-
-def at(day: int, hour: float = 0.0) -> datetime:
-    return datetime(2026, 3, day, tzinfo=UTC) + timedelta(hours=hour)
 
 
 # ------------------------------------------------------------------------------------------- scenarios
 
-SCENARIOS: dict[str, tuple[str, str | None]] = {}
-BUILDERS: list[Callable[[GitHubDataset], None]] = []
+SOURCES = Scenarios()
 
 
-def scenario(
-    repo: str, team: str, source: str | None = None
-) -> Callable[[Callable[[GitHubDataset], None]], Callable[[GitHubDataset], None]]:
-    def register(builder: Callable[[GitHubDataset], None]) -> Callable[[GitHubDataset], None]:
-        SCENARIOS[repo] = (team, source)
-        BUILDERS.append(builder)
-        return builder
-
-    return register
+def scenario(repo: str, team: str, source: str | None = None) -> Callable[[Builder], Builder]:
+    return SOURCES.register((repo, team, source))
 
 
 @scenario("acme/wfrerun", "wfrerun", "{source: workflow_runs, workflow: deploy.yml}")
@@ -419,50 +404,9 @@ def build_hotfix_then_main(dataset: GitHubDataset) -> None:
 # ------------------------------------------------------------------------------------------- pipeline
 
 
-def github_section(api: str) -> str:
-    lines = ["since: 2026-03-01", f"api: {api}", "repositories:"]
-    for repo, (_, source) in SCENARIOS.items():
-        lines.append(f"  - {repo}" if source is None else f"  - {{name: {repo}, deployments: {source}}}")
-    return "\n".join(lines)
-
-
-def rest_sections() -> str:
-    team_lines = "".join(
-        f"  - {{name: {team}, repositories: [{repo}]}}\n" for repo, (team, _) in SCENARIOS.items()
-    )
-    return (
-        "catalog: {discover: false}\n"
-        "incidents: {attribution_window: 24h}\n"
-        "metrics: {windows: [30d]}\n"
-        f"teams:\n{team_lines}"
-    )
-
-
 @pytest.fixture(scope="module")
-def metrics_by_api(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[dict[str, dict[str, dict[str, Any]]]]:
-    dataset = GitHubDataset()
-    for build in BUILDERS:
-        build(dataset)
-    result: dict[str, dict[str, dict[str, Any]]] = {}
-    with pytest.MonkeyPatch.context() as patch, GitHubEmulator(dataset, token=TOKEN) as emulator:
-        patch.setenv(TOKEN_VARIABLE, TOKEN)
-        for api in APIS:
-            config = write_github_config(
-                tmp_path_factory.mktemp(api),
-                emulator.base_url,
-                TOKEN_VARIABLE,
-                github_section(api),
-                rest_sections(),
-            )
-            run_cli(["collect", "--config", str(config)])
-            rows = json.loads(
-                run_cli(["metrics", "--config", str(config), "--format", "json", "--as-of", AS_OF])
-            )
-            result[api] = {row["team"]: row for row in rows}
-    assert os.environ.get(TOKEN_VARIABLE) is None
-    yield result
+def metrics_by_api(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, dict[str, Any]]]:
+    return SOURCES.collect(tmp_path_factory, TOKEN_VARIABLE, TOKEN, AS_OF)
 
 
 @pytest.fixture(params=APIS)

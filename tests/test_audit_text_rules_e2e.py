@@ -15,32 +15,20 @@ Reading of §6.1 rule 1 (docs/metrics.md "Text rules in SQL"): the hex string is
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import os
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
 
-from doraspace.cli import main
 from tests.emulators.github import GitHubDataset, GitHubEmulator, RepoData, iso, label_json
 from tests.github_org import write_github_config
+from tests.github_scenarios import APIS, Scenarios, at, check, run_cli
 
 AS_OF = "2026-03-20T00:00:00Z"
 TOKEN_VARIABLE = "AUDIT_TEXT_RULES_GITHUB_TOKEN"
 TOKEN = "audit-text-rules-token"
-APIS = ("rest", "graphql")
-
-
-def at(day: int, hour: float = 0.0) -> datetime:
-    return datetime(2026, 3, day, tzinfo=UTC) + timedelta(hours=hour)
-
-
-def approx(value: float) -> Any:
-    return pytest.approx(value, rel=1e-9, abs=1e-9)
 
 
 def started(repo: RepoData) -> str:
@@ -50,16 +38,19 @@ def started(repo: RepoData) -> str:
     return c0
 
 
-REPOS: list[str] = []
-BUILDERS: list[Callable[[GitHubDataset], None]] = []
+TEXT = Scenarios(
+    github="incident_labels: [incident, outage]",
+    rest="rework: {labels: [HotFix, Rollback, REVERT, Incident]}\n",
+)
 
 
 def scenario(repo_name: str) -> Callable[[Callable[[RepoData], None]], Callable[[RepoData], None]]:
     """Register a builder of repository ``repo_name``, owned by the team of its short name."""
 
     def register(builder: Callable[[RepoData], None]) -> Callable[[RepoData], None]:
-        REPOS.append(repo_name)
-        BUILDERS.append(lambda dataset: builder(dataset.add_repo(repo_name)))
+        TEXT.register((repo_name, team(repo_name), None))(
+            lambda dataset: builder(dataset.add_repo(repo_name))
+        )
         return builder
 
     return register
@@ -252,57 +243,9 @@ def build_incident_naming_a_squashed_branch_commit(repo: RepoData) -> None:
 # ------------------------------------------------------------------------------------------- pipeline
 
 
-def github_section(api: str) -> str:
-    return "\n".join(
-        ["since: 2026-03-01", f"api: {api}", "incident_labels: [incident, outage]", "repositories:"]
-        + [f"  - {repo}" for repo in REPOS]
-    )
-
-
-def rest_sections() -> str:
-    team_lines = "".join(f"  - {{name: {team(repo)}, repositories: [{repo}]}}\n" for repo in REPOS)
-    return (
-        "catalog: {discover: false}\n"
-        "incidents: {attribution_window: 24h}\n"
-        "rework: {labels: [HotFix, Rollback, REVERT, Incident]}\n"
-        "metrics: {windows: [30d]}\n"
-        f"teams:\n{team_lines}"
-    )
-
-
-def run_cli(args: list[str]) -> str:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main(args)
-    assert status == 0, err.getvalue()
-    return out.getvalue()
-
-
 @pytest.fixture(scope="module")
-def metrics_by_api(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[dict[str, dict[str, dict[str, Any]]]]:
-    dataset = GitHubDataset()
-    for build in BUILDERS:
-        build(dataset)
-    result: dict[str, dict[str, dict[str, Any]]] = {}
-    with pytest.MonkeyPatch.context() as patch, GitHubEmulator(dataset, token=TOKEN) as emulator:
-        patch.setenv(TOKEN_VARIABLE, TOKEN)
-        for api in APIS:
-            config = write_github_config(
-                tmp_path_factory.mktemp(api),
-                emulator.base_url,
-                TOKEN_VARIABLE,
-                github_section(api),
-                rest_sections(),
-            )
-            run_cli(["collect", "--config", str(config)])
-            rows = json.loads(
-                run_cli(["metrics", "--config", str(config), "--format", "json", "--as-of", AS_OF])
-            )
-            result[api] = {row["team"]: row for row in rows if row["window"] == "30d"}
-    assert os.environ.get(TOKEN_VARIABLE) is None
-    yield result
+def metrics_by_api(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, dict[str, Any]]]:
+    return TEXT.collect(tmp_path_factory, TOKEN_VARIABLE, TOKEN, AS_OF)
 
 
 @pytest.fixture(params=APIS)
@@ -310,13 +253,6 @@ def team_rows(
     request: pytest.FixtureRequest, metrics_by_api: dict[str, dict[str, dict[str, Any]]]
 ) -> dict[str, dict[str, Any]]:
     return metrics_by_api[request.param]
-
-
-def check(row: dict[str, Any], **expected: Any) -> None:
-    """Compare the named fields of a metrics row; every mismatch is reported at once."""
-    actual = {name: row[name] for name in expected}
-    want = {name: approx(value) if isinstance(value, float) else value for name, value in expected.items()}
-    assert actual == want
 
 
 # ------------------------------------------------------------------------------------------- the tests

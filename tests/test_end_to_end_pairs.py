@@ -13,44 +13,17 @@ lead times (§5.2). Percentiles are ``percentile_cont``: p at position p × (n �
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
-import os
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from doraspace.cli import main
-from tests.emulators.github import GitHubDataset, GitHubEmulator, RepoData
-from tests.github_org import write_github_config
+from tests.emulators.github import GitHubDataset, RepoData
+from tests.github_scenarios import APIS, Scenarios, at, breakdown, check
 
 AS_OF = "2026-03-20T00:00:00Z"
 TOKEN_VARIABLE = "E2E_PAIRS_GITHUB_TOKEN"
 TOKEN = "e2e-pairs-token"
-APIS = ("rest", "graphql")
-
-
-def at(day: int, hour: float = 0.0) -> datetime:
-    return datetime(2026, 3, day, tzinfo=UTC) + timedelta(hours=hour)
-
-
-def approx(value: float) -> Any:
-    return pytest.approx(value, rel=1e-9, abs=1e-9)
-
-
-def breakdown(
-    coding: float | None = None,
-    pickup: float | None = None,
-    review: float | None = None,
-    deploy: float | None = None,
-) -> dict[str, Any]:
-    return {
-        stage: None if value is None else approx(value)
-        for stage, value in (("coding", coding), ("pickup", pickup), ("review", review), ("deploy", deploy))
-    }
 
 
 def started(repo: RepoData, deployed_at: datetime) -> str:
@@ -61,22 +34,10 @@ def started(repo: RepoData, deployed_at: datetime) -> str:
 
 
 # ------------------------------------------------------------------------------------------- scenarios
-# Each builder adds its repositories; SCENARIOS maps repo → (team, deployments config or None).
+# Each builder adds its repositories, registered with (repo, team, deployments config or None).
 
-SCENARIOS: dict[str, tuple[str, str | None]] = {}
-BUILDERS: list[Callable[[GitHubDataset], None]] = []
-
-
-def scenario(
-    *repos: tuple[str, str, str | None],
-) -> Callable[[Callable[[GitHubDataset], None]], Callable[[GitHubDataset], None]]:
-    def register(builder: Callable[[GitHubDataset], None]) -> Callable[[GitHubDataset], None]:
-        for repo, team, source in repos:
-            SCENARIOS[repo] = (team, source)
-        BUILDERS.append(builder)
-        return builder
-
-    return register
+PAIRS = Scenarios()
+scenario = PAIRS.register
 
 
 @scenario(("acme/hotfix", "hotfix", None))
@@ -437,61 +398,9 @@ def build_big_pull_request(dataset: GitHubDataset) -> None:
 # ------------------------------------------------------------------------------------------- pipeline
 
 
-def github_section(api: str) -> str:
-    lines = ["since: 2026-03-01", f"api: {api}", "repositories:"]
-    for repo, (_, source) in SCENARIOS.items():
-        lines.append(f"  - {repo}" if source is None else f"  - {{name: {repo}, deployments: {source}}}")
-    return "\n".join(lines)
-
-
-def rest_sections() -> str:
-    teams: dict[str, list[str]] = {}
-    for repo, (team, _) in SCENARIOS.items():
-        teams.setdefault(team, []).append(repo)
-    team_lines = "".join(
-        f"  - {{name: {team}, repositories: [{', '.join(repos)}]}}\n" for team, repos in teams.items()
-    )
-    return (
-        "catalog: {discover: false}\n"
-        "incidents: {attribution_window: 24h}\n"
-        "metrics: {windows: [30d]}\n"
-        f"teams:\n{team_lines}"
-    )
-
-
-def run_cli(args: list[str]) -> str:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main(args)
-    assert status == 0, err.getvalue()
-    return out.getvalue()
-
-
 @pytest.fixture(scope="module")
-def metrics_by_api(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[dict[str, dict[str, dict[str, Any]]]]:
-    dataset = GitHubDataset()
-    for build in BUILDERS:
-        build(dataset)
-    result: dict[str, dict[str, dict[str, Any]]] = {}
-    with pytest.MonkeyPatch.context() as patch, GitHubEmulator(dataset, token=TOKEN) as emulator:
-        patch.setenv(TOKEN_VARIABLE, TOKEN)
-        for api in APIS:
-            config = write_github_config(
-                tmp_path_factory.mktemp(api),
-                emulator.base_url,
-                TOKEN_VARIABLE,
-                github_section(api),
-                rest_sections(),
-            )
-            run_cli(["collect", "--config", str(config)])
-            rows = json.loads(
-                run_cli(["metrics", "--config", str(config), "--format", "json", "--as-of", AS_OF])
-            )
-            result[api] = {row["team"]: row for row in rows if row["window"] == "30d"}
-    assert os.environ.get(TOKEN_VARIABLE) is None
-    yield result
+def metrics_by_api(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, dict[str, Any]]]:
+    return PAIRS.collect(tmp_path_factory, TOKEN_VARIABLE, TOKEN, AS_OF)
 
 
 @pytest.fixture(params=APIS)
@@ -499,13 +408,6 @@ def team_rows(
     request: pytest.FixtureRequest, metrics_by_api: dict[str, dict[str, dict[str, Any]]]
 ) -> dict[str, dict[str, Any]]:
     return metrics_by_api[request.param]
-
-
-def check(row: dict[str, Any], **expected: Any) -> None:
-    """Compare the named fields of a metrics row; every mismatch is reported at once."""
-    actual = {name: row[name] for name in expected}
-    want = {name: approx(value) if isinstance(value, float) else value for name, value in expected.items()}
-    assert actual == want
 
 
 # ------------------------------------------------------------------------------------------- the tests

@@ -29,7 +29,7 @@ import pytest
 
 from tests.emulators.github import GitHubDataset, GitHubEmulator, RepoData
 from tests.emulators.pagerduty import PagerDutyDataset, PagerDutyEmulator, iso
-from tests.test_end_to_end_pairs import approx, check, run_cli
+from tests.github_scenarios import approx, check, run_cli
 
 AS_OF = "2026-03-20T00:00:00Z"
 GH_TOKEN_VARIABLE = "PD_PAIRS_GITHUB_TOKEN"
