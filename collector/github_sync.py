@@ -53,6 +53,7 @@ from collector.sources.github_parse import (
 from collector.writer import (
     delete_incident_ids,
     delete_incidents,
+    unsettle_runs,
     write_compare,
     write_deployments,
     write_incidents,
@@ -74,11 +75,6 @@ DEPLOYMENT_OVERLAP = timedelta(days=1)
 UNSETTLED_RECHECK = timedelta(days=3)
 APPROVAL_RECHECK = timedelta(days=30)
 UNDECIDED_STATES = frozenset({"waiting", "queued", "pending", "in_progress"})
-# GitHub lets a failed run be re-run; one that succeeds is a deployment at its new updated_at, and the
-# runs list, newest created first, keeps it where it was, below the cursor. Failed runs this young are
-# asked again, conditionally (a 304 costs nothing): a week covers the usual re-run after a fix, without
-# a request per failed run of GitHub's 30-day re-run limit on every sync.
-RERUN_RECHECK = timedelta(days=7)
 # A release's created_at is its commit's date, and a draft or prerelease is published later, in place:
 # the releases list, newest created first, is read this far back on every sync. Releases are few (one
 # page covers months of most repositories) and an unchanged first page answers 304 for free.
@@ -318,6 +314,7 @@ class GitHubSync:
             self.since if self.backfill or cursor is None else max(self.since, cursor - DEPLOYMENT_OVERLAP)
         )
         answers: Validators = {}
+        unsettled: list[tuple[int, datetime | None, str | None]] = []  # runs re-run to failure
         listing: Listing
         if target.source == "deployments":
             listing = self.client.deployments(repo, target.environment, self._list_etags())
@@ -332,8 +329,10 @@ class GitHubSync:
             )
 
             def rerun(item: dict[str, Any]) -> bool:
-                # A run re-run (say, the run of the last good commit, as a rollback) keeps its id and
-                # created_at and ends again at a new updated_at: below the cursor, but on a page read.
+                # GitHub lets a run be re-run for 30 days (say, the run of the last good commit, as a
+                # rollback): it keeps its id and created_at, below the cursor, and ends again at a new
+                # updated_at. The newest 100 runs come on the first page, read whenever one changed
+                # (else a free 304): a re-run among them is read from there, at no extra request.
                 row = stored.get(int(item["id"]))
                 fact = parse_workflow_run(repo, item, target.environment)
                 return row is None or (row.deployed_at, row.last_state) != (
@@ -354,7 +353,12 @@ class GitHubSync:
                 )
                 return
             facts = [parse_workflow_run(repo, item, target.environment) for item in items]
-            facts += self._rerun(target, {int(item["id"]) for item in items}, stored, answers)
+            # A successful run re-run to failure: no deployment any more, as a fresh sync finds.
+            unsettled = [
+                (fact.deployment_id, parse_instant(item.get("updated_at")), fact.last_state)
+                for fact, item in zip(facts, items, strict=True)
+                if fact.deployed_at is None and getattr(stored.get(fact.deployment_id), "deployed_at", None)
+            ]
         elif target.source == "releases":
             listing = self.client.releases(repo, self._list_etags())
             items, newest = self._newest_first(
@@ -374,6 +378,7 @@ class GitHubSync:
             answers[listing.key] = (listing.etag, None)
         with self.engine.begin() as conn:
             self.report.deployments += write_deployments(conn, facts)
+            unsettle_runs(conn, repo, unsettled)
             if newest is not None and (cursor is None or newest > cursor):
                 cursors.write(conn, deployments_cursor(target.source, repo), _iso(newest))
             self._remember(conn, answers)
@@ -387,24 +392,6 @@ class GitHubSync:
             young = row.created_at >= to_db(self.now - age(row.last_state))
             if deployment_id not in seen and row.deployed_at is None and young:
                 yield deployment_id, row
-
-    def _rerun(
-        self, target: RepoTarget, listed: set[int], stored: dict[int, Any], answers: Validators
-    ) -> list[DeploymentFact]:
-        """Stored runs without a success, younger than ``RERUN_RECHECK`` and not just listed, asked
-        again: a re-run that succeeded since is then stored as a full sync would store it."""
-        facts: list[DeploymentFact] = []
-        for run_id, _ in self._waiting(stored, listed, lambda _state: RERUN_RECHECK):
-            key = url_key(f"/repos/{target.name}/actions/runs/{run_id}")
-            try:
-                answer = self.client.workflow_run_if_changed(target.name, run_id, self._etag(key))
-            except NotFoundError:
-                continue  # deleted: what was stored stays, as for a deleted deployment
-            if answer.etag:
-                answers[key] = (answer.etag, None)
-            if not answer.not_modified:
-                facts.append(parse_workflow_run(target.name, answer.data, target.environment))
-        return facts
 
     def _release_sha(self, repo: str, item: dict[str, Any], stored: dict[int, Any]) -> str:
         known = stored.get(int(item["id"]))

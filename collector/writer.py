@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, delete, or_, select, tuple_
+from sqlalchemy import ColumnElement, Connection, delete, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import Insert
 
 from collector.models import (
@@ -334,3 +334,36 @@ def delete_incident_ids(conn: Connection, source: str, incident_ids: Iterable[st
         return 0
     statement = delete(table).where(table.c.source == source, table.c.incident_id.in_(ids))
     return conn.execute(statement).rowcount
+
+
+def unsettle_runs(
+    conn: Connection, repo: str, runs: Iterable[tuple[int, datetime | None, str | None]]
+) -> int:
+    """Workflow runs re-run to failure, as (run id, the run's new updated_at, its conclusion): stored
+    successes no longer (SPEC §5.1 counts a run whose conclusion is success). Only a read newer than the
+    stored success undoes it, so a collector committing an older read late changes nothing."""
+    table, changed = schema.deployments, 0
+    for run_id, updated_at, state in runs:
+        if updated_at is None:
+            continue
+        undone = conn.execute(
+            update(table)
+            .where(
+                table.c.repo == repo,
+                table.c.source == "workflow_runs",
+                table.c.deployment_id == run_id,
+                table.c.deployed_at < to_db(updated_at),
+            )
+            .values(deployed_at=None, last_state=state)
+        ).rowcount
+        if undone:  # a failed attempt has no compare: what it shipped now ships with the next one
+            for shipped in (schema.deployment_commits, schema.deployment_compares):
+                conn.execute(
+                    delete(shipped).where(
+                        shipped.c.repo == repo,
+                        shipped.c.source == "workflow_runs",
+                        shipped.c.deployment_id == run_id,
+                    )
+                )
+        changed += undone
+    return changed

@@ -301,14 +301,15 @@ def test_workflow_run_rerun_after_the_cursor_moved_is_a_deployment(tmp_engines: 
     assert dump(incremental) == dump(full)
 
 
-def test_failed_runs_are_asked_again_for_a_week_and_for_free_while_unchanged(tmp_engines: Any) -> None:
+def test_failed_runs_are_not_asked_one_by_one_the_runs_page_tells_a_rerun(tmp_engines: Any) -> None:
     # The re-run check's cost: R1 failed on 03-02 and R2 on 03-09; synced on 03-10, then twice more the
-    # same day. On the second sync each young failed run (R2 only: R1 is 8 days old) is asked once; on
-    # the third GitHub answers that ask with a 304, which costs no rate limit.
+    # same day. The runs page (all of them: the newest 100 come on it) is unchanged, a free 304, so no
+    # run is asked on its own: a re-run would have changed the page. R2 is then re-run to success
+    # (ends 03-10 02:00): the fourth sync reads the changed page, and nothing else, and stores R2 there.
     dataset = GitHubDataset()
     repo = dataset.add_repo("acme/web")
     c = [repo.commit(f"c{i}", author_date=at(1, i)) for i in range(3)]
-    r1 = repo.workflow_run(c[0], created_at=at(2), updated_at=at(2, 1), conclusion="failure")
+    repo.workflow_run(c[0], created_at=at(2), updated_at=at(2, 1), conclusion="failure")
     repo.workflow_run(c[1], created_at=at(8), updated_at=at(8, 1))
     r2 = repo.workflow_run(c[2], created_at=at(9), updated_at=at(9, 1), conclusion="failure")
     target = RepoTarget("acme/web", "workflow_runs", "production", "deploy.yml")
@@ -316,13 +317,17 @@ def test_failed_runs_are_asked_again_for_a_week_and_for_free_while_unchanged(tmp
     with emulator_for(dataset) as emulator:
         run_sync(emulator, engine, [target], now=at(10))
         asked = []
-        for _ in range(2):
+        for step in range(3):
+            if step == 2:
+                find(repo.workflow_runs, r2).update(
+                    conclusion="success", run_attempt=2, updated_at=iso(at(10, 2))
+                )
             seen = len(emulator.requests)
-            run_sync(emulator, engine, [target], now=at(10, 1))
-            asked.append([(r.path, r.status) for r in emulator.requests[seen:] if "/actions/runs/" in r.path])
-    path = f"/repos/acme/web/actions/runs/{find(repo.workflow_runs, r2)['id']}"
-    assert find(repo.workflow_runs, r1)["id"] not in {int(p.rsplit("/", 1)[-1]) for p, _ in asked[0]}
-    assert asked == [[(path, 200)], [(path, 304)]]
+            run_sync(emulator, engine, [target], now=at(10, 3))
+            asked.append([(r.path, r.status) for r in emulator.requests[seen:] if "/actions/" in r.path])
+    page = "/repos/acme/web/actions/workflows/deploy.yml/runs"
+    assert asked == [[(page, 304)], [(page, 304)], [(page, 200)]]
+    assert {row[2]: row[3] for row in deployments(engine)}[c[2]] == to_db(at(10, 2))
 
 
 def test_workflow_run_attempts_and_a_failure_between_successes(tmp_engines: Any) -> None:
