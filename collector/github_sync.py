@@ -383,13 +383,11 @@ class GitHubSync:
                 cursors.write(conn, deployments_cursor(target.source, repo), _iso(newest))
             self._remember(conn, answers)
 
-    def _waiting(
-        self, stored: dict[int, Any], seen: set[int], age: Callable[[str | None], timedelta]
-    ) -> Iterator[tuple[int, Any]]:
-        """Stored deployments (or runs) without a success, created within ``age`` of their last state,
-        that the listing did not just bring: those worth asking again."""
+    def _waiting(self, stored: dict[int, Any], seen: set[int]) -> Iterator[tuple[int, Any]]:
+        """Stored deployments without a success, younger than ``_recheck`` of their last state, that
+        the listing did not just bring: those worth asking again."""
         for deployment_id, row in stored.items():
-            young = row.created_at >= to_db(self.now - age(row.last_state))
+            young = row.created_at >= to_db(self.now - _recheck(row.last_state))
             if deployment_id not in seen and row.deployed_at is None and young:
                 yield deployment_id, row
 
@@ -450,7 +448,7 @@ class GitHubSync:
                     self.report.deployments += write_deployments(conn, facts)
                 facts = []
         # Older deployments still waiting for a success, outside the listed range.
-        for deployment_id, row in self._waiting(stored, seen, _recheck):
+        for deployment_id, row in self._waiting(stored, seen):
             try:
                 statuses = self._statuses(repo, deployment_id, answers, conditional=True)
             except NotFoundError:

@@ -322,9 +322,6 @@ class GitHubClient:
             etags=etags,
         )
 
-    def workflow_run_if_changed(self, full_name: str, run_id: int, etag: str | None) -> Answer:
-        return self.conditional(f"/repos/{full_name}/actions/runs/{run_id}", None, etag)
-
     def releases(self, full_name: str, etags: Lookup | None = None) -> Listing:
         return Listing(self, f"/repos/{full_name}/releases", etags=etags)
 
