@@ -52,7 +52,7 @@ from sqlalchemy.types import NullType
 
 from analytics.benchmarks import METRICS as BAND_METRICS
 from analytics.ownership import ORGANISATION, RepoScope
-from analytics.shipments import refresh_first_shipments
+from analytics.shipments import FIRST_COMPARE, refresh_first_shipments
 from analytics.windows import WindowSpec, as_utc, window_bounds
 from store import schema
 from store.timeutil import to_db
@@ -468,6 +468,8 @@ def fact_ctes(
             derived.c.sha,
             derived.c.author_date,
             derived.c.is_change,
+            # The first deployment of the history's own commit (no deploy stage for its PR).
+            (derived.c.compare_status == FIRST_COMPARE).label("ships_own_commit"),
             derived.c.revert_message,
             derived.c.head,
             # Null when no PR merged as of as_of has this commit as its merge commit.
@@ -757,12 +759,15 @@ def _metrics_statement(
     pr_stages = union_all(
         # The few commits that merged a PR, before the join reads the PRs.
         stages(first_shipments, first_shipments.c.sha, True).where(
-            first_shipments.c.pr_last_merged_at.is_not(None)
+            first_shipments.c.pr_last_merged_at.is_not(None),
+            first_shipments.c.ships_own_commit.is_(False),
         ),
         # The first deployment of the collected history ships the PR its own commit merged, with its
-        # changes unknown: that PR has every stage but deploy (SPEC §5.2).
-        stages(counted_deployments, counted_deployments.c.sha, False).where(
-            counted_deployments.c.compare_status == "first"
+        # changes unknown: that PR has every stage but deploy (SPEC §5.2). Its commit is its first
+        # shipment, so a deployment that ships it again does not deploy that PR a second time.
+        stages(first_shipments, first_shipments.c.sha, False).where(
+            first_shipments.c.pr_last_merged_at.is_not(None),
+            first_shipments.c.ships_own_commit,
         ),
     ).cte("deployed_pull_request_stages")
 

@@ -154,7 +154,8 @@ class Ownership:
     service_origin: dict[str, str]
     """PagerDuty service id → ``config``, ``catalog`` or ``unowned``."""
     repo_service: dict[str, str]
-    """Repository → its service: the name of the first component naming it, else the repository."""
+    """Repository → its service: the name of the first component naming it, else (no component, or
+    teams: gives it to another team than that component's owner) the repository."""
     service_pagerduty: dict[str, tuple[str, ...]]
     """Service → the PagerDuty service ids that belong to it (services with none are left out)."""
     warnings: list[str] = field(default_factory=list)
@@ -263,8 +264,16 @@ def resolve_ownership(
     for service_id in settings.pagerduty_service_ids:
         _set_unowned(service_team, service_origin, service_id)
 
+    # A repository is of the first component naming it, unless teams: gives it to a team other than
+    # that component's owner: then it leaves the component and is its own service, so the component's
+    # PagerDuty service (linked through the component's other repositories) fails none of its
+    # deployments, and its deployments are not rework for that service's incidents.
     repo_service = {
-        repo: first_naming_repo[repo].name if repo in first_naming_repo else repo for repo in repo_team
+        repo: repo
+        if repo not in first_naming_repo
+        or (repo_origin[repo] == FROM_CONFIG and team_of(first_naming_repo[repo]) != repo_team[repo])
+        else first_naming_repo[repo].name
+        for repo in repo_team
     }
     service_pagerduty: dict[str, set[str]] = {}
     for service_id, origin in service_origin.items():

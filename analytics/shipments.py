@@ -25,7 +25,7 @@ from store.upsert import upsert
 # What the derivation reads of each fact table, per repository: a change to any other column (a
 # deployment's ref, a commit's message) cannot move a first shipment.
 _FINGERPRINTED: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("deployments", ("source", "deployment_id", "environment", "deployed_at")),
+    ("deployments", ("source", "deployment_id", "environment", "sha", "deployed_at")),
     ("deployment_compares", ("source", "deployment_id", "status")),
     ("deployment_commits", ("source", "deployment_id", "sha")),
     # A commit's sha names its content (message included): a row can only appear or disappear.
@@ -38,6 +38,8 @@ _REFRESH_LOCK = 0x64657269766564  # "derived"
 
 # A change whose message holds this reverts the commit named after it (SPEC §6.1 rule 3).
 REVERT_MARKER = "This reverts commit"
+# The compare of the first deployment of the collected history: nothing before it to compare with.
+FIRST_COMPARE = "first"
 # A compare GitHub answered: what the deployment shipped is known (possibly nothing).
 _KNOWN_COMPARES = "'ahead', 'behind', 'identical', 'diverged'"
 # Compares whose commits are changes. ``behind`` is a rollback and ``identical`` a redeploy: no changes.
@@ -46,19 +48,18 @@ _COMPARES_WITH_CHANGES = "'ahead', 'diverged'"
 
 # The derivation of analytics.dora's first shipments over every deployment of the stale repositories:
 # every commit of a deployment that reached success with a known compare, numbered per commit in
-# deployment order (deployed_at, then id); number 1 first shipped it. A change is a non-merge commit
-# (at most one parent) first shipped by a deployment that moved forward (ahead or diverged).
+# deployment order (deployed_at, then id); number 1 first shipped it. The first deployment of the
+# collected history (compare ``first``) lists no commits, but it shipped its own: that commit is its
+# shipment (never a change), so a later deployment that ships it again, after a rollback past the
+# start of the history, does not count it a second time. A change is a non-merge commit (at most one
+# parent) first shipped by a deployment that moved forward (ahead or diverged).
 _DERIVE = f"""
 INSERT INTO derived_first_shipments
     (repo, source, environment, sha, deployment_id, deployed_at, compare_status, author_date, is_change,
      revert_message, head)
-WITH shipments AS (
+WITH shipped AS (
     SELECT d.repo, d.source, d.environment, d.deployment_id, d.deployed_at,
-           c.status AS compare_status, dc.sha,
-           row_number() OVER (
-               PARTITION BY d.repo, d.source, d.environment, dc.sha
-               ORDER BY d.deployed_at, d.deployment_id
-           ) AS shipment_order
+           c.status AS compare_status, dc.sha
     FROM deployments AS d
     JOIN derived_refresh_stale AS stale ON stale.repo = d.repo
     JOIN deployment_compares AS c
@@ -66,6 +67,19 @@ WITH shipments AS (
     JOIN deployment_commits AS dc
         ON dc.repo = d.repo AND dc.source = d.source AND dc.deployment_id = d.deployment_id
     WHERE d.deployed_at IS NOT NULL AND c.status IN ({_KNOWN_COMPARES})
+    UNION ALL
+    SELECT d.repo, d.source, d.environment, d.deployment_id, d.deployed_at, c.status, d.sha
+    FROM deployments AS d
+    JOIN derived_refresh_stale AS stale ON stale.repo = d.repo
+    JOIN deployment_compares AS c
+        ON c.repo = d.repo AND c.source = d.source AND c.deployment_id = d.deployment_id
+    WHERE d.deployed_at IS NOT NULL AND c.status = '{FIRST_COMPARE}'
+),
+shipments AS (
+    SELECT *, row_number() OVER (
+               PARTITION BY repo, source, environment, sha ORDER BY deployed_at, deployment_id
+           ) AS shipment_order
+    FROM shipped
 )
 SELECT s.repo, s.source, s.environment, s.sha, s.deployment_id, s.deployed_at, s.compare_status,
        cm.author_date,

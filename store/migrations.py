@@ -100,6 +100,13 @@ def _derived_sha_heads(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE derived_first_shipments ADD COLUMN IF NOT EXISTS head INTEGER"))
 
 
+def _derive_again(conn: Connection) -> None:
+    # The derivation changed (the first deployment of the history now ships its own commit): the
+    # derived rows are emptied, and the next snapshot derives them again from the facts.
+    conn.execute(text("DELETE FROM derived_first_shipments"))
+    conn.execute(text("DELETE FROM derived_fingerprints"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "github facts: deployments, commits, pull requests", _initial),
     Migration(2, "incidents (pagerduty, github issues) and catalog components", _incidents_and_catalog),
@@ -110,6 +117,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         7, "the first 7 hex digits of each derived first shipment's sha, as an integer", _derived_sha_heads
     ),
+    Migration(8, "the first deployment of the history ships its own commit (derived again)", _derive_again),
 )
 
 

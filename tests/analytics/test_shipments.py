@@ -7,6 +7,7 @@ refresh derived again, and that deriving everything from scratch gives the same 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -87,8 +88,8 @@ def from_scratch(engine: Engine) -> list[Row]:
 
 
 def check(engine: Engine, expected: list[Row]) -> None:
-    assert derived(engine) == expected
-    assert from_scratch(engine) == expected
+    assert derived(engine) == sorted(expected)
+    assert from_scratch(engine) == sorted(expected)
 
 
 def c(
@@ -96,6 +97,10 @@ def c(
 ) -> Row:
     """An expected row: commit ``name`` authored on June ``day`` at 00:00, first shipped by ``deployment``."""
     return (repo, name, deployment, to_db(at(day)) if day else None, status, change)
+
+
+# The fixture's first deployment (compare ``first``, nothing listed) ships its own commit, never a change.
+FIRST = c("sha-1000", 1000, 0, status="first", change=False)
 
 
 def store_compare_c1_c2(conn: Connection) -> None:
@@ -121,12 +126,12 @@ def store_compare_c1_c2(conn: Connection) -> None:
 
 def test_a_new_compare_adds_its_commits_and_an_unchanged_store_costs_no_derivation(facts: Facts) -> None:
     assert refresh(facts.engine) == 1
-    check(facts.engine, [c("c1", 1001, 2)])
+    check(facts.engine, [FIRST, c("c1", 1001, 2)])
     assert refresh(facts.engine) == 0  # nothing changed: nothing derived again
     facts.commit("c2", at(4))
     facts.deployment(at(5), ships=["c2"], deployment_id=1002)
     assert refresh(facts.engine) == 1
-    check(facts.engine, [c("c1", 1001, 2), c("c2", 1002, 4)])
+    check(facts.engine, [FIRST, c("c1", 1001, 2), c("c2", 1002, 4)])
 
 
 def test_only_the_repositories_that_changed_are_derived_again(facts: Facts) -> None:
@@ -137,7 +142,10 @@ def test_only_the_repositories_that_changed_are_derived_again(facts: Facts) -> N
     facts.commit("c2", at(4))
     facts.deployment(at(5), ships=["c2"], deployment_id=1002)
     assert refresh(facts.engine) == 1
-    check(facts.engine, [c("b1", 2001, 2, repo=OTHER), c("c1", 1001, 2), c("c2", 1002, 4)])
+    other_first = c("sha-2000", 2000, 0, status="first", change=False, repo=OTHER)
+    check(
+        facts.engine, [other_first, c("b1", 2001, 2, repo=OTHER), FIRST, c("c1", 1001, 2), c("c2", 1002, 4)]
+    )
 
 
 def test_a_compare_deleted_and_derived_again_on_resume(facts: Facts) -> None:
@@ -150,11 +158,11 @@ def test_a_compare_deleted_and_derived_again_on_resume(facts: Facts) -> None:
         for table in (schema.deployment_commits, schema.deployment_compares):
             conn.execute(delete(table).where(table.c.deployment_id == 1002))
     assert refresh(facts.engine) == 1
-    check(facts.engine, [c("c1", 1001, 2)])
+    check(facts.engine, [FIRST, c("c1", 1001, 2)])
     with facts.engine.begin() as conn:
         store_compare_c1_c2(conn)
     assert refresh(facts.engine) == 1
-    check(facts.engine, [c("c1", 1001, 2), c("c2", 1002, 4)])
+    check(facts.engine, [FIRST, c("c1", 1001, 2), c("c2", 1002, 4)])
 
 
 def test_a_force_push_turns_a_compare_diverged_and_its_commits_change(facts: Facts) -> None:
@@ -178,6 +186,7 @@ def test_a_force_push_turns_a_compare_diverged_and_its_commits_change(facts: Fac
     check(
         facts.engine,
         [
+            FIRST,
             c("c1", 1001, 2),
             ("acme/orders", "c2-rewritten", 1002, to_db(at(4, 6)), "diverged", True),
         ],
@@ -190,7 +199,7 @@ def test_a_deployment_reaching_success_later_becomes_the_first_shipment(facts: F
     facts.deployment(None, ships=["c2"], deployment_id=1002)
     facts.deployment(at(7), ships=["c2"], deployment_id=1003)
     refresh(facts.engine)
-    check(facts.engine, [c("c1", 1001, 2), c("c2", 1003, 4)])
+    check(facts.engine, [FIRST, c("c1", 1001, 2), c("c2", 1003, 4)])
     lead_time = compute_dora(facts.engine, [SCOPE], [W30], AS_OF)[1].lead_time_hours_p50
     assert lead_time == pytest.approx((24 + 72) / 2)  # c1: 1 day; c2: 3 days
     with facts.engine.begin() as conn:
@@ -203,7 +212,7 @@ def test_a_deployment_reaching_success_later_becomes_the_first_shipment(facts: F
     # No explicit refresh: computing the metrics refreshes first. c2 now took 1 day (June 4 → 5).
     rows = compute_dora(facts.engine, [SCOPE], [W30], AS_OF)
     assert (rows[1].deployments, rows[1].lead_time_hours_p50) == (4, pytest.approx(24.0))
-    check(facts.engine, [c("c1", 1001, 2), c("c2", 1002, 4)])
+    check(facts.engine, [FIRST, c("c1", 1001, 2), c("c2", 1002, 4)])
 
 
 def test_a_commit_collected_late_becomes_a_change_and_a_merge_commit_never_does(facts: Facts) -> None:
@@ -212,6 +221,7 @@ def test_a_commit_collected_late_becomes_a_change_and_a_merge_commit_never_does(
     check(
         facts.engine,
         [
+            FIRST,
             c("c1", 1001, 2),
             c("c2", 1002, 0, change=False),
             c("m1", 1002, 0, change=False),
@@ -220,7 +230,7 @@ def test_a_commit_collected_late_becomes_a_change_and_a_merge_commit_never_does(
     facts.commit("c2", at(4))
     facts.commit("m1", at(4), parents=2)
     assert refresh(facts.engine) == 1
-    check(facts.engine, [c("c1", 1001, 2), c("c2", 1002, 4), c("m1", 1002, 4, change=False)])
+    check(facts.engine, [FIRST, c("c1", 1001, 2), c("c2", 1002, 4), c("m1", 1002, 4, change=False)])
 
 
 def test_every_fact_of_a_repository_deleted_takes_its_rows_away(facts: Facts) -> None:
@@ -263,7 +273,7 @@ def test_a_first_shipment_keeps_the_head_of_its_sha(facts: Facts) -> None:
     table = schema.derived_first_shipments
     with facts.engine.connect() as conn:
         heads = {row.sha: row.head for row in conn.execute(select(table.c.sha, table.c.head))}
-    assert heads == {"c1": None, hex_sha: 0x0A1B2C3}
+    assert heads == {"sha-1000": None, "c1": None, hex_sha: 0x0A1B2C3}
 
 
 def test_migration_7_empties_the_derived_rows_and_adds_their_heads(facts: Facts, store_url: str) -> None:
@@ -272,10 +282,40 @@ def test_migration_7_empties_the_derived_rows_and_adds_their_heads(facts: Facts,
     with facts.engine.begin() as conn:
         conn.execute(text("ALTER TABLE derived_first_shipments DROP COLUMN head"))
         conn.execute(delete(schema.schema_migrations).where(schema.schema_migrations.c.version == 7))
-        assert conn.execute(text("SELECT count(*) FROM derived_first_shipments")).scalar_one() == 1
+        assert conn.execute(text("SELECT count(*) FROM derived_first_shipments")).scalar_one() == 2
     assert migrate(facts.engine) == [7]
     with facts.engine.connect() as conn:
         assert conn.execute(select(schema.derived_first_shipments)).all() == []
         assert conn.execute(select(schema.derived_fingerprints)).all() == []
     assert refresh(facts.engine) == 1
-    check(facts.engine, [c("c1", 1001, 2)])
+    check(facts.engine, [FIRST, c("c1", 1001, 2)])
+
+
+def test_the_first_deployments_commit_shipped_again_after_a_rollback_stays_its_shipment(facts: Facts) -> None:
+    """sha-1000 is main when the history starts (1000, compare ``first``). 1002 rolls back before it
+    (behind, nothing listed); 1003 moves forward again and lists sha-1000, c1 and c2: sha-1000 stays
+    1000's (not a change of 1003), c1 stays 1001's, and only c2 is 1003's change."""
+    facts.commit("sha-1000", at(1) - timedelta(hours=2))
+    facts.deployment(at(4), sha="m0", compare="behind", deployment_id=1002)
+    facts.commit("c2", at(5))
+    facts.deployment(at(6), ships=["sha-1000", "c1", "c2"], deployment_id=1003)
+    refresh(facts.engine)
+    first = (REPO, "sha-1000", 1000, to_db(at(1) - timedelta(hours=2)), "first", False)
+    check(facts.engine, [first, c("c1", 1001, 2), c("c2", 1003, 5)])
+
+
+def test_migration_8_empties_the_derived_rows_to_derive_them_again(facts: Facts) -> None:
+    """A store derived before migration 8 (no row for the first deployment's own commit) is derived
+    again from the facts."""
+    refresh(facts.engine)
+    with facts.engine.begin() as conn:
+        conn.execute(
+            delete(schema.derived_first_shipments).where(schema.derived_first_shipments.c.sha == "sha-1000")
+        )
+        conn.execute(delete(schema.schema_migrations).where(schema.schema_migrations.c.version == 8))
+    assert migrate(facts.engine) == [8]
+    with facts.engine.connect() as conn:
+        assert conn.execute(select(schema.derived_first_shipments)).all() == []
+        assert conn.execute(select(schema.derived_fingerprints)).all() == []
+    assert refresh(facts.engine) == 1
+    check(facts.engine, [FIRST, c("c1", 1001, 2)])
