@@ -29,7 +29,7 @@ _FINGERPRINTED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("deployment_compares", ("source", "deployment_id", "status")),
     ("deployment_commits", ("source", "deployment_id", "sha")),
     # A commit's sha names its content (message included): a row can only appear or disappear.
-    ("commits", ("sha", "parent_count", "author_date")),
+    ("commits", ("sha", "parent_shas", "parent_count", "author_date")),
 )
 
 # Serialises refreshes of several processes on one PostgreSQL (a daemon and a CLI run): the second
@@ -49,15 +49,39 @@ _COMPARES_WITH_CHANGES = "'ahead', 'diverged'"
 # The derivation of analytics.dora's first shipments over every deployment of the stale repositories:
 # every commit of a deployment that reached success with a known compare, numbered per commit in
 # deployment order (deployed_at, then id); number 1 first shipped it. The first deployment of the
-# collected history (compare ``first``) lists no commits, but it shipped its own: that commit is its
-# shipment (never a change), so a later deployment that ships it again, after a rollback past the
-# start of the history, does not count it a second time. A change is a non-merge commit (at most one
-# parent) first shipped by a deployment that moved forward (ahead or diverged).
+# collected history (compare ``first``) lists no commits, but it shipped its own and all before it:
+# when a later deployment lists that commit again (main rolled back past the start of the history,
+# then moved forward), the commit and its ancestors among that listing are the first deployment's
+# shipments (never changes), so they are not counted a second time. A change is a non-merge commit
+# (at most one parent) first shipped by a deployment that moved forward (ahead or diverged).
 _DERIVE = f"""
 INSERT INTO derived_first_shipments
     (repo, source, environment, sha, deployment_id, deployed_at, compare_status, author_date, is_change,
      revert_message, head)
-WITH shipped AS (
+WITH RECURSIVE firsts AS (
+    SELECT d.repo, d.source, d.environment, d.deployment_id, d.deployed_at, d.sha
+    FROM deployments AS d
+    JOIN derived_refresh_stale AS stale ON stale.repo = d.repo
+    JOIN deployment_compares AS c
+        ON c.repo = d.repo AND c.source = d.source AND c.deployment_id = d.deployment_id
+    WHERE d.deployed_at IS NOT NULL AND c.status = '{FIRST_COMPARE}'
+),
+relisted (repo, source, environment, deployment_id, deployed_at, listing_id, sha) AS (
+    SELECT f.repo, f.source, f.environment, f.deployment_id, f.deployed_at, dc.deployment_id, dc.sha
+    FROM firsts AS f
+    JOIN deployment_commits AS dc ON dc.repo = f.repo AND dc.source = f.source AND dc.sha = f.sha
+    JOIN deployments AS later
+        ON later.repo = dc.repo AND later.source = dc.source AND later.deployment_id = dc.deployment_id
+        AND later.environment = f.environment
+    UNION
+    SELECT r.repo, r.source, r.environment, r.deployment_id, r.deployed_at, r.listing_id, dc.sha
+    FROM relisted AS r
+    JOIN commits AS cm ON cm.repo = r.repo AND cm.sha = r.sha
+    JOIN deployment_commits AS dc
+        ON dc.repo = r.repo AND dc.source = r.source AND dc.deployment_id = r.listing_id
+        AND position(' ' || dc.sha || ' ' IN ' ' || cm.parent_shas || ' ') > 0
+),
+shipped AS (
     SELECT d.repo, d.source, d.environment, d.deployment_id, d.deployed_at,
            c.status AS compare_status, dc.sha
     FROM deployments AS d
@@ -68,12 +92,12 @@ WITH shipped AS (
         ON dc.repo = d.repo AND dc.source = d.source AND dc.deployment_id = d.deployment_id
     WHERE d.deployed_at IS NOT NULL AND c.status IN ({_KNOWN_COMPARES})
     UNION ALL
-    SELECT d.repo, d.source, d.environment, d.deployment_id, d.deployed_at, c.status, d.sha
-    FROM deployments AS d
-    JOIN derived_refresh_stale AS stale ON stale.repo = d.repo
-    JOIN deployment_compares AS c
-        ON c.repo = d.repo AND c.source = d.source AND c.deployment_id = d.deployment_id
-    WHERE d.deployed_at IS NOT NULL AND c.status = '{FIRST_COMPARE}'
+    SELECT DISTINCT repo, source, environment, deployment_id, deployed_at, '{FIRST_COMPARE}', sha
+    FROM (
+        SELECT repo, source, environment, deployment_id, deployed_at, sha FROM firsts
+        UNION ALL
+        SELECT repo, source, environment, deployment_id, deployed_at, sha FROM relisted
+    ) AS own
 ),
 shipments AS (
     SELECT *, row_number() OVER (
