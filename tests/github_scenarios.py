@@ -4,7 +4,8 @@
 A module registers builders on its ``Scenarios``; each builder adds its repositories, each owned by its
 own team (config ``teams:``) so that scenarios cannot see each other. ``Scenarios.collect`` builds the
 organisation once, collects it once per ``github.api`` mode into a store of its own and reads it with
-``--as-of``. Times are March 2026 UTC, ``at(day, hour)``.
+``--as-of``. Times are March 2026 UTC, ``at(day, hour)``. ``check_row`` asserts a whole 30d row read as of
+``AS_OF``: window 30d = (02-18 00:00, 03-20 00:00].
 """
 
 from __future__ import annotations
@@ -13,17 +14,20 @@ import contextlib
 import io
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from doraspace.cli import main
+from tests.analytics.facts import METRIC_KEYS
 from tests.emulators.github import GitHubDataset, GitHubEmulator, RepoData
 from tests.github_org import write_github_config
 
 APIS = ("rest", "graphql")
+AS_OF = "2026-03-20T00:00:00Z"
 Builder = Callable[[GitHubDataset], None]
 
 
@@ -36,6 +40,85 @@ def started_at_six(repo: RepoData) -> str:
     c0 = repo.commit("initial", author_date=at(1, 5))
     repo.deployment(c0, created_at=at(1, 6))
     return c0
+
+
+def started(repo: RepoData, deployed_at: datetime) -> str:
+    """The repo's root commit (03-01 00:00) and its first deployment: compare ``first``."""
+    c0 = repo.commit("initial", author_date=at(1))
+    repo.deployment(c0, created_at=deployed_at)
+    return c0
+
+
+def squash_merged_pr(
+    repo: RepoData,
+    commits: Sequence[str],
+    onto: str,
+    *,
+    number: int,
+    title: str,
+    author: str,
+    created_at: datetime,
+    merged_at: datetime,
+    message: str | None = None,
+    labels: Iterable[str] = (),
+    reviews: Iterable[tuple[str, str, datetime]] = (),
+    body: str | None = None,
+) -> str:
+    """PR #``number`` of ``commits``, opened at ``created_at``, squash-merged onto ``onto`` at ``merged_at``
+    (GitHub's squash commit, its message ``<title> (#<number>)`` unless ``message`` is given), then the
+    PR itself. Returns the squash commit, the PR's merge_commit_sha."""
+    sha = repo.squash_merge(commits, onto, f"{title} (#{number})" if message is None else message, merged_at)
+    repo.pull(
+        number=number,
+        title=title,
+        author=author,
+        created_at=created_at,
+        commits=commits,
+        merged_at=merged_at,
+        merge_commit_sha=sha,
+        labels=labels,
+        reviews=reviews,
+        body=body,
+    )
+    return sha
+
+
+def first_merged_pr(repo: RepoData) -> tuple[str, str]:
+    """Source merged_prs: the root c0 (03-01 00:00) and PR #1 "Init" (alice; q1 authored 01 02:00, opened
+    03:00, no review) squash-merged 01 06:00 as s1, the first deployment. Returns (c0, s1)."""
+    c0 = repo.commit("initial", author_date=at(1))
+    q1 = repo.commit("q1", parents=[c0], author_date=at(1, 2), author_login="alice", branch="pr-1")
+    s1 = squash_merged_pr(
+        repo, [q1], c0, number=1, title="Init", author="alice", created_at=at(1, 3), merged_at=at(1, 6)
+    )
+    return c0, s1
+
+
+def squashed_into_develop(repo: RepoData, parent: str, number: int) -> str:
+    """PR #``number`` "Feature" (alice; a1 authored 02 08:00 on branch pr-``number``, opened 09:00)
+    squash-merged at 02 12:00 into ``develop`` (not the default branch) as sd, a child of ``parent``.
+    Returns sd."""
+    a1 = repo.commit(
+        "a1", parents=[parent], author_date=at(2, 8), author_login="alice", branch=f"pr-{number}"
+    )
+    sd = repo.commit(
+        f"Feature (#{number})",
+        parents=[parent],
+        author_date=at(2, 12),
+        author_login="alice",
+        branch="develop",
+    )
+    repo.pull(
+        number=number,
+        title="Feature",
+        author="alice",
+        created_at=at(2, 9),
+        commits=[a1],
+        merged_at=at(2, 12),
+        merge_commit_sha=sd,
+        base="develop",
+    )
+    return sd
 
 
 def deploy(repo: RepoData, name: str, deployed_at: datetime) -> str:
@@ -61,11 +144,12 @@ def breakdown(
     }
 
 
-def run_cli(args: list[str]) -> str:
-    """``doraspace ARGS`` in this process; its standard output, after asserting exit status 0."""
+def run_cli(args: list[str], *, now: datetime | None = None) -> str:
+    """``doraspace ARGS`` in this process (at ``now``, else the wall clock); its standard output, after
+    asserting exit status 0."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main(args)
+        status = main(args, now=now)
     assert status == 0, err.getvalue()
     return out.getvalue()
 
@@ -75,6 +159,46 @@ def check(row: dict[str, Any], **expected: Any) -> None:
     actual = {name: row[name] for name in expected}
     want = {name: approx(value) if isinstance(value, float) else value for name, value in expected.items()}
     assert actual == want
+
+
+def check_row(
+    row: dict[str, Any],
+    *,
+    team: str,
+    deployments: int,
+    lead: tuple[float | None, float | None],
+    cfr: float | None,
+    recovery: float | None,
+    restore: tuple[float | None, float | None] = (None, None),
+    incidents: int = 0,
+    rework: float | None,
+    stages: dict[str, Any],
+    row_bands: dict[str, str | None],
+) -> None:
+    """The whole 30d row of ``team`` as of ``AS_OF``, every field; every mismatch is shown at once."""
+
+    def number(value: float | None) -> Any:
+        return None if value is None else approx(value)
+
+    expected = {
+        "team": team,
+        "window": "30d",
+        "as_of": AS_OF,
+        "deployments": deployments,
+        "deployment_frequency_per_day": approx(deployments / 30),
+        "lead_time_hours_p50": number(lead[0]),
+        "lead_time_hours_p90": number(lead[1]),
+        "change_failure_rate": number(cfr),
+        "failed_deployment_recovery_hours_p50": number(recovery),
+        "time_to_restore_hours_p50": number(restore[0]),
+        "time_to_restore_hours_p90": number(restore[1]),
+        "incidents": incidents,
+        "rework_rate": number(rework),
+        "lead_time_breakdown_hours_p50": stages,
+        "bands": row_bands,
+    }
+    assert list(row) == METRIC_KEYS
+    assert row == expected
 
 
 class Scenarios:
@@ -118,6 +242,13 @@ class Scenarios:
             f"teams:\n{team_lines}"
         )
 
+    def write_config(self, directory: Path, base_url: str, token_variable: str, api: str) -> Path:
+        """``directory/doraspace.yaml``: every registered repository, collected in ``github.api`` mode
+        ``api`` from the emulator at ``base_url``."""
+        return write_github_config(
+            directory, base_url, token_variable, self.github_section(api), self.rest_sections()
+        )
+
     def collect(
         self, tmp_path_factory: pytest.TempPathFactory, token_variable: str, token: str, as_of: str
     ) -> dict[str, dict[str, dict[str, Any]]]:
@@ -129,12 +260,8 @@ class Scenarios:
         with pytest.MonkeyPatch.context() as patch, GitHubEmulator(dataset, token=token) as emulator:
             patch.setenv(token_variable, token)
             for api in APIS:
-                config = write_github_config(
-                    tmp_path_factory.mktemp(api),
-                    emulator.base_url,
-                    token_variable,
-                    self.github_section(api),
-                    self.rest_sections(),
+                config = self.write_config(
+                    tmp_path_factory.mktemp(api), emulator.base_url, token_variable, api
                 )
                 run_cli(["collect", "--config", str(config)])
                 rows = json.loads(

@@ -23,12 +23,24 @@ from typing import Any
 
 import pytest
 
-from tests.analytics.facts import METRIC_KEYS, bands
+from tests.analytics.facts import bands
 from tests.emulators.github import GitHubDataset, GitHubEmulator, iso
 from tests.github_org import write_github_config
-from tests.github_scenarios import APIS, Builder, Scenarios, approx, at, breakdown, run_cli
+from tests.github_scenarios import (
+    APIS,
+    AS_OF,
+    Builder,
+    Scenarios,
+    at,
+    breakdown,
+    check_row,
+    first_merged_pr,
+    run_cli,
+    squash_merged_pr,
+    squashed_into_develop,
+    started,
+)
 
-AS_OF = "2026-03-20T00:00:00Z"
 TOKEN_VARIABLE = "AUDIT_SOURCES_GITHUB_TOKEN"
 TOKEN = "audit-sources-token"
 
@@ -149,32 +161,8 @@ def build_release_branch(dataset: GitHubDataset) -> None:
 @scenario("acme/mpflow", "mpflow", "{source: merged_prs}")
 def build_merged_prs(dataset: GitHubDataset) -> None:
     repo = dataset.add_repo("acme/mpflow")
-    c0 = repo.commit("initial", author_date=at(1))
-    q1 = repo.commit("q1", parents=[c0], author_date=at(1, 2), author_login="alice", branch="pr-1")
-    s1 = repo.squash_merge([q1], c0, "Init (#1)", at(1, 6))
-    repo.pull(
-        number=1,
-        title="Init",
-        author="alice",
-        created_at=at(1, 3),
-        commits=[q1],
-        merged_at=at(1, 6),
-        merge_commit_sha=s1,
-    )
-    a1 = repo.commit("a1", parents=[s1], author_date=at(2, 8), author_login="alice", branch="pr-2")
-    sd = repo.commit(
-        "Feature (#2)", parents=[s1], author_date=at(2, 12), author_login="alice", branch="develop"
-    )
-    repo.pull(
-        number=2,
-        title="Feature",
-        author="alice",
-        created_at=at(2, 9),
-        commits=[a1],
-        merged_at=at(2, 12),
-        merge_commit_sha=sd,
-        base="develop",
-    )
+    _, s1 = first_merged_pr(repo)  # M1
+    sd = squashed_into_develop(repo, s1, number=2)
     mp = repo.merge_commit(
         s1, sd, "Merge pull request #3 from acme/develop\n\nRelease", at(3, 10), author_login="bob"
     )
@@ -210,15 +198,16 @@ def build_merged_prs(dataset: GitHubDataset) -> None:
         author_login="erin",
         branch="revert-3-develop",
     )
-    sv = repo.squash_merge([v], r3, f'Revert "Release" (#5)\n\n{reverts_merge}', at(4, 10))
-    repo.pull(
+    sv = squash_merged_pr(
+        repo,
+        [v],
+        r3,
         number=5,
         title='Revert "Release"',
         author="erin",
         created_at=at(4, 9.5),
-        commits=[v],
         merged_at=at(4, 10),
-        merge_commit_sha=sv,
+        message=f'Revert "Release" (#5)\n\n{reverts_merge}',
         body="Reverts acme/mpflow#3",
     )
     v2 = repo.commit(
@@ -228,15 +217,16 @@ def build_merged_prs(dataset: GitHubDataset) -> None:
         author_login="erin",
         branch="revert-5-revert-3-develop",
     )
-    sv2 = repo.squash_merge([v2], sv, f'Reapply "Release" (#6)\n\nThis reverts commit {sv}.', at(5, 9))
-    repo.pull(
+    squash_merged_pr(
+        repo,
+        [v2],
+        sv,
         number=6,
         title='Reapply "Release"',
         author="erin",
         created_at=at(5, 8.5),
-        commits=[v2],
         merged_at=at(5, 9),
-        merge_commit_sha=sv2,
+        message=f'Reapply "Release" (#6)\n\nThis reverts commit {sv}.',
         body="Reverts acme/mpflow#5",
     )
 
@@ -244,32 +234,8 @@ def build_merged_prs(dataset: GitHubDataset) -> None:
 @scenario("acme/ffwd", "ffwd", "{source: merged_prs}")
 def build_fast_forward(dataset: GitHubDataset) -> None:
     repo = dataset.add_repo("acme/ffwd")
-    c0 = repo.commit("initial", author_date=at(1))
-    q1 = repo.commit("q1", parents=[c0], author_date=at(1, 2), author_login="alice", branch="pr-1")
-    s1 = repo.squash_merge([q1], c0, "Init (#1)", at(1, 6))
-    repo.pull(
-        number=1,
-        title="Init",
-        author="alice",
-        created_at=at(1, 3),
-        commits=[q1],
-        merged_at=at(1, 6),
-        merge_commit_sha=s1,
-    )
-    a1 = repo.commit("a1", parents=[s1], author_date=at(2, 8), author_login="alice", branch="pr-2")
-    sd = repo.commit(
-        "Feature (#2)", parents=[s1], author_date=at(2, 12), author_login="alice", branch="develop"
-    )
-    repo.pull(
-        number=2,
-        title="Feature",
-        author="alice",
-        created_at=at(2, 9),
-        commits=[a1],
-        merged_at=at(2, 12),
-        merge_commit_sha=sd,
-        base="develop",
-    )
+    _, s1 = first_merged_pr(repo)  # M1
+    sd = squashed_into_develop(repo, s1, number=2)
     # develop pushed to main (a fast-forward): GitHub marks PR #3 merged, its merge_commit_sha is sd.
     repo.branches["main"] = sd
     repo.pull(
@@ -307,8 +273,7 @@ def build_fast_forward(dataset: GitHubDataset) -> None:
 @scenario("acme/statuses", "statuses")
 def build_statuses(dataset: GitHubDataset) -> None:
     repo = dataset.add_repo("acme/statuses")
-    c0 = repo.commit("initial", author_date=at(1))
-    repo.deployment(c0, created_at=at(1, 6))  # D1 first
+    c0 = started(repo, at(1, 6))  # D1 first
     b1 = repo.commit("b1", parents=[c0], author_date=at(2, 6), author_login="dave", branch="pr-2")
     b2 = repo.commit("b2", parents=[b1], author_date=at(2, 7), author_login="dave", branch="pr-2")
     m2 = repo.merge_commit(c0, b2, "Merge pull request #2 from acme/pr-2\n\nCart", at(2, 9))
@@ -351,15 +316,15 @@ def build_statuses(dataset: GitHubDataset) -> None:
     repo.deployment(c5, created_at=at(3, 14))  # D6
     # PR #9 merged after the last deployment: never deployed, so in no median of the breakdown.
     b9 = repo.commit("b9", parents=[c5], author_date=at(4, 8), author_login="dave", branch="pr-9")
-    s9 = repo.squash_merge([b9], c5, "Tidy (#9)", at(4, 10))
-    repo.pull(
+    squash_merged_pr(
+        repo,
+        [b9],
+        c5,
         number=9,
         title="Tidy",
         author="dave",
         created_at=at(4, 9),
-        commits=[b9],
         merged_at=at(4, 10),
-        merge_commit_sha=s9,
         reviews=[("erin", "APPROVED", at(4, 9.5))],
     )
 
@@ -367,8 +332,7 @@ def build_statuses(dataset: GitHubDataset) -> None:
 @scenario("acme/hotmain", "hotmain")
 def build_hotfix_then_main(dataset: GitHubDataset) -> None:
     repo = dataset.add_repo("acme/hotmain")
-    c0 = repo.commit("initial", author_date=at(1))
-    repo.deployment(c0, created_at=at(1, 6))  # D1 first
+    started(repo, at(1, 6))  # D1 first
     f1 = repo.commit("f1", author_date=at(2, 8))
     repo.deployment(f1, created_at=at(2, 10))  # D2
     repo.issue(
@@ -384,15 +348,15 @@ def build_hotfix_then_main(dataset: GitHubDataset) -> None:
     repo.deployment(h1, created_at=at(2, 14), ref="hotfix-7")  # D3 from the branch
     f2 = repo.commit("f2", author_date=at(2, 15))
     repo.deployment(f2, created_at=at(2, 18))  # D4: main, without the hotfix
-    s7 = repo.squash_merge([h1], f2, "Fix totals (#7)", at(3, 9))
-    repo.pull(
+    s7 = squash_merged_pr(
+        repo,
+        [h1],
+        f2,
         number=7,
         title="Fix totals",
         author="erin",
         created_at=at(2, 13.5),
-        commits=[h1],
         merged_at=at(3, 9),
-        merge_commit_sha=s7,
         labels=["hotfix"],
         reviews=[("dave", "APPROVED", at(2, 13.75))],
     )
@@ -414,46 +378,6 @@ def team_rows(
     request: pytest.FixtureRequest, metrics_by_api: dict[str, dict[str, dict[str, Any]]]
 ) -> dict[str, dict[str, Any]]:
     return metrics_by_api[request.param]
-
-
-def check_row(
-    row: dict[str, Any],
-    *,
-    team: str,
-    deployments: int,
-    lead: tuple[float | None, float | None],
-    cfr: float | None,
-    recovery: float | None,
-    restore: tuple[float | None, float | None] = (None, None),
-    incidents: int = 0,
-    rework: float | None,
-    stages: dict[str, Any],
-    row_bands: dict[str, str | None],
-) -> None:
-    """The whole 30d row of ``team``, every field; every mismatch is shown at once."""
-
-    def number(value: float | None) -> Any:
-        return None if value is None else approx(value)
-
-    expected = {
-        "team": team,
-        "window": "30d",
-        "as_of": AS_OF,
-        "deployments": deployments,
-        "deployment_frequency_per_day": approx(deployments / 30),
-        "lead_time_hours_p50": number(lead[0]),
-        "lead_time_hours_p90": number(lead[1]),
-        "change_failure_rate": number(cfr),
-        "failed_deployment_recovery_hours_p50": number(recovery),
-        "time_to_restore_hours_p50": number(restore[0]),
-        "time_to_restore_hours_p90": number(restore[1]),
-        "incidents": incidents,
-        "rework_rate": number(rework),
-        "lead_time_breakdown_hours_p50": stages,
-        "bands": row_bands,
-    }
-    assert list(row) == METRIC_KEYS
-    assert row == expected
 
 
 # ------------------------------------------------------------------------------------------- the tests

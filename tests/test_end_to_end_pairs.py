@@ -13,24 +13,27 @@ lead times (§5.2). Percentiles are ``percentile_cont``: p at position p × (n �
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from tests.emulators.github import GitHubDataset, RepoData
-from tests.github_scenarios import APIS, Scenarios, at, breakdown, check
+from tests.emulators.github import GitHubDataset
+from tests.github_scenarios import (
+    APIS,
+    AS_OF,
+    Scenarios,
+    at,
+    breakdown,
+    check,
+    first_merged_pr,
+    squash_merged_pr,
+    squashed_into_develop,
+    started,
+)
 
-AS_OF = "2026-03-20T00:00:00Z"
 TOKEN_VARIABLE = "E2E_PAIRS_GITHUB_TOKEN"
 TOKEN = "e2e-pairs-token"
-
-
-def started(repo: RepoData, deployed_at: datetime) -> str:
-    """The repo's root commit (03-01 00:00) and its first deployment: compare ``first``."""
-    c0 = repo.commit("initial", author_date=at(1))
-    repo.deployment(c0, created_at=deployed_at)
-    return c0
 
 
 # ------------------------------------------------------------------------------------------- scenarios
@@ -75,15 +78,15 @@ def build_workflow_squash(dataset: GitHubDataset) -> None:
     p3 = repo.commit(
         "p3 after approval", parents=[p2], author_date=at(5, 13), author_login="alice", branch="pr-1"
     )
-    s1 = repo.squash_merge([p1, p2, p3], c0, "Feature (#1)", at(5, 14))
-    repo.pull(
+    s1 = squash_merged_pr(
+        repo,
+        [p1, p2, p3],
+        c0,
         number=1,
         title="Feature",
         author="alice",
         created_at=at(5, 10),
-        commits=[p1, p2, p3],
         merged_at=at(5, 14),
-        merge_commit_sha=s1,
         reviews=[
             ("alice", "COMMENTED", at(5, 10.5)),  # the author's own: not a first review
             ("bob", "APPROVED", at(5, 12)),
@@ -104,21 +107,8 @@ def build_workflow_squash(dataset: GitHubDataset) -> None:
 def build_promotion(dataset: GitHubDataset) -> None:
     repo = dataset.add_repo("acme/promo")
     c0 = started(repo, at(1, 6))
-    a1 = repo.commit("a1", parents=[c0], author_date=at(2, 8), author_login="alice", branch="pr-1")
     # PR #1 squash-merged into develop (not the default branch).
-    sd = repo.commit(
-        "Feature (#1)", parents=[c0], author_date=at(2, 12), author_login="alice", branch="develop"
-    )
-    repo.pull(
-        number=1,
-        title="Feature",
-        author="alice",
-        created_at=at(2, 9),
-        commits=[a1],
-        merged_at=at(2, 12),
-        merge_commit_sha=sd,
-        base="develop",
-    )
+    sd = squashed_into_develop(repo, c0, number=1)
     # PR #2 promotes develop into main with a merge commit.
     mp = repo.merge_commit(c0, sd, "Merge pull request #2 from acme/develop", at(3, 10), author_login="bob")
     repo.pull(
@@ -141,15 +131,16 @@ def build_revert(dataset: GitHubDataset) -> None:
     repo.deployment(f1, created_at=at(2, 10))  # D2
     message = f'Revert "Add discount"\n\nThis reverts commit {f1}.'
     v1 = repo.commit(message, parents=[f1], author_date=at(2, 11), author_login="erin", branch="revert-f1")
-    sv = repo.squash_merge([v1], f1, f'Revert "Add discount" (#3)\n\n* {message}', at(2, 13))
-    repo.pull(
+    sv = squash_merged_pr(
+        repo,
+        [v1],
+        f1,
         number=3,
         title='Revert "Add discount"',
         author="erin",
         created_at=at(2, 11.5),
-        commits=[v1],
         merged_at=at(2, 13),
-        merge_commit_sha=sv,
+        message=f'Revert "Add discount" (#3)\n\n* {message}',
         labels=["revert"],
     )
     repo.deployment(sv, created_at=at(2, 14))  # D3
@@ -214,18 +205,7 @@ def build_releases(dataset: GitHubDataset) -> None:
 @scenario(("acme/mp", "mp", "{source: merged_prs}"))
 def build_merged_prs(dataset: GitHubDataset) -> None:
     repo = dataset.add_repo("acme/mp")
-    c0 = repo.commit("initial", author_date=at(1))
-    q1 = repo.commit("q1", parents=[c0], author_date=at(1, 2), author_login="alice", branch="pr-1")
-    s1 = repo.squash_merge([q1], c0, "Init (#1)", at(1, 6))
-    repo.pull(
-        number=1,
-        title="Init",
-        author="alice",
-        created_at=at(1, 3),
-        commits=[q1],
-        merged_at=at(1, 6),
-        merge_commit_sha=s1,
-    )
+    c0, s1 = first_merged_pr(repo)  # the first deployment
     b1 = repo.commit("b1", parents=[s1], author_date=at(2, 6), author_login="carol", branch="pr-2")
     b2 = repo.commit("b2", parents=[b1], author_date=at(2, 9), author_login="carol", branch="pr-2")
     _, r2 = repo.rebase_merge([b1, b2], s1, date=at(2, 12))
@@ -240,15 +220,8 @@ def build_merged_prs(dataset: GitHubDataset) -> None:
     )
     d = repo.commit("direct push", author_date=at(2, 20))
     p = repo.commit("p", parents=[d], author_date=at(3, 8), author_login="dave", branch="pr-3")
-    s3 = repo.squash_merge([p], d, "Feature (#3)", at(3, 10))
-    repo.pull(
-        number=3,
-        title="Feature",
-        author="dave",
-        created_at=at(3, 9),
-        commits=[p],
-        merged_at=at(3, 10),
-        merge_commit_sha=s3,
+    squash_merged_pr(
+        repo, [p], d, number=3, title="Feature", author="dave", created_at=at(3, 9), merged_at=at(3, 10)
     )
     rel = repo.commit("backport", parents=[c0], author_date=at(3, 11), author_login="dave", branch="release")
     repo.pull(
@@ -268,15 +241,15 @@ def build_first(dataset: GitHubDataset) -> None:
     repo = dataset.add_repo("acme/first")
     c0 = repo.commit("initial", author_date=at(1))
     p1 = repo.commit("p1", parents=[c0], author_date=at(1, 2), author_login="alice", branch="pr-1")
-    s1 = repo.squash_merge([p1], c0, "Init (#1)", at(1, 5))
-    repo.pull(
+    s1 = squash_merged_pr(
+        repo,
+        [p1],
+        c0,
         number=1,
         title="Init",
         author="alice",
         created_at=at(1, 3),
-        commits=[p1],
         merged_at=at(1, 5),
-        merge_commit_sha=s1,
         reviews=[("bob", "APPROVED", at(1, 4))],
     )
     repo.deployment(s1, created_at=at(1, 6))  # D1 first
@@ -334,15 +307,15 @@ def build_hotfix_squashed(dataset: GitHubDataset) -> None:
     repo.deployment(f1, created_at=at(2, 12))  # D2
     h1 = repo.commit("Fix tax", parents=[f1], author_date=at(3, 10), author_login="erin", branch="hotfix-6")
     repo.deployment(h1, created_at=at(3, 12), ref="hotfix-6")  # D3 from the branch
-    s6 = repo.squash_merge([h1], f1, "Fix tax (#6)", at(4, 10))
-    repo.pull(
+    s6 = squash_merged_pr(
+        repo,
+        [h1],
+        f1,
         number=6,
         title="Fix tax",
         author="erin",
         created_at=at(3, 10.5),
-        commits=[h1],
         merged_at=at(4, 10),
-        merge_commit_sha=s6,
         labels=["HotFix"],
     )
     repo.deployment(s6, created_at=at(4, 12))  # D4
@@ -382,15 +355,15 @@ def build_big_pull_request(dataset: GitHubDataset) -> None:
             f"k{i}", parents=[parent], author_date=authored, author_login="dave", branch="pr-7"
         )
         commits.append(parent)
-    s7 = repo.squash_merge(commits, c0, "Big change (#7)", at(3, 10))
-    repo.pull(
+    s7 = squash_merged_pr(
+        repo,
+        commits,
+        c0,
         number=7,
         title="Big change",
         author="dave",
         created_at=at(3, 9),
-        commits=commits,
         merged_at=at(3, 10),
-        merge_commit_sha=s7,
     )
     repo.deployment(s7, created_at=at(3, 12))
 

@@ -22,26 +22,32 @@ hour)``.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from doraspace.cli import main
 from store import schema
 from store.engine import open_store
-from tests.analytics.facts import METRIC_KEYS
+from tests.analytics.facts import METRIC_KEYS, bands
 from tests.collector.test_github_sync import dump
 from tests.emulators.github import GitHubDataset, GitHubEmulator, RepoData
-from tests.github_org import write_github_config
-from tests.github_scenarios import APIS, Builder, Scenarios, approx, at, breakdown
+from tests.github_scenarios import (
+    APIS,
+    AS_OF,
+    Builder,
+    Scenarios,
+    at,
+    breakdown,
+    check_row,
+    run_cli,
+    squash_merged_pr,
+    started_at_six,
+)
 
-AS_OF = "2026-03-20T00:00:00Z"
 TOKEN_VARIABLE = "AUDIT_API_PARITY_GITHUB_TOKEN"
 TOKEN = "audit-api-parity-token"
 
@@ -61,8 +67,7 @@ def scenario(repo: str, team: str, source: str | None = None) -> Callable[[Build
 @scenario("acme/pagedstatus", "pagedstatus")
 def build_paged_statuses(dataset: GitHubDataset) -> None:
     repo = dataset.add_repo("acme/pagedstatus")
-    c0 = repo.commit("initial", author_date=at(1, 5))
-    repo.deployment(c0, created_at=at(1, 6))  # D1 first
+    started_at_six(repo)  # D1 first
     c1 = repo.commit("c1", author_date=at(2, 8))
     repo.deployment(c1, created_at=at(2, 9), statuses=[("in_progress", at(2, 9)), ("success", at(2, 9.5))])
     c2 = repo.commit("c2", author_date=at(2, 10))
@@ -81,14 +86,12 @@ def build_paged_statuses(dataset: GitHubDataset) -> None:
 @scenario("acme/bigpr", "bigpr")
 def build_big_pull(dataset: GitHubDataset) -> None:
     repo = dataset.add_repo("acme/bigpr")
-    c0 = repo.commit("initial", author_date=at(1, 5))
-    repo.deployment(c0, created_at=at(1, 6))  # D1 first
+    c0 = started_at_six(repo)  # D1 first
     commits: list[str] = []
     for i in range(130):
         authored = at(1, 20) if i == 120 else at(2) + timedelta(minutes=5 * i)
         parent = commits[-1] if commits else c0
         commits.append(repo.commit(f"b{i}", parents=[parent], author_date=authored, branch="big"))
-    s1 = repo.squash_merge(commits, c0, "Big (#1)", at(4, 10))
     reviews = [("alice", "COMMENTED", at(2, 13) + timedelta(minutes=i)) for i in range(102)]
     reviews += [
         ("carol", "COMMENTED", at(3, 12)),
@@ -96,14 +99,15 @@ def build_big_pull(dataset: GitHubDataset) -> None:
         ("erin", "PENDING", at(4, 9)),
         ("dave", "APPROVED", at(4, 11)),
     ]
-    repo.pull(
+    s1 = squash_merged_pr(
+        repo,
+        commits,
+        c0,
         number=1,
         title="Big",
         author="alice",
         created_at=at(2, 12),
-        commits=commits,
         merged_at=at(4, 10),
-        merge_commit_sha=s1,
         labels=["HotFix"],
         reviews=reviews,
     )
@@ -113,8 +117,7 @@ def build_big_pull(dataset: GitHubDataset) -> None:
 @scenario("acme/bigcompare", "bigcompare")
 def build_big_compare(dataset: GitHubDataset) -> None:
     repo = dataset.add_repo("acme/bigcompare")
-    c0 = repo.commit("initial", author_date=at(1, 5))
-    repo.deployment(c0, created_at=at(1, 6))  # D1 first
+    c0 = started_at_six(repo)  # D1 first
     h = repo.commit("hotfix", parents=[c0], author_date=at(2, 8), branch="hotfix")
     repo.deployment(h, created_at=at(2, 10), ref="hotfix")  # D2
     k = [repo.commit(f"k{i}", author_date=at(3) + timedelta(minutes=i)) for i in range(260)]
@@ -135,21 +138,20 @@ def build_big_compare(dataset: GitHubDataset) -> None:
 @scenario("acme/labelled", "labelled")
 def build_labelled_pull_in_issues(dataset: GitHubDataset) -> None:
     repo = dataset.add_repo("acme/labelled")
-    c0 = repo.commit("initial", author_date=at(1, 5))
-    repo.deployment(c0, created_at=at(1, 6))  # D1 first
+    started_at_six(repo)  # D1 first
     c1 = repo.commit("c1", author_date=at(2, 8))
     repo.deployment(c1, created_at=at(2, 9))  # D2
     f = repo.commit("Fix checkout", parents=[c1], author_date=at(2, 13), author_login="alice", branch="pr-5")
-    s5 = repo.squash_merge([f], c1, "Fix checkout (#5)", at(2, 15))
     body = f"root cause: {c1[:10]}"
-    repo.pull(
+    s5 = squash_merged_pr(
+        repo,
+        [f],
+        c1,
         number=5,
         title="Fix checkout",
         author="alice",
         created_at=at(2, 13.5),
-        commits=[f],
         merged_at=at(2, 15),
-        merge_commit_sha=s5,
         labels=["incident"],
         reviews=[("bob", "APPROVED", at(2, 14))],
         body=body,
@@ -173,33 +175,32 @@ def build_labelled_pull_in_issues(dataset: GitHubDataset) -> None:
 @scenario("acme/forcepush", "forcepush")
 def build_force_pushed_merge(dataset: GitHubDataset) -> None:
     repo = dataset.add_repo("acme/forcepush")
-    c0 = repo.commit("initial", author_date=at(1, 5))
-    repo.deployment(c0, created_at=at(1, 6))  # D1 first
+    c0 = started_at_six(repo)  # D1 first
     x = repo.commit("Feature x", parents=[c0], author_date=at(2, 8), author_login="alice", branch="pr-3")
-    s3 = repo.squash_merge([x], c0, "Feature x (#3)", at(2, 11))
-    repo.pull(
+    s3 = squash_merged_pr(
+        repo,
+        [x],
+        c0,
         number=3,
         title="Feature x",
         author="alice",
         created_at=at(2, 9),
-        commits=[x],
         merged_at=at(2, 11),
-        merge_commit_sha=s3,
         reviews=[("bob", "APPROVED", at(2, 10))],
     )
     repo.deployment(s3, created_at=at(2, 12))  # D2
     repo.branches["main"] = c0  # force-push: s3 leaves the default branch
     c4 = repo.commit("c4", author_date=at(2, 13))
     repo.deployment(c4, created_at=at(2, 14))  # D3
-    s5 = repo.squash_merge([x], c4, "Feature x again (#5)", at(3, 10))
-    repo.pull(
+    s5 = squash_merged_pr(
+        repo,
+        [x],
+        c4,
         number=5,
         title="Feature x again",
         author="alice",
         created_at=at(3, 8),
-        commits=[x],
         merged_at=at(3, 10),
-        merge_commit_sha=s5,
         reviews=[("carol", "APPROVED", at(3, 9)), ("erin", "PENDING", at(3, 9.5))],
     )
     repo.deployment(s5, created_at=at(3, 11))  # D4
@@ -210,40 +211,40 @@ def build_force_pushed_merged_prs(dataset: GitHubDataset) -> None:
     repo = dataset.add_repo("acme/forcemerged")
     c0 = repo.commit("initial", author_date=at(1, 1))
     a1 = repo.commit("a1", parents=[c0], author_date=at(1, 2), author_login="alice", branch="pr-1")
-    s1 = repo.squash_merge([a1], c0, "A (#1)", at(1, 6))
-    repo.pull(
+    s1 = squash_merged_pr(
+        repo,
+        [a1],
+        c0,
         number=1,
         title="A",
         author="alice",
         created_at=at(1, 3),
-        commits=[a1],
         merged_at=at(1, 6),
-        merge_commit_sha=s1,
         reviews=[("alice", "COMMENTED", at(1, 4))],
     )
     b = repo.commit("b", parents=[s1], author_date=at(2, 8), author_login="carol", branch="pr-2")
-    s2 = repo.squash_merge([b], s1, "B (#2)", at(2, 11))
-    repo.pull(
+    squash_merged_pr(
+        repo,
+        [b],
+        s1,
         number=2,
         title="B",
         author="carol",
         created_at=at(2, 9),
-        commits=[b],
         merged_at=at(2, 11),
-        merge_commit_sha=s2,
         reviews=[("bob", "APPROVED", at(2, 10))],
     )
     repo.branches["main"] = s1  # force-push: s2 leaves the default branch
     c = repo.commit("c", parents=[s1], author_date=at(2, 12), author_login="dave", branch="pr-3")
-    s3 = repo.squash_merge([c], s1, "C (#3)", at(2, 14))
-    repo.pull(
+    squash_merged_pr(
+        repo,
+        [c],
+        s1,
         number=3,
         title="C",
         author="dave",
         created_at=at(2, 12.5),
-        commits=[c],
         merged_at=at(2, 14),
-        merge_commit_sha=s3,
         reviews=[("bob", "APPROVED", at(2, 15))],
     )
 
@@ -251,8 +252,7 @@ def build_force_pushed_merged_prs(dataset: GitHubDataset) -> None:
 @scenario("acme/hugepr", "hugepr")
 def build_huge_pull(dataset: GitHubDataset) -> None:
     repo = dataset.add_repo("acme/hugepr")
-    c0 = repo.commit("initial", author_date=at(1, 5))
-    repo.deployment(c0, created_at=at(1, 6))  # D1 first
+    c0 = started_at_six(repo)  # D1 first
     commits: list[str] = []
     for i in range(260):
         authored = at(2) if i == 255 else at(2, 6) + timedelta(minutes=i)
@@ -274,8 +274,7 @@ def build_huge_pull(dataset: GitHubDataset) -> None:
 @scenario("acme/resync", "resync")
 def build_resync(dataset: GitHubDataset) -> None:
     repo = dataset.add_repo("acme/resync")
-    c0 = repo.commit("initial", author_date=at(1, 5))
-    repo.deployment(c0, created_at=at(1, 6))  # D1 first
+    started_at_six(repo)  # D1 first
     c1 = repo.commit("c1", author_date=at(5, 18))
     statuses = [("queued", at(5, 20)), ("in_progress", at(5, 20) + timedelta(minutes=5))]
     IDS["resync.D2"] = repo.deployment(c1, created_at=at(5, 20), statuses=statuses)
@@ -363,15 +362,6 @@ def _traffic(emulator: GitHubEmulator, before: tuple[int, int]) -> dict[str, Any
     return {"rest": rest, "graphql": [name for name, _ in emulator.graphql_operations[before[1] :]]}
 
 
-def run_cli(args: list[str], now: datetime) -> str:
-    """``doraspace ARGS`` in this process at ``now``; its standard output, after asserting exit 0."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main(args, now=now)
-    assert status == 0, err.getvalue()
-    return out.getvalue()
-
-
 @pytest.fixture(scope="module")
 def collected(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """Per mode: ``rows`` (team → 30d metrics row) and ``facts`` (see ``_facts``), after two syncs:
@@ -389,24 +379,20 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, A
         configs = {}
         for api in APIS:
             directory = tmp_path_factory.mktemp(f"parity-{api}")
-            configs[api] = write_github_config(
-                directory,
-                emulator.base_url,
-                TOKEN_VARIABLE,
-                PARITY.github_section(api),
-                PARITY.rest_sections(),
-            )
+            configs[api] = PARITY.write_config(directory, emulator.base_url, TOKEN_VARIABLE, api)
             before = (len(emulator.requests), len(emulator.graphql_operations))
-            run_cli(["collect", "--config", str(configs[api])], SYNC_1)
+            run_cli(["collect", "--config", str(configs[api])], now=SYNC_1)
             traffic[api, 1] = _traffic(emulator, before)
         extend_resync()
         for api in APIS:
             config = configs[api]
             before = (len(emulator.requests), len(emulator.graphql_operations))
-            run_cli(["collect", "--config", str(config)], SYNC_2)
+            run_cli(["collect", "--config", str(config)], now=SYNC_2)
             traffic[api, 2] = _traffic(emulator, before)
             rows = json.loads(
-                run_cli(["metrics", "--config", str(config), "--format", "json", "--as-of", AS_OF], SYNC_2)
+                run_cli(
+                    ["metrics", "--config", str(config), "--format", "json", "--as-of", AS_OF], now=SYNC_2
+                )
             )
             result[api] = {
                 "rows": {row["team"]: row for row in rows if row["window"] == "30d"},
@@ -428,55 +414,6 @@ def team_rows(
 @pytest.fixture(params=APIS)
 def facts(request: pytest.FixtureRequest, collected: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return collected[request.param]["facts"]
-
-
-def check_row(
-    row: dict[str, Any],
-    *,
-    team: str,
-    deployments: int,
-    lead: tuple[float | None, float | None],
-    cfr: float | None,
-    recovery: float | None,
-    restore: tuple[float | None, float | None] = (None, None),
-    incidents: int = 0,
-    rework: float | None,
-    stages: dict[str, Any],
-    row_bands: dict[str, str | None],
-) -> None:
-    """The whole 30d row of ``team``, every field; every mismatch is shown at once."""
-
-    def number(value: float | None) -> Any:
-        return None if value is None else approx(value)
-
-    expected = {
-        "team": team,
-        "window": "30d",
-        "as_of": AS_OF,
-        "deployments": deployments,
-        "deployment_frequency_per_day": approx(deployments / 30),
-        "lead_time_hours_p50": number(lead[0]),
-        "lead_time_hours_p90": number(lead[1]),
-        "change_failure_rate": number(cfr),
-        "failed_deployment_recovery_hours_p50": number(recovery),
-        "time_to_restore_hours_p50": number(restore[0]),
-        "time_to_restore_hours_p90": number(restore[1]),
-        "incidents": incidents,
-        "rework_rate": number(rework),
-        "lead_time_breakdown_hours_p50": stages,
-        "bands": row_bands,
-    }
-    assert list(row) == METRIC_KEYS
-    assert row == expected
-
-
-def bands(frequency: str, lead: str | None, cfr: str | None, recovery: str | None) -> dict[str, str | None]:
-    return {
-        "deployment_frequency": frequency,
-        "lead_time": lead,
-        "change_failure_rate": cfr,
-        "recovery": recovery,
-    }
 
 
 # ------------------------------------------------------------------------------------ the two modes agree
