@@ -16,73 +16,37 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 
 from analytics.dora import TeamWindowMetrics
-from analytics.metrics import MetricsResult, compute_metrics
-from analytics.ownership import PagerDutyScope, RepoScope
-from analytics.settings import AnalyticsSettings
+from analytics.metrics import MetricsResult
+from analytics.ownership import PagerDutyScope
 from analytics.windows import WindowSpec
-from tests.analytics.facts import (
-    PRODUCTION,
-    REPO,
-    SOURCE,
-    Facts,
-    Review,
-    add_incident,
-    add_label,
-    at,
-    bands,
-    sha,
+from tests.analytics import scenario
+from tests.analytics.facts import Facts, Review, add_incident, add_label, at, bands, sha
+from tests.analytics.scenario import (
+    NO_BREAKDOWN,
+    P1,
+    PAY_TEAM,
+    REWORK_LABELS,
+    SECOND,
+    TEAM,
+    W7,
+    W30,
+    W90,
+    approx,
+    check,
+    day,
+    failed_recovered,
+    first,
+    rows,
+    ship,
 )
 
-TEAM = "order-team"
-PAY_TEAM = "payments"
-ORDERS = RepoScope(repo=REPO, team=TEAM, source=SOURCE, environment=PRODUCTION, service="orders")
-P1 = PagerDutyScope("P1", TEAM, ("orders",))
-P2 = PagerDutyScope("P2", PAY_TEAM, ())
-W7, W30, W90 = WindowSpec("7d", 7), WindowSpec("30d", 30), WindowSpec("90d", 90)
-REWORK_LABELS = ("hotfix", "rollback", "revert", "incident")
-SECOND = timedelta(seconds=1)
-JUNE_1 = at(1)
-NO_BREAKDOWN: dict[str, float | None] = {"coding": None, "pickup": None, "review": None, "deploy": None}
-
-
-def approx(value: float) -> Any:
-    return pytest.approx(value, rel=1e-9, abs=1e-9)
-
-
-def day(month: int, dom: int, hour: float = 0) -> datetime:
-    """An instant of 2026 (UTC) in any month: ``day(7, 1, 2)`` is 2026-07-01 02:00."""
-    return datetime(2026, month, dom, tzinfo=UTC) + timedelta(hours=hour)
-
-
-@pytest.fixture
-def facts(store_engine: Engine) -> Facts:
-    return Facts(store_engine)
-
-
-def first(facts: Facts, deployed_at: datetime = JUNE_1) -> int:
-    return facts.deployment(deployed_at, compare="first", sha=sha(f"first-{REPO}"))
-
-
-def ship(
-    facts: Facts,
-    deployed_at: datetime,
-    commits: Sequence[tuple[str, datetime] | tuple[str, datetime, str]],
-    *,
-    compare: str = "ahead",
-) -> int:
-    """A deployment shipping direct commits (name, author date[, message]); shas are ``sha(name)``."""
-    shas = []
-    for commit in commits:
-        message = commit[2] if len(commit) == 3 else ""
-        shas.append(facts.commit(sha(commit[0]), commit[1], message=message))
-    return facts.deployment(deployed_at, ships=shas, compare=compare)
+P2 = PagerDutyScope("P2", PAY_TEAM, ())  # payments owns P2 only: no service, so no repo of its own here
 
 
 def run(
@@ -94,23 +58,15 @@ def run(
     benchmarks: str = "dora-2023",
     rework_labels: Sequence[str] = (),
 ) -> MetricsResult:
-    settings = AnalyticsSettings(
-        windows=tuple(windows),
-        attribution_window=timedelta(hours=24),
+    """acme/orders as of ``as_of`` (named at every call), 7d and 30d, both PagerDuty services."""
+    return scenario.run(
+        facts,
+        pagerduty=pagerduty,
+        windows=windows,
+        as_of=as_of,
         benchmarks=benchmarks,
-        rework_labels=tuple(rework_labels),
+        rework_labels=rework_labels,
     )
-    return compute_metrics(
-        facts.engine, [ORDERS], windows, as_of, pagerduty_scopes=pagerduty, settings=settings
-    )
-
-
-def rows(result: MetricsResult) -> dict[tuple[str, str], TeamWindowMetrics]:
-    return {(row.team, row.window): row for row in result.rows}
-
-
-def failed(result: MetricsResult) -> dict[int, tuple[tuple[str, ...], datetime | None]]:
-    return {d.deployment_id: (d.rules, d.recovered_at) for d in result.failed_deployments()}
 
 
 def same_week_alone(facts: Facts, result: MetricsResult, as_of: datetime, **kwargs: Any) -> None:
@@ -120,13 +76,6 @@ def same_week_alone(facts: Facts, result: MetricsResult, as_of: datetime, **kwar
     for team in ("*", TEAM):
         together = rows(result)[team, "7d"]
         assert dataclasses.replace(alone[team, "7d"], bands={}) == dataclasses.replace(together, bands={})
-
-
-def check(row: TeamWindowMetrics, **expected: Any) -> None:
-    """Compare the named fields of a row; every mismatch is reported at once."""
-    actual = {name: getattr(row, name) for name in expected}
-    want = {name: approx(v) if isinstance(v, float) else v for name, v in expected.items()}
-    assert actual == want, (row.team, row.window, row.as_of)
 
 
 # -- 1. a revert and a rollback deployed after as_of: nothing failed yet; exactly at as_of: failed ----------
@@ -161,7 +110,7 @@ def test_revert_and_rollback_after_as_of_fail_nothing_until_they_are_deployed(fa
     facts.deployment(day(7, 2), sha=sha("c3"), compare="behind")
 
     before = run(facts, at(30))
-    assert failed(before) == {}
+    assert failed_recovered(before) == {}
     for team in ("*", TEAM):
         month, week = rows(before)[team, "30d"], rows(before)[team, "7d"]
         check(month, deployments=3, deployment_frequency_per_day=0.1, lead_time_hours_p50=3.0)
@@ -171,7 +120,7 @@ def test_revert_and_rollback_after_as_of_fail_nothing_until_they_are_deployed(fa
         assert month.bands == week.bands == bands("medium", "elite", "elite", None)
 
     at_revert = run(facts, day(7, 1))
-    assert failed(at_revert) == {d2: (("revert",), day(7, 1))}
+    assert failed_recovered(at_revert) == {d2: (("revert",), day(7, 1))}
     for team in ("*", TEAM):
         month, week = rows(at_revert)[team, "30d"], rows(at_revert)[team, "7d"]
         check(month, deployments=3, lead_time_hours_p50=4.0, lead_time_hours_p90=29.6)
@@ -181,8 +130,8 @@ def test_revert_and_rollback_after_as_of_fail_nothing_until_they_are_deployed(fa
         assert month.bands == week.bands == bands("medium", "elite", "low", "low")
 
     at_rollback = run(facts, day(7, 2))
-    assert failed(at_rollback) == {d2: (("revert",), day(7, 1)), v4: (("rollback",), day(7, 2))}
-    assert d3 not in failed(at_rollback)
+    assert failed_recovered(at_rollback) == {d2: (("revert",), day(7, 1)), v4: (("rollback",), day(7, 2))}
+    assert d3 not in failed_recovered(at_rollback)
     for team in ("*", TEAM):
         month, week = rows(at_rollback)[team, "30d"], rows(at_rollback)[team, "7d"]
         check(month, deployments=4, deployment_frequency_per_day=4 / 30, lead_time_hours_p50=4.0)
@@ -229,7 +178,7 @@ def test_incident_open_across_as_of_fails_by_window_makes_rework_and_restores_no
     add_incident(facts, "I3", at(28), resolved_at=at(28, 2), service="P2", title=title)
 
     early = run(facts, at(27))
-    assert failed(early) == {d2: (("window",), None)}
+    assert failed_recovered(early) == {d2: (("window",), None)}
     for team in ("*", TEAM):
         month, week = rows(early)[team, "30d"], rows(early)[team, "7d"]
         check(month, deployments=3, change_failure_rate=1 / 3, failed_deployment_recovery_hours_p50=None)
@@ -246,8 +195,8 @@ def test_incident_open_across_as_of_fails_by_window_makes_rework_and_restores_no
     check(rows(early)[PAY_TEAM, "30d"], deployments=0, incidents=0, time_to_restore_hours_p50=None)
 
     then = run(facts, at(30))
-    assert failed(then) == {d2: (("explicit", "window"), at(28, 2))}
-    assert d3 not in failed(then)
+    assert failed_recovered(then) == {d2: (("explicit", "window"), at(28, 2))}
+    assert d3 not in failed_recovered(then)
     got = rows(then)
     check(
         got[TEAM, "30d"], deployments=3, change_failure_rate=1 / 3, failed_deployment_recovery_hours_p50=194.0
@@ -302,12 +251,12 @@ def test_incident_starting_exactly_at_as_of_names_an_earlier_change_not_the_late
     add_incident(facts, "I1", at(30), resolved_at=at(30, 3), title=f"Checkout 500s after {sha('c2')[:10]}")
 
     before = run(facts, at(30) - SECOND, windows=(W30,))
-    assert failed(before) == {}
+    assert failed_recovered(before) == {}
     check(rows(before)[TEAM, "30d"], deployments=3, change_failure_rate=0.0, incidents=0, rework_rate=0.0)
 
     opened = run(facts, at(30), windows=(W30,))
-    assert failed(opened) == {d2: (("explicit",), None)}
-    assert d3 not in failed(opened)
+    assert failed_recovered(opened) == {d2: (("explicit",), None)}
+    assert d3 not in failed_recovered(opened)
     for team in ("*", TEAM):
         row = rows(opened)[team, "30d"]
         check(row, deployments=3, change_failure_rate=1 / 3, incidents=1, rework_rate=0.0)
@@ -315,7 +264,7 @@ def test_incident_starting_exactly_at_as_of_names_an_earlier_change_not_the_late
         assert row.bands == bands("medium", "elite", "low", None)
 
     resolved = run(facts, at(30, 3), windows=(W30,))
-    assert failed(resolved) == {d2: (("explicit",), at(30, 3))}
+    assert failed_recovered(resolved) == {d2: (("explicit",), at(30, 3))}
     for team in ("*", TEAM):
         row = rows(resolved)[team, "30d"]
         check(row, deployments=3, change_failure_rate=1 / 3, failed_deployment_recovery_hours_p50=51.0)
@@ -500,10 +449,10 @@ def test_bands_follow_the_90d_window_as_the_first_deployment_leaves_it(
     windows = (W30, W90)
 
     june_30 = run(facts, at(30), windows=windows, benchmarks=benchmarks)
-    assert failed(june_30) == {f0: (("window",), day(4, 2, 4))}
+    assert failed_recovered(june_30) == {f0: (("window",), day(4, 2, 4))}
     july_1 = run(facts, day(7, 1), windows=windows, benchmarks=benchmarks)
     july_2 = run(facts, day(7, 2), windows=windows, benchmarks=benchmarks)
-    assert failed(july_1) == failed(july_2) == {}
+    assert failed_recovered(july_1) == failed_recovered(july_2) == {}
     for team in ("*", TEAM):
         ninety = rows(june_30)[team, "90d"]
         check(ninety, deployments=3, deployment_frequency_per_day=1 / 30, lead_time_hours_p50=20.0)
@@ -569,7 +518,7 @@ def test_hotfix_merged_exactly_at_as_of_is_rework_from_that_instant(facts: Facts
 
     def team_row(as_of: datetime) -> TeamWindowMetrics:
         result = run(facts, as_of, windows=(W30,), rework_labels=REWORK_LABELS)
-        assert failed(result) == {}
+        assert failed_recovered(result) == {}
         team, organisation = rows(result)[TEAM, "30d"], rows(result)["*", "30d"]
         assert organisation == dataclasses.replace(team, team="*")  # one repo: the same numbers
         return team

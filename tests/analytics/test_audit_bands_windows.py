@@ -17,49 +17,32 @@ failed deployment with a recovery"; §6 "Medians and p90 are percentile_cont (li
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine
 
-from analytics.dora import TeamWindowMetrics
-from analytics.metrics import MetricsResult, compute_metrics
-from analytics.ownership import PagerDutyScope, RepoScope
-from analytics.settings import AnalyticsSettings
+from analytics.metrics import MetricsResult
 from analytics.windows import WindowSpec
-from tests.analytics.facts import AS_OF, PRODUCTION, REPO, SOURCE, Facts, Review, add_incident, at, bands, sha
+from tests.analytics.facts import AS_OF, REPO, Facts, Review, add_incident, at, bands, sha
+from tests.analytics.scenario import (
+    ORDERS,
+    P1,
+    P2,
+    PAY,
+    PAY_REPO,
+    PAY_TEAM,
+    PU,
+    STRAY,
+    STRAY_REPO,
+    TEAM,
+    approx,
+    day,
+    first,
+    rows,
+    run,
+)
 
-TEAM = "order-team"
-PAY_TEAM = "payments"
-PAY_REPO = "acme/pay"
-STRAY_REPO = "acme/stray"
-ORDERS = RepoScope(repo=REPO, team=TEAM, source=SOURCE, environment=PRODUCTION, service="orders")
-PAY = RepoScope(repo=PAY_REPO, team=PAY_TEAM, source=SOURCE, environment=PRODUCTION, service="pay")
-STRAY = RepoScope(repo=STRAY_REPO, team="unowned", source=SOURCE, environment=PRODUCTION)
-P1 = PagerDutyScope("P1", TEAM, ("orders",))
-P2 = PagerDutyScope("P2", PAY_TEAM, ("pay",))
-PU = PagerDutyScope("PU", "unowned", ())
 SETS = ("dora-2023", "dora-2021")
-JUNE_1 = at(1)
-
-
-def approx(value: float) -> object:
-    return pytest.approx(value, rel=1e-9, abs=1e-9)
-
-
-def day(month: int, dom: int, hour: float = 0) -> datetime:
-    """An instant of 2026 (UTC) in any month: ``day(1, 10)`` is 2026-01-10 00:00."""
-    return datetime(2026, month, dom, tzinfo=UTC) + timedelta(hours=hour)
-
-
-@pytest.fixture
-def facts(store_engine: Engine) -> Facts:
-    return Facts(store_engine)
-
-
-def first(facts: Facts, deployed_at: datetime = JUNE_1, repo: str = REPO) -> int:
-    """The repo's first collected deployment: counts, unknown changes."""
-    return facts.deployment(deployed_at, compare="first", repo=repo, sha=sha(f"first-{repo}"))
 
 
 def ship(
@@ -75,27 +58,6 @@ def ship(
         for index, lead in enumerate(leads)
     ]
     return facts.deployment(deployed_at, ships=shas, repo=repo)
-
-
-def run(
-    facts: Facts,
-    *,
-    windows: Sequence[WindowSpec],
-    scopes: Sequence[RepoScope] = (ORDERS,),
-    pagerduty: Sequence[PagerDutyScope] = (P1,),
-    benchmarks: str = "dora-2023",
-    as_of: datetime = AS_OF,
-) -> MetricsResult:
-    settings = AnalyticsSettings(
-        windows=tuple(windows), attribution_window=timedelta(hours=24), benchmarks=benchmarks
-    )
-    return compute_metrics(
-        facts.engine, scopes, windows, as_of, pagerduty_scopes=pagerduty, settings=settings
-    )
-
-
-def rows(result: MetricsResult) -> dict[tuple[str, str], TeamWindowMetrics]:
-    return {(row.team, row.window): row for row in result.rows}
 
 
 def order(result: MetricsResult) -> list[tuple[str, str]]:

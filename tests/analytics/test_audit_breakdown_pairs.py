@@ -24,32 +24,32 @@ SPEC sentences the scenarios lean on:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-import pytest
-from sqlalchemy import Engine
-
-from analytics.dora import BREAKDOWN_STAGES, MetricPoint, TeamWindowMetrics
-from analytics.metrics import MetricsResult, compute_metrics, compute_metrics_points
+from analytics.dora import MetricPoint, TeamWindowMetrics
+from analytics.metrics import compute_metrics_points
 from analytics.ownership import RepoScope
 from analytics.settings import AnalyticsSettings
 from analytics.windows import WindowSpec
-from tests.analytics.facts import AS_OF, PRODUCTION, REPO, SOURCE, Facts, Review, at, sha
-
-TEAM = "order-team"
-PAY_TEAM = "payments"
-PAY_REPO = "acme/pay"
-STRAY_REPO = "acme/stray"
-ORDERS = RepoScope(repo=REPO, team=TEAM, source=SOURCE, environment=PRODUCTION, service="orders")
-PAY = RepoScope(repo=PAY_REPO, team=PAY_TEAM, source=SOURCE, environment=PRODUCTION, service="pay")
-STRAY = RepoScope(repo=STRAY_REPO, team="unowned", source=SOURCE, environment=PRODUCTION)
-W7, W30, W90 = WindowSpec("7d", 7), WindowSpec("30d", 30), WindowSpec("90d", 90)
-NO_BREAKDOWN = dict.fromkeys(BREAKDOWN_STAGES)
-JUNE_1 = at(1)
-
-
-def approx(value: float) -> object:
-    return pytest.approx(value, rel=1e-9, abs=1e-9)
+from tests.analytics import scenario
+from tests.analytics.facts import AS_OF, REPO, Facts, Review, at, sha
+from tests.analytics.scenario import (
+    NO_BREAKDOWN,
+    ORDERS,
+    PAY,
+    PAY_REPO,
+    PAY_TEAM,
+    STRAY,
+    STRAY_REPO,
+    TEAM,
+    W7,
+    W30,
+    W90,
+    approx,
+    day,
+    first,
+    rows,
+)
 
 
 def stages(
@@ -61,21 +61,6 @@ def stages(
     """An expected ``lead_time_breakdown_hours_p50``: nulls where not given."""
     values = {"coding": coding, "pickup": pickup, "review": review, "deploy": deploy}
     return {stage: None if value is None else approx(value) for stage, value in values.items()}
-
-
-def day(month: int, dom: int, hour: float = 0) -> datetime:
-    """An instant of 2026 (UTC) in any month."""
-    return datetime(2026, month, dom, tzinfo=UTC) + timedelta(hours=hour)
-
-
-@pytest.fixture
-def facts(store_engine: Engine) -> Facts:
-    return Facts(store_engine)
-
-
-def first(facts: Facts, deployed_at: datetime = JUNE_1, *, repo: str = REPO, head: str | None = None) -> int:
-    """The repo's first collected deployment (compare ``first``): counts, unknown changes."""
-    return facts.deployment(deployed_at, compare="first", repo=repo, sha=head or sha(f"first-{repo}"))
 
 
 def squash(
@@ -111,9 +96,8 @@ def run(
     windows: Sequence[WindowSpec] = (W7, W30),
     as_of: datetime = AS_OF,
 ) -> dict[tuple[str, str], TeamWindowMetrics]:
-    settings = AnalyticsSettings(windows=tuple(windows), attribution_window=timedelta(hours=24))
-    result: MetricsResult = compute_metrics(facts.engine, scopes, windows, as_of, settings=settings)
-    return {(row.team, row.window): row for row in result.rows}
+    """The rows by (team, window) of the repos alone (no PagerDuty service), 7d and 30d by default."""
+    return rows(scenario.run(facts, scopes, (), windows=windows, as_of=as_of))
 
 
 # -- 1. a rebase merge split over two deployments next to a squash merge ------------------------------------

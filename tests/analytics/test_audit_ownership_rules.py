@@ -28,11 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import pytest
-from sqlalchemy import Engine
-
-from analytics.dora import TeamWindowMetrics
-from analytics.metrics import MetricsResult, compute_metrics
+from analytics.metrics import MetricsResult
 from analytics.ownership import (
     CatalogComponent,
     Ownership,
@@ -42,20 +38,9 @@ from analytics.ownership import (
     repo_scopes,
     resolve_ownership,
 )
-from analytics.settings import AnalyticsSettings
-from analytics.windows import WindowSpec
-from tests.analytics.facts import AS_OF, PRODUCTION, Facts, add_incident, at, sha
-
-W30 = WindowSpec("30d", 30)
-
-
-def approx(value: float) -> object:
-    return pytest.approx(value, rel=1e-9, abs=1e-9)
-
-
-@pytest.fixture
-def facts(store_engine: Engine) -> Facts:
-    return Facts(store_engine)
+from tests.analytics import scenario
+from tests.analytics.facts import PRODUCTION, Facts, add_incident, at, sha
+from tests.analytics.scenario import check, failed, rows_30d
 
 
 @dataclass
@@ -89,23 +74,12 @@ def component(
 
 
 def run(facts: Facts, w: World) -> MetricsResult:
-    settings = AnalyticsSettings(windows=(W30,), attribution_window=timedelta(hours=24), rework_labels=())
-    return compute_metrics(
-        facts.engine,
+    """The world's scopes as ``doraspace`` derives them; 30d as of 06-30, no rework labels."""
+    return scenario.run(
+        facts,
         repo_scopes(w.settings, w.repos, w.ownership),
-        (W30,),
-        AS_OF,
-        pagerduty_scopes=pagerduty_scopes(w.ownership, w.settings),
-        settings=settings,
+        pagerduty_scopes(w.ownership, w.settings),
     )
-
-
-def rows(result: MetricsResult) -> dict[str, TeamWindowMetrics]:
-    return {row.team: row for row in result.rows if row.window == "30d"}
-
-
-def failed(result: MetricsResult) -> dict[int, tuple[str, ...]]:
-    return {d.deployment_id: d.rules for d in result.failed_deployments()}
 
 
 def first(facts: Facts, repo: str) -> int:
@@ -131,12 +105,6 @@ def issue(facts: Facts, repo: str, number: int, started: datetime, resolved: dat
     add_incident(
         facts, f"{repo}#{number}", started, resolved_at=resolved, source="github", service=repo, **text
     )
-
-
-def check(row: TeamWindowMetrics, **expected: object) -> None:
-    got = {name: getattr(row, name) for name in expected}
-    want = {name: approx(value) if isinstance(value, float) else value for name, value in expected.items()}
-    assert got == want, row.team
 
 
 # -- 1. a repo lost to the first component; the loser's PagerDuty service and its team's other repo ----------
@@ -181,7 +149,7 @@ def test_losing_components_service_fails_its_teams_other_repo_not_the_newer_cont
     result = run(facts, w)
     assert failed(result) == {u2: ("window",), s3: ("window",)}
     assert s2 not in failed(result)
-    got = rows(result)
+    got = rows_30d(result)
     check(got["ui"], deployments=3, change_failure_rate=1 / 3, failed_deployment_recovery_hours_p50=6.0)
     check(got["ui"], incidents=1, time_to_restore_hours_p50=3.0, rework_rate=1 / 3)
     check(got["core"], deployments=3, change_failure_rate=1 / 3, failed_deployment_recovery_hours_p50=23.0)
@@ -223,7 +191,7 @@ def test_losing_components_incident_naming_the_winners_change_fails_it_but_stays
     ship(facts, "acme/shared", at(10, 12), "s3")
     result = run(facts, w)
     assert failed(result) == {s2: ("explicit",)}
-    got = rows(result)
+    got = rows_30d(result)
     check(got["core"], deployments=3, change_failure_rate=1 / 3, failed_deployment_recovery_hours_p50=5.0)
     check(got["core"], incidents=0, time_to_restore_hours_p50=None, rework_rate=0.0)
     check(got["ui"], deployments=0, change_failure_rate=None, incidents=1, time_to_restore_hours_p50=4.0)
@@ -270,7 +238,7 @@ def test_teams_override_of_one_repo_of_a_two_repo_component_unlinks_that_repo(fa
     ship(facts, "acme/legacy", at(12, 12), "l3")
     ship(facts, "acme/legacy-2", at(12, 12.5), "k3")
     result = run(facts, w)
-    got = rows(result)
+    got = rows_30d(result)
     check(got["platform"], deployments=3, incidents=1, time_to_restore_hours_p50=2.0, rework_rate=1 / 3)
     assert l2 not in failed(result)
     check(got["newteam"], deployments=3, change_failure_rate=0.0, failed_deployment_recovery_hours_p50=None)
@@ -309,7 +277,7 @@ def test_teams_pagerduty_service_over_a_repo_whose_component_spans_another_teams
     add_incident(facts, "PSRE-1", at(13, 11), resolved_at=at(13, 12), service="PSRE")
     result = run(facts, w)
     assert failed(result) == {t2: ("window",)}
-    got = rows(result)
+    got = rows_30d(result)
     check(got["sre"], deployments=2, change_failure_rate=1 / 2, failed_deployment_recovery_hours_p50=4.0)
     check(got["sre"], incidents=1, time_to_restore_hours_p50=1.0)
     check(got["web"], deployments=2, change_failure_rate=0.0, failed_deployment_recovery_hours_p50=None)
@@ -353,7 +321,7 @@ def test_pagerduty_only_team_takes_a_components_service_and_names_its_change(fac
     result = run(facts, w)
     assert failed(result) == {g3: ("explicit",)}
     assert g2 not in failed(result)
-    got = rows(result)
+    got = rows_30d(result)
     check(got["finance"], deployments=3, change_failure_rate=1 / 3, failed_deployment_recovery_hours_p50=5.5)
     check(got["finance"], incidents=0, time_to_restore_hours_p50=None, rework_rate=0.0)
     check(got["sre"], deployments=0, change_failure_rate=None, incidents=2, rework_rate=None)
@@ -389,7 +357,7 @@ def test_teams_entry_naming_its_own_catalog_repo_keeps_the_components_service_li
     ship(facts, "acme/cart", at(21, 12.25), "c4")
     result = run(facts, w)
     assert failed(result) == {c2: ("window",), c3: ("window",)}
-    got = rows(result)
+    got = rows_30d(result)
     assert sorted(got) == ["*", "shop"]
     check(got["shop"], deployments=4, change_failure_rate=2 / 4, failed_deployment_recovery_hours_p50=2.75)
     check(got["shop"], incidents=2, time_to_restore_hours_p50=1.25, rework_rate=2 / 4)
@@ -428,7 +396,7 @@ def test_second_component_of_the_same_owner_links_its_pagerduty_service_to_the_r
     ship(facts, "acme/mono", at(15, 11), "m3")
     result = run(facts, w)
     assert failed(result) == {m2: ("window",), j2: ("window",)}
-    got = rows(result)
+    got = rows_30d(result)
     check(got["mono"], deployments=5, change_failure_rate=2 / 5, failed_deployment_recovery_hours_p50=3.5)
     check(got["mono"], incidents=1, time_to_restore_hours_p50=2.0, rework_rate=1 / 5)
     assert got["*"].incidents == 1
@@ -473,7 +441,7 @@ def test_component_over_two_slug_repos_with_the_file_repo_its_own_unowned_servic
     result = run(facts, w)
     assert failed(result) == {k2: ("window",), a3: ("window",)}
     assert a2 not in failed(result)
-    got = rows(result)
+    got = rows_30d(result)
     check(got["billing"], deployments=5, change_failure_rate=2 / 5, failed_deployment_recovery_hours_p50=12.5)
     check(got["billing"], incidents=2, time_to_restore_hours_p50=1.5, rework_rate=1 / 5)
     check(got["unowned"], deployments=3, change_failure_rate=0.0, incidents=0, rework_rate=0.0)
@@ -523,7 +491,7 @@ def test_explicit_link_from_one_teams_incident_to_another_teams_change_with_a_re
     result = run(facts, w)
     assert failed(result) == {b2: ("explicit", "revert")}
     assert r2 not in failed(result)
-    got = rows(result)
+    got = rows_30d(result)
     check(got["red"], deployments=3, change_failure_rate=0.0, failed_deployment_recovery_hours_p50=None)
     check(got["red"], incidents=1, time_to_restore_hours_p50=6.0, rework_rate=1 / 3)
     check(got["blue"], deployments=4, change_failure_rate=1 / 4, failed_deployment_recovery_hours_p50=5.0)
@@ -573,7 +541,7 @@ def test_one_deployment_failed_by_its_teams_incident_and_another_teams_issue_cou
     result = run(facts, w)
     assert failed(result) == {r2: ("explicit", "window")}
     assert b2 not in failed(result)
-    got = rows(result)
+    got = rows_30d(result)
     check(got["red"], deployments=3, change_failure_rate=1 / 3, failed_deployment_recovery_hours_p50=4.0)
     check(got["red"], incidents=1, time_to_restore_hours_p50=5.0, rework_rate=1 / 3)
     check(got["blue"], deployments=3, change_failure_rate=0.0, failed_deployment_recovery_hours_p50=None)
@@ -624,7 +592,7 @@ def test_overlapping_issue_and_pagerduty_incident_rework_their_own_services_only
     ship(facts, "acme/pay", at(16, 14), "p4")
     result = run(facts, w)
     assert failed(result) == {a2: ("window",), w2: ("window",)}
-    got = rows(result)
+    got = rows_30d(result)
     check(got["shop"], deployments=8, change_failure_rate=2 / 8, failed_deployment_recovery_hours_p50=3.5)
     check(got["shop"], incidents=2, time_to_restore_hours_p50=3.25, time_to_restore_hours_p90=4.65)
     check(got["shop"], rework_rate=3 / 8)
@@ -671,7 +639,7 @@ def test_unowned_repos_issue_naming_a_teams_change_and_an_unowned_service_ids_in
     result = run(facts, w)
     assert failed(result) == {b2: ("explicit",)}
     assert o2 not in failed(result)
-    got = rows(result)
+    got = rows_30d(result)
     check(got["unowned"], deployments=3, change_failure_rate=0.0, failed_deployment_recovery_hours_p50=None)
     check(got["unowned"], incidents=2, time_to_restore_hours_p50=1.25, rework_rate=1 / 3)
     check(got["blue"], deployments=3, change_failure_rate=1 / 3, failed_deployment_recovery_hours_p50=5.0)
@@ -714,7 +682,7 @@ def test_ownerless_component_of_a_teams_name_puts_its_unowned_repo_in_that_servi
     result = run(facts, w)
     assert failed(result) == {x2: ("window",)}
     assert p2 not in failed(result)
-    got = rows(result)
+    got = rows_30d(result)
     check(got["payments"], deployments=3, change_failure_rate=0.0, failed_deployment_recovery_hours_p50=None)
     check(got["payments"], incidents=1, time_to_restore_hours_p50=3.0, rework_rate=1 / 3)
     check(got["unowned"], deployments=3, change_failure_rate=1 / 3, failed_deployment_recovery_hours_p50=4.0)

@@ -29,54 +29,38 @@ SPEC sentences the scenarios lean on:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 
-from analytics.dora import MetricPoint, TeamWindowMetrics
-from analytics.metrics import MetricsResult, compute_metrics, compute_metrics_points
-from analytics.ownership import PagerDutyScope, RepoScope
+from analytics.dora import MetricPoint
+from analytics.metrics import compute_metrics_points
 from analytics.settings import AnalyticsSettings
-from analytics.windows import WindowSpec
-from tests.analytics.facts import AS_OF, PRODUCTION, REPO, SOURCE, Facts, add_incident, at, bands, sha
-
-TEAM = "order-team"
-PAY_TEAM = "payments"
-PAY_REPO = "acme/pay"
-ORDERS = RepoScope(repo=REPO, team=TEAM, source=SOURCE, environment=PRODUCTION, service="orders")
-PAY = RepoScope(repo=PAY_REPO, team=PAY_TEAM, source=SOURCE, environment=PRODUCTION, service="pay")
-P1 = PagerDutyScope("P1", TEAM, ("orders",))
-P2 = PagerDutyScope("P2", PAY_TEAM, ("pay",))
-PU = PagerDutyScope("PU", "unowned", ())
-W7 = WindowSpec("7d", 7)
-W30 = WindowSpec("30d", 30)
-W90 = WindowSpec("90d", 90)
-SECOND = timedelta(seconds=1)
-JUNE_1 = at(1)
-FIRST_SHA = sha(f"first-{REPO}")
-LATER = datetime(2026, 7, 5, tzinfo=UTC)  # a resolution after every as_of below: open as of as_of
-
-
-def approx(value: float) -> object:
-    return pytest.approx(value, rel=1e-9, abs=1e-9)
-
-
-def day(month: int, dom: int, hour: float = 0) -> datetime:
-    """An instant of 2026 (UTC) in any month: ``day(3, 31, 12)`` is 2026-03-31 12:00."""
-    return datetime(2026, month, dom, tzinfo=UTC) + timedelta(hours=hour)
-
-
-@pytest.fixture
-def facts(store_engine: Engine) -> Facts:
-    return Facts(store_engine)
-
-
-def first(facts: Facts, deployed_at: datetime = JUNE_1, repo: str = REPO) -> int:
-    """The repo's first collected deployment: counts, unknown changes."""
-    return facts.deployment(deployed_at, compare="first", repo=repo, sha=sha(f"first-{repo}"))
+from tests.analytics.facts import AS_OF, REPO, Facts, add_incident, at, bands, sha
+from tests.analytics.scenario import (
+    FIRST_SHA,
+    LATER,
+    ORDERS,
+    P1,
+    P2,
+    PAY,
+    PAY_REPO,
+    PAY_TEAM,
+    PU,
+    SECOND,
+    TEAM,
+    W7,
+    W30,
+    W90,
+    check,
+    day,
+    failed_recovered,
+    first,
+    rollback,
+    rows,
+    run,
+)
 
 
 def ship(
@@ -93,46 +77,8 @@ def ship(
     return facts.deployment(deployed_at, ships=[commit], repo=repo)
 
 
-def rollback(facts: Facts, deployed_at: datetime, to_sha: str, *, repo: str = REPO) -> int:
-    """A deployment of an ancestor of the previous one's sha: compare ``behind``."""
-    return facts.deployment(deployed_at, sha=to_sha, compare="behind", repo=repo)
-
-
 def reverts(name: str) -> str:
     return f'Revert "{name}"\n\nThis reverts commit {sha(name)}.'
-
-
-def run(
-    facts: Facts,
-    *,
-    windows: Sequence[WindowSpec] = (W30,),
-    scopes: Sequence[RepoScope] = (ORDERS,),
-    pagerduty: Sequence[PagerDutyScope] = (P1,),
-    as_of: datetime = AS_OF,
-    benchmarks: str = "dora-2023",
-) -> MetricsResult:
-    settings = AnalyticsSettings(
-        windows=tuple(windows), attribution_window=timedelta(hours=24), benchmarks=benchmarks
-    )
-    return compute_metrics(
-        facts.engine, scopes, windows, as_of, pagerduty_scopes=pagerduty, settings=settings
-    )
-
-
-def rows(result: MetricsResult) -> dict[tuple[str, str], TeamWindowMetrics]:
-    return {(row.team, row.window): row for row in result.rows}
-
-
-def failed(result: MetricsResult) -> dict[int, tuple[tuple[str, ...], datetime | None]]:
-    """Failed deployments of the latest point's windows: id → (rules, recovered_at)."""
-    return {d.deployment_id: (d.rules, d.recovered_at) for d in result.failed_deployments()}
-
-
-def check(row: TeamWindowMetrics, **expected: Any) -> None:
-    """Compare the named fields of a row; every mismatch is reported at once."""
-    actual = {name: getattr(row, name) for name in expected}
-    want = {name: approx(v) if isinstance(v, float) else v for name, v in expected.items()}
-    assert actual == want, (row.team, row.window, row.as_of)
 
 
 # -- 1. one failure found by explicit link, rollback and revert, seen from five instants -------------------
@@ -248,7 +194,7 @@ def test_explicit_rollback_and_revert_of_one_deployment_recover_at_the_earliest_
     """
     d2 = build_one_failure(facts)
     result = run(facts, as_of=as_of)
-    assert failed(result) == {d2: (expected_failed["rules"], expected_failed["recovered_at"])}
+    assert failed_recovered(result) == {d2: (expected_failed["rules"], expected_failed["recovered_at"])}
     for team in ("*", TEAM):
         row = rows(result)[team, "30d"]
         check(row, **expected)
@@ -277,7 +223,7 @@ def test_the_same_failure_computed_as_points_of_one_computation(facts: Facts) ->
             assert row.as_of == as_of
             check(row, **expected)
             assert row.bands == expected_bands, (team, as_of)
-    assert failed(results[-1]) == {d2: (("explicit", "rollback", "revert"), at(10, 4))}
+    assert failed_recovered(results[-1]) == {d2: (("explicit", "rollback", "revert"), at(10, 4))}
 
 
 # -- 2. an explicit incident resolved one second before, at, or one second after its deployment --------
@@ -314,7 +260,7 @@ def test_incident_naming_a_change_resolved_around_its_deployment(
     d2 = ship(facts, at(11), "c2", 2)
     result = run(facts)
     recovered_at = None if recovery is None else at(11) + offset
-    assert failed(result) == {d2: (("explicit",), recovered_at)}
+    assert failed_recovered(result) == {d2: (("explicit",), recovered_at)}
     for team in ("*", TEAM):
         row = rows(result)[team, "30d"]
         check(
@@ -359,7 +305,7 @@ def test_one_incident_naming_two_deployments_recovers_them_differently(facts: Fa
     )
     rollback(facts, at(12, 5), c2)
     result = run(facts)
-    assert failed(result) == {
+    assert failed_recovered(result) == {
         d2: (("explicit",), at(12, 10)),
         d3: (("explicit", "rollback"), at(12, 5)),
     }
@@ -378,7 +324,7 @@ def test_one_incident_naming_two_deployments_recovers_them_differently(facts: Fa
         assert row.bands == bands("medium", "elite", "low", "medium")
 
     early = run(facts, as_of=at(12, 6))
-    assert failed(early) == {d2: (("explicit",), None), d3: (("explicit", "rollback"), at(12, 5))}
+    assert failed_recovered(early) == {d2: (("explicit",), None), d3: (("explicit", "rollback"), at(12, 5))}
     for team in ("*", TEAM):
         row = rows(early)[team, "30d"]
         check(
@@ -418,7 +364,10 @@ def test_rollback_of_a_rollback_fails_the_first_rollback_not_the_deployment_it_s
     rollback(facts, at(11, 6), FIRST_SHA)
     facts.deployment(at(12), sha=sha("c3"), ships=[sha("c2"), sha("c3")], compare="ahead")
     result = run(facts)
-    assert failed(result) == {d3: (("rollback",), at(11, 2)), r4: (("rollback", "window"), at(11, 6))}
+    assert failed_recovered(result) == {
+        d3: (("rollback",), at(11, 2)),
+        r4: (("rollback", "window"), at(11, 6)),
+    }
     for team in ("*", TEAM):
         row = rows(result)[team, "30d"]
         check(
@@ -435,7 +384,7 @@ def test_rollback_of_a_rollback_fails_the_first_rollback_not_the_deployment_it_s
         assert row.bands == bands("high", "elite", "low", "high")
 
     early = run(facts, as_of=at(11, 5))
-    assert failed(early) == {d3: (("rollback",), at(11, 2)), r4: (("window",), None)}
+    assert failed_recovered(early) == {d3: (("rollback",), at(11, 2)), r4: (("window",), None)}
     for team in ("*", TEAM):
         check(
             rows(early)[team, "30d"],
@@ -468,7 +417,7 @@ def test_revert_of_a_revert_recovers_the_first_revert_before_its_incident_ends(f
     add_incident(facts, "I1", at(11, 0.5), resolved_at=at(11, 12))
     ship(facts, at(11, 4), "w4", 1, message=reverts("v3"))
     result = run(facts)
-    assert failed(result) == {d2: (("revert",), at(11)), v3: (("revert", "window"), at(11, 4))}
+    assert failed_recovered(result) == {d2: (("revert",), at(11)), v3: (("revert", "window"), at(11, 4))}
     for team in ("*", TEAM):
         row = rows(result)[team, "30d"]
         check(
@@ -484,7 +433,7 @@ def test_revert_of_a_revert_recovers_the_first_revert_before_its_incident_ends(f
         assert row.bands == bands("medium", "elite", "low", "high")
 
     early = run(facts, as_of=at(11, 3))
-    assert failed(early) == {d2: (("revert",), at(11)), v3: (("window",), None)}
+    assert failed_recovered(early) == {d2: (("revert",), at(11)), v3: (("window",), None)}
     for team in ("*", TEAM):
         row = rows(early)[team, "30d"]
         check(
@@ -523,7 +472,7 @@ def test_failure_before_the_short_window_recovered_inside_it_counts_only_in_the_
     add_incident(facts, "I1", at(20, 1), resolved_at=at(29, 12), title=f"root cause: {c2}")
     rollback(facts, at(24), FIRST_SHA)
     result = run(facts, windows=(W7, W30, W90))
-    assert failed(result) == {d2: (("explicit", "rollback"), at(24))}
+    assert failed_recovered(result) == {d2: (("explicit", "rollback"), at(24))}
     got = rows(result)
     for team in ("*", TEAM):
         check(
@@ -581,7 +530,7 @@ def test_failure_before_the_band_window_recovered_inside_it_leaves_the_band_to_r
     rollback(facts, day(4, 1, 6), FIRST_SHA)
     ship(facts, day(5, 15), "c4", 5)
     result = run(facts, windows=(W7, W90))
-    assert failed(result) == {}
+    assert failed_recovered(result) == {}
     got = rows(result)
     for team in ("*", TEAM):
         check(
@@ -626,7 +575,7 @@ def test_skewed_incident_fails_by_window_gives_no_recovery_and_a_negative_restor
         rollback(facts, at(10, 12), FIRST_SHA)
     result = run(facts)
     if rolled_back:
-        assert failed(result) == {d2: (("rollback", "window"), at(10, 12))}
+        assert failed_recovered(result) == {d2: (("rollback", "window"), at(10, 12))}
         expected = {
             "deployments": 3,
             "change_failure_rate": 1 / 3,
@@ -635,7 +584,7 @@ def test_skewed_incident_fails_by_window_gives_no_recovery_and_a_negative_restor
         expected |= {"rework_rate": 1 / 3}
         recovery_band = "high"
     else:
-        assert failed(result) == {d2: (("window",), None)}
+        assert failed_recovered(result) == {d2: (("window",), None)}
         expected = {
             "deployments": 2,
             "change_failure_rate": 0.5,
@@ -746,7 +695,10 @@ def test_one_week_recovery_and_fallback_restore_in_both_benchmark_sets(
     add_incident(facts, "I2", at(12, 2), resolved_at=LATER, service="P2")
     add_incident(facts, "I3", at(20), resolved_at=at(27) + offset, service="P2")
     result = run(facts, scopes=(ORDERS, PAY), pagerduty=(P1, P2), benchmarks=benchmarks)
-    assert failed(result) == {f: (("explicit", "rollback"), at(17) + offset), p: (("window",), None)}
+    assert failed_recovered(result) == {
+        f: (("explicit", "rollback"), at(17) + offset),
+        p: (("window",), None),
+    }
     week = 168 + offset.total_seconds() / 3600
     got = rows(result)
     check(
@@ -819,7 +771,7 @@ def test_incident_opened_before_the_window_recovers_the_change_it_names_from_its
     d2 = ship(facts, at(24), "c2", 2)
     add_incident(facts, "I2", at(24, 1), resolved_at=at(25))
     result = run(facts, windows=(W7, W30))
-    assert failed(result) == {d2: (("explicit", "window"), at(24, 6))}
+    assert failed_recovered(result) == {d2: (("explicit", "window"), at(24, 6))}
     got = rows(result)
     for team in ("*", TEAM):
         check(
@@ -874,7 +826,7 @@ def test_organisation_recovery_median_pools_recovered_failures_only(facts: Facts
     b4 = ship(facts, at(20), "b4", 1, repo=PAY_REPO)
     add_incident(facts, "I2", at(20, 1), resolved_at=LATER, service="P2")
     result = run(facts, scopes=(ORDERS, PAY), pagerduty=(P1, P2))
-    assert failed(result) == {
+    assert failed_recovered(result) == {
         a2: (("window",), at(10, 2)),
         a3: (("rollback",), at(15, 10)),
         b2: (("rollback",), at(11, 4)),

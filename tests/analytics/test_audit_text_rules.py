@@ -15,97 +15,25 @@ to 40 characters" is a whole word of the text (a run of [0-9a-z], case folded); 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
-
-import pytest
-from sqlalchemy import Engine
-
-from analytics.dora import TeamWindowMetrics
-from analytics.metrics import MetricsResult, compute_metrics
-from analytics.ownership import PagerDutyScope, RepoScope
-from analytics.settings import AnalyticsSettings
-from analytics.windows import WindowSpec
-from tests.analytics.facts import (
-    AS_OF,
-    PRODUCTION,
-    REPO,
-    SOURCE,
-    Facts,
-    add_incident,
-    add_label,
-    at,
-    sha,
+from analytics.ownership import PagerDutyScope
+from tests.analytics.facts import REPO, Facts, add_incident, add_label, at, sha
+from tests.analytics.scenario import (
+    ORDERS,
+    P1,
+    P2,
+    PAY,
+    PAY_REPO,
+    PAY_TEAM,
+    TEAM,
+    check,
+    failed,
+    first,
+    rows_30d,
+    run,
+    ship,
 )
 
-TEAM = "order-team"
-PAY_TEAM = "payments"
-PAY_REPO = "acme/pay"
-ORDERS = RepoScope(repo=REPO, team=TEAM, source=SOURCE, environment=PRODUCTION, service="orders")
-PAY = RepoScope(repo=PAY_REPO, team=PAY_TEAM, source=SOURCE, environment=PRODUCTION, service="pay")
-P1 = PagerDutyScope("P1", TEAM, ("orders",))
-P2 = PagerDutyScope("P2", PAY_TEAM, ("pay",))
 P9 = PagerDutyScope("P9", "unowned", ())
-W30 = WindowSpec("30d", 30)
-
-
-def approx(value: float) -> object:
-    return pytest.approx(value, rel=1e-9, abs=1e-9)
-
-
-@pytest.fixture
-def facts(store_engine: Engine) -> Facts:
-    return Facts(store_engine)
-
-
-def first(facts: Facts, repo: str = REPO, first_sha: str | None = None) -> int:
-    """The repo's first collected deployment: 06-01 00:00, unknown changes."""
-    return facts.deployment(at(1), compare="first", repo=repo, sha=first_sha or sha(f"first-{repo}"))
-
-
-def ship(
-    facts: Facts,
-    deployed_at: datetime,
-    commits: Sequence[tuple[str, datetime] | tuple[str, datetime, str]],
-    *,
-    repo: str = REPO,
-) -> int:
-    """A deployment (compare ``ahead``) shipping direct commits (name, author date[, message]); the
-    shas are ``sha(name)``."""
-    shas = []
-    for commit in commits:
-        message = commit[2] if len(commit) == 3 else ""
-        shas.append(facts.commit(sha(commit[0]), commit[1], repo=repo, message=message))
-    return facts.deployment(deployed_at, ships=shas, repo=repo)
-
-
-def run(
-    facts: Facts,
-    scopes: Sequence[RepoScope] = (ORDERS,),
-    pagerduty: Sequence[PagerDutyScope] = (P1,),
-    *,
-    as_of: datetime = AS_OF,
-    rework_labels: Sequence[str] = (),
-) -> MetricsResult:
-    settings = AnalyticsSettings(
-        windows=(W30,), attribution_window=timedelta(hours=24), rework_labels=tuple(rework_labels)
-    )
-    return compute_metrics(facts.engine, scopes, (W30,), as_of, pagerduty_scopes=pagerduty, settings=settings)
-
-
-def rows(result: MetricsResult) -> dict[str, TeamWindowMetrics]:
-    return {row.team: row for row in result.rows if row.window == "30d"}
-
-
-def failed(result: MetricsResult) -> dict[int, tuple[str, ...]]:
-    return {d.deployment_id: d.rules for d in result.failed_deployments()}
-
-
-def check(row: TeamWindowMetrics, **expected: object) -> None:
-    """Compare the named fields of a row at once; floats with a tight tolerance."""
-    actual = {name: getattr(row, name) for name in expected}
-    want = {name: approx(v) if isinstance(v, float) else v for name, v in expected.items()}
-    assert actual == want
 
 
 # -- explicit links: the shapes a sha takes in real incident text ----------------------------------------
@@ -147,7 +75,7 @@ def test_uppercase_sha_in_a_commit_url_and_a_parenthesised_root_cause_prefix(fac
     assert failed(result) == {d2: ("explicit",), d3: ("explicit",)}
     assert d4 not in failed(result)
     check(
-        rows(result)[TEAM],
+        rows_30d(result)[TEAM],
         deployments=4,
         change_failure_rate=0.5,
         failed_deployment_recovery_hours_p50=80.5,
@@ -189,7 +117,7 @@ def test_a_64_digit_digest_and_a_longer_prefix_that_differs_link_nothing(facts: 
     result = run(facts)
     assert failed(result) == {d3: ("window",)}
     check(
-        rows(result)[TEAM],
+        rows_30d(result)[TEAM],
         deployments=3,
         change_failure_rate=1 / 3,
         failed_deployment_recovery_hours_p50=7.0,
@@ -215,13 +143,13 @@ def test_a_seven_digit_prefix_of_changes_of_two_teams_fails_both(facts: Facts) -
     """
     s1, s2 = "abcdef1" + "0" * 33, "abcdef1" + "f" * 33
     first(facts)
-    first(facts, PAY_REPO)
+    first(facts, repo=PAY_REPO)
     d2 = facts.deployment(at(10), ships=[facts.commit(s1, at(9, 22))])
     e2 = facts.deployment(at(11), ships=[facts.commit(s2, at(10, 21), repo=PAY_REPO)], repo=PAY_REPO)
     add_incident(facts, "I1", at(11, 2), resolved_at=at(11, 5), title="Checkout errors, root cause: ABCDEF1")
     result = run(facts, (ORDERS, PAY), (P1, P2))
     assert failed(result) == {d2: ("explicit",), e2: ("explicit",)}
-    got = rows(result)
+    got = rows_30d(result)
     check(
         got[TEAM],
         deployments=2,
@@ -286,7 +214,7 @@ def test_an_incident_naming_its_fix_commit_fails_the_fix_deployment_not_the_culp
     assert failed(result) == {d3: ("explicit",)}
     assert d2 not in failed(result)
     check(
-        rows(result)[TEAM],
+        rows_30d(result)[TEAM],
         deployments=3,
         change_failure_rate=1 / 3,
         failed_deployment_recovery_hours_p50=1.0,
@@ -310,7 +238,7 @@ def test_before_the_fix_is_deployed_the_same_incident_fails_the_culprit_by_the_w
     result = run(facts, as_of=at(10, 3))
     assert failed(result) == {d2: ("window",)}
     check(
-        rows(result)[TEAM],
+        rows_30d(result)[TEAM],
         deployments=2,
         change_failure_rate=0.5,
         failed_deployment_recovery_hours_p50=None,
@@ -343,7 +271,7 @@ def test_an_incident_over_before_the_change_it_names_ships_gives_that_failure_no
     result = run(facts)
     assert failed(result) == {d3: ("explicit",)}
     check(
-        rows(result)[TEAM],
+        rows_30d(result)[TEAM],
         deployments=3,
         change_failure_rate=1 / 3,
         failed_deployment_recovery_hours_p50=None,
@@ -355,7 +283,7 @@ def test_an_incident_over_before_the_change_it_names_ships_gives_that_failure_no
     earlier = run(facts, as_of=at(11))
     assert failed(earlier) == {d2: ("window",)}
     check(
-        rows(earlier)[TEAM],
+        rows_30d(earlier)[TEAM],
         deployments=2,
         change_failure_rate=0.5,
         failed_deployment_recovery_hours_p50=3.0,
@@ -386,7 +314,7 @@ def test_an_incident_naming_a_merge_commit_has_no_link_and_the_window_rule_appli
     assert failed(result) == {d3: ("window",)}
     assert d2 not in failed(result)
     check(
-        rows(result)[TEAM],
+        rows_30d(result)[TEAM],
         deployments=3,
         change_failure_rate=1 / 3,
         failed_deployment_recovery_hours_p50=3.0,
@@ -421,7 +349,7 @@ def test_an_unowned_services_incident_naming_a_change_fails_it_but_makes_no_rewo
     ship(facts, at(10, 5), [("c3", at(10, 4))])
     result = run(facts, (ORDERS,), (P1, P9))
     assert failed(result) == {d2: ("explicit",)}
-    got = rows(result)
+    got = rows_30d(result)
     check(
         got[TEAM],
         deployments=3,
@@ -468,7 +396,7 @@ def test_a_squashed_revert_of_two_changes_fails_both_deployments(facts: Facts) -
     assert failed(result) == {d2: ("revert",), d3: ("revert",)}
     assert d4 not in failed(result)
     check(
-        rows(result)[TEAM],
+        rows_30d(result)[TEAM],
         deployments=4,
         change_failure_rate=0.5,
         failed_deployment_recovery_hours_p50=36.0,
@@ -502,7 +430,7 @@ def test_reverting_a_merge_commit_fails_neither_it_nor_the_mainline_parent(facts
     result = run(facts)
     assert failed(result) == {}
     check(
-        rows(result)[TEAM],
+        rows_30d(result)[TEAM],
         deployments=4,
         change_failure_rate=0.0,
         failed_deployment_recovery_hours_p50=None,
@@ -529,7 +457,7 @@ def test_a_revert_of_a_revert_fails_the_first_revert_deployment_too(facts: Facts
     assert failed(result) == {d2: ("revert",), d3: ("revert",)}
     assert d4 not in failed(result)
     check(
-        rows(result)[TEAM],
+        rows_30d(result)[TEAM],
         deployments=4,
         change_failure_rate=0.5,
         failed_deployment_recovery_hours_p50=36.0,
@@ -559,7 +487,7 @@ def test_a_revert_deployment_rolled_back_then_reshipped(facts: Facts) -> None:
     assert failed(result) == {d2: ("revert",), d3: ("rollback",)}
     assert {d4, d5}.isdisjoint(failed(result))
     check(
-        rows(result)[TEAM],
+        rows_30d(result)[TEAM],
         deployments=5,
         change_failure_rate=0.4,
         failed_deployment_recovery_hours_p50=4.0,
@@ -584,7 +512,7 @@ def test_a_revert_naming_a_prefix_shared_by_two_changes_fails_both(facts: Facts)
     result = run(facts)
     assert failed(result) == {d2: ("revert",), d3: ("revert",)}
     check(
-        rows(result)[TEAM],
+        rows_30d(result)[TEAM],
         deployments=4,
         change_failure_rate=0.5,
         failed_deployment_recovery_hours_p50=36.0,
@@ -612,7 +540,7 @@ def test_rework_labels_ignore_case_but_the_first_deployment_has_no_known_change(
         1, created_at=at(1, -3), merged_at=at(1, -1), merge_commit_sha=s1, commit_dates=[at(1, -4)]
     )
     add_label(facts, 1, "Hotfix")
-    first(facts, first_sha=s1)
+    first(facts, head=s1)
     s2 = facts.commit(sha("s2"), at(9, 22))
     facts.pull_request(
         2, created_at=at(9, 20), merged_at=at(9, 22), merge_commit_sha=s2, commit_dates=[at(9, 19)]
@@ -623,7 +551,7 @@ def test_rework_labels_ignore_case_but_the_first_deployment_has_no_known_change(
     result = run(facts, rework_labels=("HOTFIX",))
     assert failed(result) == {}
     check(
-        rows(result)[TEAM],
+        rows_30d(result)[TEAM],
         deployments=3,
         rework_rate=1 / 3,
         lead_time_hours_p50=3.5,

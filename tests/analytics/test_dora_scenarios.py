@@ -12,16 +12,13 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Engine
 
-from analytics.dora import BREAKDOWN_STAGES, TeamWindowMetrics, compute_dora
+from analytics.dora import TeamWindowMetrics, compute_dora
 from analytics.ownership import RepoScope
 from analytics.windows import WindowSpec
-from tests.analytics.facts import AS_OF, PRODUCTION, REPO, SOURCE, Facts, Review, at
+from tests.analytics.facts import AS_OF, METRIC_KEYS, PRODUCTION, REPO, SOURCE, Facts, Review, at
+from tests.analytics.scenario import NO_BREAKDOWN, TEAM, W7, W30
 
-TEAM = "order-team"
 SCOPE = RepoScope(repo=REPO, team=TEAM, source=SOURCE, environment=PRODUCTION)
-W7 = WindowSpec("7d", 7)
-W30 = WindowSpec("30d", 30)
-NO_BREAKDOWN = dict.fromkeys(BREAKDOWN_STAGES)
 
 
 def approx(value: float) -> object:
@@ -540,23 +537,7 @@ def test_rows_sorted_by_team_with_organisation_first_then_window_length(facts: F
 def test_json_dict_keys_and_values(facts: Facts) -> None:
     deploy_changes(facts, at(10), [at(9, 22)])
     document = team_30d(facts).to_json_dict()
-    assert list(document) == [
-        "team",
-        "window",
-        "as_of",
-        "deployments",
-        "deployment_frequency_per_day",
-        "lead_time_hours_p50",
-        "lead_time_hours_p90",
-        "change_failure_rate",
-        "failed_deployment_recovery_hours_p50",
-        "time_to_restore_hours_p50",
-        "time_to_restore_hours_p90",
-        "incidents",
-        "rework_rate",
-        "lead_time_breakdown_hours_p50",
-        "bands",
-    ]
+    assert list(document) == METRIC_KEYS
     assert list(document["lead_time_breakdown_hours_p50"]) == ["coding", "pickup", "review", "deploy"]
     assert document == {
         "team": TEAM,

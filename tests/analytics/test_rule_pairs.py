@@ -9,14 +9,8 @@ metrics`` runs, so the delivery and failure halves and the bands meet as they do
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-import pytest
-from sqlalchemy import Engine
-
-from analytics.dora import BREAKDOWN_STAGES, TeamWindowMetrics
-from analytics.metrics import MetricsResult, compute_metrics
 from analytics.ownership import (
     CatalogComponent,
     OwnershipSettings,
@@ -27,8 +21,6 @@ from analytics.ownership import (
     repo_scopes,
     resolve_ownership,
 )
-from analytics.settings import AnalyticsSettings
-from analytics.windows import WindowSpec
 from tests.analytics.facts import (
     AS_OF,
     PRODUCTION,
@@ -41,81 +33,26 @@ from tests.analytics.facts import (
     at,
     sha,
 )
-
-TEAM = "order-team"
-PAY_TEAM = "payments"
-PAY_REPO = "acme/pay"
-ORDERS = RepoScope(repo=REPO, team=TEAM, source=SOURCE, environment=PRODUCTION, service="orders")
-PAY = RepoScope(repo=PAY_REPO, team=PAY_TEAM, source=SOURCE, environment=PRODUCTION, service="pay")
-P1 = PagerDutyScope("P1", TEAM, ("orders",))
-P2 = PagerDutyScope("P2", PAY_TEAM, ("pay",))
-W7 = WindowSpec("7d", 7)
-W30 = WindowSpec("30d", 30)
-REWORK_LABELS = ("hotfix", "rollback", "revert", "incident")
-NO_BREAKDOWN = dict.fromkeys(BREAKDOWN_STAGES)
-
-
-def approx(value: float) -> object:
-    return pytest.approx(value, rel=1e-9, abs=1e-9)
-
-
-@pytest.fixture
-def facts(store_engine: Engine) -> Facts:
-    return Facts(store_engine)
-
-
-def first(facts: Facts, repo: str = REPO) -> int:
-    """The repo's first collected deployment: June 1, unknown changes."""
-    return facts.deployment(at(1), compare="first", repo=repo, sha=sha(f"first-{repo}"))
-
-
-def ship(
-    facts: Facts,
-    deployed_at: datetime,
-    commits: Sequence[tuple[str, datetime] | tuple[str, datetime, str]],
-    *,
-    repo: str = REPO,
-    compare: str = "ahead",
-    environment: str = PRODUCTION,
-) -> int:
-    """A deployment shipping direct commits (name, author date[, message]); shas are ``sha(name)``."""
-    shas = []
-    for commit in commits:
-        name, authored = commit[0], commit[1]
-        message = commit[2] if len(commit) == 3 else ""
-        shas.append(facts.commit(sha(name), authored, repo=repo, message=message))
-    return facts.deployment(deployed_at, ships=shas, repo=repo, compare=compare, environment=environment)
-
-
-def rollback(facts: Facts, deployed_at: datetime, to_sha: str, *, repo: str = REPO) -> int:
-    return facts.deployment(deployed_at, sha=to_sha, compare="behind", repo=repo)
-
-
-def run(
-    facts: Facts,
-    scopes: Sequence[RepoScope] = (ORDERS,),
-    pagerduty: Sequence[PagerDutyScope] = (P1,),
-    *,
-    windows: Sequence[WindowSpec] = (W30,),
-    as_of: datetime = AS_OF,
-    attribution_window: timedelta = timedelta(hours=24),
-    rework_labels: Sequence[str] = (),
-) -> MetricsResult:
-    settings = AnalyticsSettings(
-        windows=tuple(windows), attribution_window=attribution_window, rework_labels=tuple(rework_labels)
-    )
-    return compute_metrics(
-        facts.engine, scopes, windows, as_of, pagerduty_scopes=pagerduty, settings=settings
-    )
-
-
-def rows(result: MetricsResult) -> dict[tuple[str, str], TeamWindowMetrics]:
-    return {(row.team, row.window): row for row in result.rows}
-
-
-def failed(result: MetricsResult) -> dict[int, tuple[str, ...]]:
-    return {d.deployment_id: d.rules for d in result.failed_deployments()}
-
+from tests.analytics.scenario import (
+    NO_BREAKDOWN,
+    ORDERS,
+    P1,
+    P2,
+    PAY,
+    PAY_REPO,
+    PAY_TEAM,
+    REWORK_LABELS,
+    TEAM,
+    W7,
+    W30,
+    approx,
+    failed,
+    first,
+    rollback,
+    rows,
+    run,
+    ship,
+)
 
 # -- 1. rollback + window attribution overlapping --------------------------------------------------------
 
@@ -153,7 +90,7 @@ def test_rollback_inside_the_attribution_window_of_its_own_incident(facts: Facts
 
 def test_incident_of_another_team_names_the_change_it_fails(facts: Facts) -> None:
     first(facts)
-    first(facts, PAY_REPO)
+    first(facts, repo=PAY_REPO)
     d2 = ship(facts, at(10), [("c2", at(9, 20))])  # order-team, lead 4 h
     b2 = ship(facts, at(10, 11), [("b2", at(10, 10))], repo=PAY_REPO)  # payments, lead 1 h
     c2 = sha("c2")
@@ -312,7 +249,7 @@ def test_attribution_window_ends_are_inclusive_and_the_latest_deployment_wins(fa
 
 def test_even_counts_interpolate_per_team_and_for_the_organisation(facts: Facts) -> None:
     first(facts)
-    first(facts, PAY_REPO)
+    first(facts, repo=PAY_REPO)
     # order-team: lead times 1, 2 (D2), 4, 10 (D4); D2 rolled back after 2 h; D4 failed by IA, 6 h.
     d2 = ship(facts, at(10), [("a1", at(9, 23)), ("a2", at(9, 22))])
     rollback(facts, at(10, 2), sha(f"first-{REPO}"))
@@ -370,8 +307,8 @@ def test_a_contested_pagerduty_service_fails_only_its_winners_deployments(facts:
     ]
     scopes, pd_scopes, warnings = _scopes((), ["acme/a", "acme/b"], components)
     assert len(warnings) == 1  # §4: the first in file order (acme/a) wins PSH, with a warning
-    first(facts, "acme/a")
-    first(facts, "acme/b")
+    first(facts, repo="acme/a")
+    first(facts, repo="acme/b")
     a2 = ship(facts, at(10), [("a2", at(9, 23))], repo="acme/a")
     b2 = ship(facts, at(10, 1), [("b2", at(10))], repo="acme/b")
     # On PSH at 02:00: team-a's incident; it may fail service "a" only, whose latest deployment is A2
@@ -396,8 +333,8 @@ def test_one_incident_on_a_team_service_shared_by_two_repos_counts_once(facts: F
     scopes, pd_scopes, _ = _scopes(
         (TeamClaim("team-a", ("acme/a1", "acme/a2"), ("PX",)),), ["acme/a1", "acme/a2"], []
     )
-    first(facts, "acme/a1")
-    first(facts, "acme/a2")
+    first(facts, repo="acme/a1")
+    first(facts, repo="acme/a2")
     x1 = ship(facts, at(10), [("x1", at(9, 23))], repo="acme/a1")
     x2 = ship(facts, at(10, 1), [("x2", at(10))], repo="acme/a2")
     add_incident(facts, "I1", at(10, 2), resolved_at=at(10, 3), service="PX")
@@ -645,7 +582,7 @@ def test_two_repos_of_one_service_share_the_latest_deployment_and_open_incidents
         repo="acme/orders-web", team=TEAM, source=SOURCE, environment=PRODUCTION, service="orders"
     )
     first(facts)
-    first(facts, "acme/orders-web")
+    first(facts, repo="acme/orders-web")
     d2 = ship(facts, at(10), [("o2", at(9, 23))])
     w2 = ship(facts, at(10, 1), [("w2", at(10))], repo="acme/orders-web")
     # An incident issue in acme/orders at 02:00: a repo of the service "orders", whose latest deployment

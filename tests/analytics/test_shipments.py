@@ -43,25 +43,40 @@ def refresh(engine: Engine) -> int:
     return stale
 
 
+def migrates_and_derives_again(engine: Engine, version: int) -> None:
+    """Migration ``version`` is the one pending and empties the derived rows; one refresh derives them
+    again."""
+    assert migrate(engine) == [version]
+    with engine.connect() as conn:
+        assert conn.execute(select(schema.derived_first_shipments)).all() == []
+        assert conn.execute(select(schema.derived_fingerprints)).all() == []
+    assert refresh(engine) == 1
+
+
 Row = tuple[str, str, int, Any, str, bool]
 
 
-def derived(engine: Engine) -> list[Row]:
+def stored(conn: Connection) -> list[Row]:
+    """The derived first shipments as ``conn`` sees them, sorted."""
     table = schema.derived_first_shipments
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                table.c.repo,
-                table.c.sha,
-                table.c.deployment_id,
-                table.c.author_date,
-                table.c.compare_status,
-                table.c.is_change,
-            )
-        ).all()
+    rows = conn.execute(
+        select(
+            table.c.repo,
+            table.c.sha,
+            table.c.deployment_id,
+            table.c.author_date,
+            table.c.compare_status,
+            table.c.is_change,
+        )
+    ).all()
     return sorted(
         (r.repo, r.sha, int(r.deployment_id), r.author_date, r.compare_status, r.is_change) for r in rows
     )
+
+
+def derived(engine: Engine) -> list[Row]:
+    with engine.connect() as conn:
+        return stored(conn)
 
 
 def from_scratch(engine: Engine) -> list[Row]:
@@ -70,21 +85,9 @@ def from_scratch(engine: Engine) -> list[Row]:
         conn.execute(delete(schema.derived_first_shipments))
         conn.execute(delete(schema.derived_fingerprints))
         refresh_first_shipments(conn)
-        table = schema.derived_first_shipments
-        rows = conn.execute(
-            select(
-                table.c.repo,
-                table.c.sha,
-                table.c.deployment_id,
-                table.c.author_date,
-                table.c.compare_status,
-                table.c.is_change,
-            )
-        ).all()
+        rows = stored(conn)
         conn.rollback()
-    return sorted(
-        (r.repo, r.sha, int(r.deployment_id), r.author_date, r.compare_status, r.is_change) for r in rows
-    )
+    return rows
 
 
 def check(engine: Engine, expected: list[Row]) -> None:
@@ -283,11 +286,7 @@ def test_migration_7_empties_the_derived_rows_and_adds_their_heads(facts: Facts,
         conn.execute(text("ALTER TABLE derived_first_shipments DROP COLUMN head"))
         conn.execute(delete(schema.schema_migrations).where(schema.schema_migrations.c.version == 7))
         assert conn.execute(text("SELECT count(*) FROM derived_first_shipments")).scalar_one() == 2
-    assert migrate(facts.engine) == [7]
-    with facts.engine.connect() as conn:
-        assert conn.execute(select(schema.derived_first_shipments)).all() == []
-        assert conn.execute(select(schema.derived_fingerprints)).all() == []
-    assert refresh(facts.engine) == 1
+    migrates_and_derives_again(facts.engine, 7)
     check(facts.engine, [FIRST, c("c1", 1001, 2)])
 
 
@@ -313,9 +312,5 @@ def test_migration_8_empties_the_derived_rows_to_derive_them_again(facts: Facts)
             delete(schema.derived_first_shipments).where(schema.derived_first_shipments.c.sha == "sha-1000")
         )
         conn.execute(delete(schema.schema_migrations).where(schema.schema_migrations.c.version == 8))
-    assert migrate(facts.engine) == [8]
-    with facts.engine.connect() as conn:
-        assert conn.execute(select(schema.derived_first_shipments)).all() == []
-        assert conn.execute(select(schema.derived_fingerprints)).all() == []
-    assert refresh(facts.engine) == 1
+    migrates_and_derives_again(facts.engine, 8)
     check(facts.engine, [FIRST, c("c1", 1001, 2)])
