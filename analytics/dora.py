@@ -468,8 +468,6 @@ def fact_ctes(
             derived.c.sha,
             derived.c.author_date,
             derived.c.is_change,
-            # The first deployment of the history's own commit (no deploy stage for its PR).
-            (derived.c.compare_status == FIRST_COMPARE).label("ships_own_commit"),
             derived.c.revert_message,
             derived.c.head,
             # Null when no PR merged as of as_of has this commit as its merge commit.
@@ -716,9 +714,20 @@ def _metrics_statement(
     )
 
     # A PR is deployed by the deployment that first shipped its merge commit, once it is merged as of
-    # the point. Without a review it has no pickup and no review stage.
-    def stages(shipped: Any, sha: ColumnElement[Any], deploy: bool) -> Select[Any]:
-        return select(
+    # the point. Without a review it has no pickup and no review stage. The first deployment of the
+    # collected history ships the PR its own commit merged, with its changes unknown: that PR has
+    # every stage but deploy (SPEC §5.2); its commit is its first shipment, so a deployment that ships
+    # it again does not deploy that PR a second time.
+    shipped = first_shipments
+    # A handful of rows (one per repository): cheaper to join to the PRs' few commits than to carry a
+    # flag on each of the millions of first shipments.
+    first_deployments = (
+        select(counted_deployments.c.repo, counted_deployments.c.source, counted_deployments.c.deployment_id)
+        .where(counted_deployments.c.compare_status == FIRST_COMPARE)
+        .subquery("first_deployments")
+    )
+    pr_stages = (
+        select(
             shipped.c.team_id,
             *window_key,
             _stage_seconds(merged_pull_requests.c.created_at, merged_pull_requests.c.first_commit_at).label(
@@ -730,17 +739,17 @@ def _metrics_statement(
             _stage_seconds(merged_pull_requests.c.merged_at, first_reviews.c.first_review_at).label(
                 "review_seconds"
             ),
-            (
-                _stage_seconds(shipped.c.deployed_at, merged_pull_requests.c.merged_at)
-                if deploy
-                else cast(null(), Double)
+            case(
+                (first_deployments.c.deployment_id.is_not(None), cast(null(), Double)),
+                else_=_stage_seconds(shipped.c.deployed_at, merged_pull_requests.c.merged_at),
             ).label("deploy_seconds"),
-        ).select_from(
+        )
+        .select_from(
             shipped.join(
                 merged_pull_requests,
                 and_(
                     merged_pull_requests.c.repo == shipped.c.repo,
-                    merged_pull_requests.c.merge_commit_sha == sha,
+                    merged_pull_requests.c.merge_commit_sha == shipped.c.sha,
                 ),
             )
             .outerjoin(
@@ -750,26 +759,23 @@ def _metrics_statement(
                     first_reviews.c.number == merged_pull_requests.c.number,
                 ),
             )
+            .outerjoin(
+                first_deployments,
+                and_(
+                    first_deployments.c.repo == shipped.c.repo,
+                    first_deployments.c.source == shipped.c.source,
+                    first_deployments.c.deployment_id == shipped.c.deployment_id,
+                ),
+            )
             .join(
                 metric_windows,
                 and_(in_window(shipped), merged_pull_requests.c.merged_at <= metric_windows.c.ends_at),
             )
         )
-
-    pr_stages = union_all(
         # The few commits that merged a PR, before the join reads the PRs.
-        stages(first_shipments, first_shipments.c.sha, True).where(
-            first_shipments.c.pr_last_merged_at.is_not(None),
-            first_shipments.c.ships_own_commit.is_(False),
-        ),
-        # The first deployment of the collected history ships the PR its own commit merged, with its
-        # changes unknown: that PR has every stage but deploy (SPEC §5.2). Its commit is its first
-        # shipment, so a deployment that ships it again does not deploy that PR a second time.
-        stages(first_shipments, first_shipments.c.sha, False).where(
-            first_shipments.c.pr_last_merged_at.is_not(None),
-            first_shipments.c.ships_own_commit,
-        ),
-    ).cte("deployed_pull_request_stages")
+        .where(shipped.c.pr_last_merged_at.is_not(None))
+        .cte("deployed_pull_request_stages")
+    )
 
     # -- per team and window ------------------------------------------------------------------------
     team_deployments = (

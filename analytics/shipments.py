@@ -25,11 +25,13 @@ from store.upsert import upsert
 # What the derivation reads of each fact table, per repository: a change to any other column (a
 # deployment's ref, a commit's message) cannot move a first shipment.
 _FINGERPRINTED: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("deployments", ("source", "deployment_id", "environment", "sha", "deployed_at")),
+    # A deployment's sha (read for the first deployment's own commit) never changes: its id names it.
+    ("deployments", ("source", "deployment_id", "environment", "deployed_at")),
     ("deployment_compares", ("source", "deployment_id", "status")),
     ("deployment_commits", ("source", "deployment_id", "sha")),
-    # A commit's sha names its content (message included): a row can only appear or disappear.
-    ("commits", ("sha", "parent_shas", "parent_count", "author_date")),
+    # A commit's sha names its content (message and parents included): a row can only appear or
+    # disappear. Hashing fewer columns keeps the check that runs before every snapshot cheap.
+    ("commits", ("sha", "parent_count", "author_date")),
 )
 
 # Serialises refreshes of several processes on one PostgreSQL (a daemon and a CLI run): the second
@@ -113,6 +115,7 @@ SELECT s.repo, s.source, s.environment, s.sha, s.deployment_id, s.deployed_at, s
 FROM shipments AS s
 LEFT JOIN commits AS cm ON cm.repo = s.repo AND cm.sha = s.sha
 WHERE s.shipment_order = 1
+ORDER BY s.deployed_at
 """  # noqa: S608 - constants only
 
 
