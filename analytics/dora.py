@@ -718,7 +718,6 @@ def _metrics_statement(
     # collected history ships the PR its own commit merged, with its changes unknown: that PR has
     # every stage but deploy (SPEC §5.2); its commit is its first shipment, so a deployment that ships
     # it again does not deploy that PR a second time.
-    shipped = first_shipments
     # A handful of rows (one per repository): cheaper to join to the PRs' few commits than to carry a
     # flag on each of the millions of first shipments.
     first_deployments = (
@@ -728,7 +727,7 @@ def _metrics_statement(
     )
     pr_stages = (
         select(
-            shipped.c.team_id,
+            first_shipments.c.team_id,
             *window_key,
             _stage_seconds(merged_pull_requests.c.created_at, merged_pull_requests.c.first_commit_at).label(
                 "coding_seconds"
@@ -741,15 +740,15 @@ def _metrics_statement(
             ),
             case(
                 (first_deployments.c.deployment_id.is_not(None), cast(null(), Double)),
-                else_=_stage_seconds(shipped.c.deployed_at, merged_pull_requests.c.merged_at),
+                else_=_stage_seconds(first_shipments.c.deployed_at, merged_pull_requests.c.merged_at),
             ).label("deploy_seconds"),
         )
         .select_from(
-            shipped.join(
+            first_shipments.join(
                 merged_pull_requests,
                 and_(
-                    merged_pull_requests.c.repo == shipped.c.repo,
-                    merged_pull_requests.c.merge_commit_sha == shipped.c.sha,
+                    merged_pull_requests.c.repo == first_shipments.c.repo,
+                    merged_pull_requests.c.merge_commit_sha == first_shipments.c.sha,
                 ),
             )
             .outerjoin(
@@ -762,18 +761,20 @@ def _metrics_statement(
             .outerjoin(
                 first_deployments,
                 and_(
-                    first_deployments.c.repo == shipped.c.repo,
-                    first_deployments.c.source == shipped.c.source,
-                    first_deployments.c.deployment_id == shipped.c.deployment_id,
+                    first_deployments.c.repo == first_shipments.c.repo,
+                    first_deployments.c.source == first_shipments.c.source,
+                    first_deployments.c.deployment_id == first_shipments.c.deployment_id,
                 ),
             )
             .join(
                 metric_windows,
-                and_(in_window(shipped), merged_pull_requests.c.merged_at <= metric_windows.c.ends_at),
+                and_(
+                    in_window(first_shipments), merged_pull_requests.c.merged_at <= metric_windows.c.ends_at
+                ),
             )
         )
         # The few commits that merged a PR, before the join reads the PRs.
-        .where(shipped.c.pr_last_merged_at.is_not(None))
+        .where(first_shipments.c.pr_last_merged_at.is_not(None))
         .cte("deployed_pull_request_stages")
     )
 

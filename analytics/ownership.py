@@ -268,13 +268,14 @@ def resolve_ownership(
     # that component's owner: then it leaves the component and is its own service, so the component's
     # PagerDuty service (linked through the component's other repositories) fails none of its
     # deployments, and its deployments are not rework for that service's incidents.
-    repo_service = {
-        repo: repo
-        if repo not in first_naming_repo
-        or (repo_origin[repo] == FROM_CONFIG and team_of(first_naming_repo[repo]) != repo_team[repo])
-        else first_naming_repo[repo].name
-        for repo in repo_team
-    }
+    def service_of(repo: str) -> str:
+        component = first_naming_repo.get(repo)
+        if component is None:
+            return repo
+        given_away = repo_origin[repo] == FROM_CONFIG and team_of(component) != repo_team[repo]
+        return repo if given_away else component.name
+
+    repo_service = {repo: service_of(repo) for repo in repo_team}
     service_pagerduty: dict[str, set[str]] = {}
     for service_id, origin in service_origin.items():
         if origin == FROM_CONFIG:

@@ -60,14 +60,15 @@ _DERIVE = f"""
 INSERT INTO derived_first_shipments
     (repo, source, environment, sha, deployment_id, deployed_at, compare_status, author_date, is_change,
      revert_message, head)
-WITH RECURSIVE firsts AS (
-    SELECT d.repo, d.source, d.environment, d.deployment_id, d.deployed_at, d.sha
+WITH RECURSIVE deployed AS (
+    SELECT d.repo, d.source, d.environment, d.deployment_id, d.deployed_at, d.sha, c.status
     FROM deployments AS d
     JOIN derived_refresh_stale AS stale ON stale.repo = d.repo
     JOIN deployment_compares AS c
         ON c.repo = d.repo AND c.source = d.source AND c.deployment_id = d.deployment_id
-    WHERE d.deployed_at IS NOT NULL AND c.status = '{FIRST_COMPARE}'
+    WHERE d.deployed_at IS NOT NULL
 ),
+firsts AS (SELECT * FROM deployed WHERE status = '{FIRST_COMPARE}'),
 relisted (repo, source, environment, deployment_id, deployed_at, listing_id, sha) AS (
     SELECT f.repo, f.source, f.environment, f.deployment_id, f.deployed_at, dc.deployment_id, dc.sha
     FROM firsts AS f
@@ -83,23 +84,17 @@ relisted (repo, source, environment, deployment_id, deployed_at, listing_id, sha
         ON dc.repo = r.repo AND dc.source = r.source AND dc.deployment_id = r.listing_id
         AND position(' ' || dc.sha || ' ' IN ' ' || cm.parent_shas || ' ') > 0
 ),
+-- A sha may come several times (its own and relisted): the numbering below keeps one.
 shipped AS (
-    SELECT d.repo, d.source, d.environment, d.deployment_id, d.deployed_at,
-           c.status AS compare_status, dc.sha
-    FROM deployments AS d
-    JOIN derived_refresh_stale AS stale ON stale.repo = d.repo
-    JOIN deployment_compares AS c
-        ON c.repo = d.repo AND c.source = d.source AND c.deployment_id = d.deployment_id
+    SELECT k.repo, k.source, k.environment, k.deployment_id, k.deployed_at, k.status AS compare_status, dc.sha
+    FROM deployed AS k
     JOIN deployment_commits AS dc
-        ON dc.repo = d.repo AND dc.source = d.source AND dc.deployment_id = d.deployment_id
-    WHERE d.deployed_at IS NOT NULL AND c.status IN ({_KNOWN_COMPARES})
+        ON dc.repo = k.repo AND dc.source = k.source AND dc.deployment_id = k.deployment_id
+    WHERE k.status IN ({_KNOWN_COMPARES})
     UNION ALL
-    SELECT DISTINCT repo, source, environment, deployment_id, deployed_at, '{FIRST_COMPARE}', sha
-    FROM (
-        SELECT repo, source, environment, deployment_id, deployed_at, sha FROM firsts
-        UNION ALL
-        SELECT repo, source, environment, deployment_id, deployed_at, sha FROM relisted
-    ) AS own
+    SELECT repo, source, environment, deployment_id, deployed_at, status, sha FROM firsts
+    UNION ALL
+    SELECT repo, source, environment, deployment_id, deployed_at, '{FIRST_COMPARE}', sha FROM relisted
 ),
 shipments AS (
     SELECT *, row_number() OVER (

@@ -92,19 +92,18 @@ def _derived_first_shipments(conn: Connection) -> None:
             conn.execute(text(f"CREATE INDEX {name} ON {table} ({', '.join(columns)})"))
 
 
+def _derive_again(conn: Connection) -> None:
+    # The derivation changed: the derived rows are emptied, and the next snapshot derives them again
+    # from the facts.
+    conn.execute(text("DELETE FROM derived_first_shipments"))
+    conn.execute(text("DELETE FROM derived_fingerprints"))
+
+
 def _derived_sha_heads(conn: Connection) -> None:
     # Migration 6 creates the table from today's schema, which has the column: hence IF NOT EXISTS.
-    # The derived rows are emptied, and the next snapshot derives them again, heads included.
-    conn.execute(text("DELETE FROM derived_first_shipments"))
-    conn.execute(text("DELETE FROM derived_fingerprints"))
+    # The rows are derived again, heads included.
+    _derive_again(conn)
     conn.execute(text("ALTER TABLE derived_first_shipments ADD COLUMN IF NOT EXISTS head INTEGER"))
-
-
-def _derive_again(conn: Connection) -> None:
-    # The derivation changed (the first deployment of the history now ships its own commit): the
-    # derived rows are emptied, and the next snapshot derives them again from the facts.
-    conn.execute(text("DELETE FROM derived_first_shipments"))
-    conn.execute(text("DELETE FROM derived_fingerprints"))
 
 
 MIGRATIONS: tuple[Migration, ...] = (
