@@ -36,10 +36,10 @@ from doraspace.config import DEFAULT_CONFIG_PATH, Config, Secret, load_config, r
 from doraspace.errors import ConfigError, DoraspaceError
 from doraspace.pipeline import build_snapshot, compute_all, compute_survey_scores
 from doraspace.settings import ownership_settings
-from store.engine import STORE_FAILURES, open_store
+from store.engine import STORE_FAILURES, open_store, store_exists
 from store.urls import duckdb_file
 from surveys.definition import load_definition
-from surveys.importer import import_survey, team_spellings
+from surveys.importer import prepare_import, team_spellings, write_import
 
 log = logging.getLogger("doraspace")
 
@@ -354,17 +354,17 @@ def cmd_survey_import(args: argparse.Namespace, config: Config) -> int:
         raise ConfigError(f"--quarter: expected a quarter like 2026-Q3, got {args.quarter!r}")
     definition = load_definition(args.definition)
     secret = config.surveys.respondent_secret.value()
-    engine = open_store(config.database_url)
+    # The file is checked in full before the store is written, and a store that does not exist yet
+    # is created only for a good file: a bad one changes nothing, on the first run too (SPEC §9).
+    engine = open_store(config.database_url) if store_exists(config.database_url) else None
     try:
         # Teams as the ownership map knows them (config and catalog), with the config's spellings.
-        owners = resolve_ownership(
-            ownership_settings(config), collected_repositories(engine), load_components(engine)
-        )
+        known = (collected_repositories(engine), load_components(engine)) if engine else ([], [])
+        owners = resolve_ownership(ownership_settings(config), *known)
         spellings: dict[str, tuple[str, ...]] = {team: () for team in set(owners.repo_team.values())}
         spellings.pop("unowned", None)
         spellings.update({team.name: team.survey_names for team in config.teams})
-        report = import_survey(
-            engine,
+        prepared = prepare_import(
             Path(args.file),
             definition,
             quarter=args.quarter,
@@ -372,8 +372,11 @@ def cmd_survey_import(args: argparse.Namespace, config: Config) -> int:
             secret=secret,
             team_names=team_spellings(spellings),
         )
+        engine = engine or open_store(config.database_url)
+        report = write_import(engine, prepared)
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
     # Totals only: per-team counts of a small team would be a figure the anonymity rules hide.
     print(
         f"{report.file}: {report.format}, {report.survey} {report.quarter}: {report.responses} respondents "

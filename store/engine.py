@@ -81,6 +81,13 @@ def open_store(
             raise StoreError(f"database.url: cannot open {redact(url)!r}: {exc.orig or exc}") from exc
 
 
+def store_exists(url: str) -> bool:
+    """Whether the store at ``url`` is there to open: false only for a DuckDB file not yet created
+    (``open_store`` would create it); a server's database is always there."""
+    file = duckdb_file(url)
+    return file is None or os.path.exists(file)
+
+
 def _pin_utc(engine: Engine) -> None:
     # Naive timestamps are UTC by convention; keep DuckDB from applying a local zone to any cast.
     @event.listens_for(engine, "connect")

@@ -48,7 +48,16 @@ from surveys.formats import (
     typeform,
 )
 
-__all__ = ["ImportReport", "import_survey", "parse_export", "pseudonym", "team_spellings"]
+__all__ = [
+    "ImportReport",
+    "PreparedImport",
+    "import_survey",
+    "parse_export",
+    "prepare_import",
+    "pseudonym",
+    "team_spellings",
+    "write_import",
+]
 
 QUARTER = re.compile(r"\d{4}-Q[1-4]\Z")
 _NUMBER = re.compile(r"(\d{1,3})(?:\.0+)?\Z")
@@ -128,8 +137,18 @@ def parse_export(file: Path | str, definition: SurveyDefinition, fmt: str = "aut
     return _PARSERS[chosen](table, definition)
 
 
-def import_survey(
-    engine: Engine,
+@dataclass(frozen=True)
+class PreparedImport:
+    """An export read, matched and validated (``prepare_import``), ready for ``write_import``."""
+
+    file: str
+    definition: SurveyDefinition
+    quarter: str
+    export: ParsedExport
+    plan: _Plan
+
+
+def prepare_import(
     file: Path | str,
     definition: SurveyDefinition,
     *,
@@ -137,29 +156,35 @@ def import_survey(
     fmt: str = "auto",
     secret: str,
     team_names: Mapping[str, str],
-) -> ImportReport:
-    """Import one export for ``quarter`` (``2026-Q3``), all or nothing.
+) -> PreparedImport:
+    """Read and check one export for ``quarter`` (``2026-Q3``) without touching the store, so that a
+    bad file is refused before a store is even created.
 
     ``team_names`` maps spellings (team names and their ``survey_names``; compared folded) to teams.
     """
-    file = Path(file)
-    label = str(file)
+    label = str(Path(file))
     if not isinstance(quarter, str) or not QUARTER.match(quarter):
         raise SurveyImportError(f"the quarter must look like 2026-Q3 (got {quarter!r})", file=label)
     if not secret:
         raise ConfigError("surveys.respondent_secret: is empty; pseudonyms need a secret key")
     export = parse_export(file, definition, fmt)
     plan = _plan(label, export, definition, quarter, secret, team_names)
+    return PreparedImport(label, definition, quarter, export, plan)
+
+
+def write_import(engine: Engine, prepared: PreparedImport) -> ImportReport:
+    """Write a prepared import in one transaction, all or nothing."""
+    label, export, plan = prepared.file, prepared.export, prepared.plan
     try:
         with engine.begin() as conn:
-            new_responses = _write(conn, label, definition, quarter, plan)
+            new_responses = _write(conn, label, prepared.definition, prepared.quarter, plan)
     except SQLAlchemyError as exc:
         raise StoreError(f"survey import of {label}: the store failed: {exc}") from exc
     return ImportReport(
         file=label,
         format=export.format,
-        survey=definition.survey,
-        quarter=quarter,
+        survey=prepared.definition.survey,
+        quarter=prepared.quarter,
         rows=len(export.responses),
         skipped=export.skipped,
         superseded=plan.superseded,
@@ -170,6 +195,23 @@ def import_survey(
         respondents_by_team=dict(sorted(Counter(row["team"] for row in plan.responses).items())),
         ignored_columns=plan.ignored_columns,
     )
+
+
+def import_survey(
+    engine: Engine,
+    file: Path | str,
+    definition: SurveyDefinition,
+    *,
+    quarter: str,
+    fmt: str = "auto",
+    secret: str,
+    team_names: Mapping[str, str],
+) -> ImportReport:
+    """Import one export for ``quarter``, all or nothing: ``prepare_import``, then ``write_import``."""
+    prepared = prepare_import(
+        file, definition, quarter=quarter, fmt=fmt, secret=secret, team_names=team_names
+    )
+    return write_import(engine, prepared)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -169,3 +169,36 @@ def test_threshold_three_differencing_and_organisation_rates_in_json_and_metrics
         assert samples[sample("space_respondents", team=team, quarter=Q3)] == respondents
         assert samples[sample("space_response_rate", team=team, quarter=Q3)] == approx(rate)
     assert json.dumps(json_rows)  # plain JSON values throughout
+
+
+# ==================================================================================================
+# 9. SPEC §9: "A bad ... survey file is reported with its location and changes nothing" — also on the
+#    first run, when no store exists yet: the import is refused before the store is created. Then the
+#    good file creates it.
+# ==================================================================================================
+
+
+@pytest.mark.parametrize(
+    ("team", "tools", "message"),
+    [
+        ("Alpha", "Sort of", "unknown answer"),  # an answer outside the scale
+        ("Omega", "Agree", "Omega"),  # a team nobody configured
+    ],
+)
+def test_a_bad_first_import_leaves_no_store_behind(
+    org_factory: Callable[..., Org], team: str, tools: str, message: str
+) -> None:
+    org = org_factory([("alpha", 5, [])], minimum=3)
+    store = org.folder / "store.duckdb"
+    bad = [("2026/07/14 9:00:00 AM GMT+2", "p0@example.com", team, answers(tools))]
+    export = write_csv(org.folder / "bad.csv", google_forms(bad))
+    status, _, err = org.run(
+        "survey", "import", str(export), "--definition", str(org.definition), "--quarter", Q3
+    )
+    assert status == 2 and message in err and "bad.csv" in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert not store.exists()
+    good = [("2026/07/14 9:00:00 AM GMT+2", f"p{n}@example.com", "Alpha", answers("Agree")) for n in range(3)]
+    org.survey_import(write_csv(org.folder / "good.csv", google_forms(good)))
+    assert store.exists()
+    assert {(row["team"], row["respondents"]) for row in org.rows()} == {("*", 3), ("alpha", 3)}
