@@ -52,7 +52,7 @@ from sqlalchemy.types import NullType
 
 from analytics.benchmarks import METRICS as BAND_METRICS
 from analytics.ownership import ORGANISATION, RepoScope
-from analytics.shipments import FIRST_COMPARE, refresh_first_shipments
+from analytics.shipments import UNKNOWN_COMPARE, UNLISTED_COMPARES, refresh_first_shipments
 from analytics.windows import WindowSpec, as_utc, window_bounds
 from store import schema
 from store.timeutil import to_db
@@ -717,13 +717,19 @@ def _metrics_statement(
     # the point. Without a review it has no pickup and no review stage. The first deployment of the
     # collected history ships the PR its own commit merged, with its changes unknown: that PR has
     # every stage but deploy (SPEC §5.2); its commit is its first shipment, so a deployment that ships
-    # it again does not deploy that PR a second time.
-    # A handful of rows (one per repository): cheaper to join to the PRs' few commits than to carry a
-    # flag on each of the millions of first shipments.
-    first_deployments = (
-        select(counted_deployments.c.repo, counted_deployments.c.source, counted_deployments.c.deployment_id)
-        .where(counted_deployments.c.compare_status == FIRST_COMPARE)
-        .subquery("first_deployments")
+    # it again does not deploy that PR a second time. The PR at the commit of a deployment GitHub could
+    # not compare (unknown) is deployed by nobody, and for the same reason not by a later deployment.
+    # A few rows (one per repository, and the rare unknown compares): cheaper to join to the PRs' few
+    # commits than to carry a flag on each of the millions of first shipments.
+    unlisted_deployments = (
+        select(
+            counted_deployments.c.repo,
+            counted_deployments.c.source,
+            counted_deployments.c.deployment_id,
+            counted_deployments.c.compare_status,
+        )
+        .where(counted_deployments.c.compare_status.in_(UNLISTED_COMPARES))
+        .subquery("unlisted_deployments")
     )
     pr_stages = (
         select(
@@ -739,7 +745,7 @@ def _metrics_statement(
                 "review_seconds"
             ),
             case(
-                (first_deployments.c.deployment_id.is_not(None), cast(null(), Double)),
+                (unlisted_deployments.c.deployment_id.is_not(None), cast(null(), Double)),
                 else_=_stage_seconds(first_shipments.c.deployed_at, merged_pull_requests.c.merged_at),
             ).label("deploy_seconds"),
         )
@@ -759,11 +765,11 @@ def _metrics_statement(
                 ),
             )
             .outerjoin(
-                first_deployments,
+                unlisted_deployments,
                 and_(
-                    first_deployments.c.repo == first_shipments.c.repo,
-                    first_deployments.c.source == first_shipments.c.source,
-                    first_deployments.c.deployment_id == first_shipments.c.deployment_id,
+                    unlisted_deployments.c.repo == first_shipments.c.repo,
+                    unlisted_deployments.c.source == first_shipments.c.source,
+                    unlisted_deployments.c.deployment_id == first_shipments.c.deployment_id,
                 ),
             )
             .join(
@@ -774,7 +780,10 @@ def _metrics_statement(
             )
         )
         # The few commits that merged a PR, before the join reads the PRs.
-        .where(first_shipments.c.pr_last_merged_at.is_not(None))
+        .where(
+            first_shipments.c.pr_last_merged_at.is_not(None),
+            unlisted_deployments.c.compare_status.is_distinct_from(UNKNOWN_COMPARE),
+        )
         .cte("deployed_pull_request_stages")
     )
 

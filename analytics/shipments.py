@@ -47,15 +47,19 @@ _KNOWN_COMPARES = "'ahead', 'behind', 'identical', 'diverged'"
 # Compares whose commits are changes. ``behind`` is a rollback and ``identical`` a redeploy: no changes.
 # ``first`` (start of the collected history) and ``unknown`` (GitHub could not compare): changes unknown.
 _COMPARES_WITH_CHANGES = "'ahead', 'diverged'"
+# The compare of a deployment GitHub could not compare with the previous one (its base force-pushed away).
+UNKNOWN_COMPARE = "unknown"
+# Compares that list nothing although the deployment shipped something: its own commit and those before it.
+UNLISTED_COMPARES = (FIRST_COMPARE, UNKNOWN_COMPARE)
 
 # The derivation of analytics.dora's first shipments over every deployment of the stale repositories:
 # every commit of a deployment that reached success with a known compare, numbered per commit in
 # deployment order (deployed_at, then id); number 1 first shipped it. The first deployment of the
-# collected history (compare ``first``) lists no commits, but it shipped its own and all before it:
-# when a later deployment lists that commit again (main rolled back past the start of the history,
-# then moved forward), the commit and its ancestors among that listing are the first deployment's
-# shipments (never changes), so they are not counted a second time. A change is a non-merge commit
-# (at most one parent) first shipped by a deployment that moved forward (ahead or diverged).
+# collected history (compare ``first``) and one GitHub could not compare (``unknown``) list no commits,
+# but each shipped its own and all before it: when a later deployment lists that commit again (main
+# rolled back past it, then moved forward), the commit and its ancestors among that listing are that
+# deployment's shipments (never changes), so they are not counted a second time. A change is a non-merge
+# commit (at most one parent) first shipped by a deployment that moved forward (ahead or diverged).
 _DERIVE = f"""
 INSERT INTO derived_first_shipments
     (repo, source, environment, sha, deployment_id, deployed_at, compare_status, author_date, is_change,
@@ -68,16 +72,16 @@ WITH RECURSIVE deployed AS (
         ON c.repo = d.repo AND c.source = d.source AND c.deployment_id = d.deployment_id
     WHERE d.deployed_at IS NOT NULL
 ),
-firsts AS (SELECT * FROM deployed WHERE status = '{FIRST_COMPARE}'),
-relisted (repo, source, environment, deployment_id, deployed_at, listing_id, sha) AS (
-    SELECT f.repo, f.source, f.environment, f.deployment_id, f.deployed_at, dc.deployment_id, dc.sha
-    FROM firsts AS f
+unlisted AS (SELECT * FROM deployed WHERE status IN ('{FIRST_COMPARE}', '{UNKNOWN_COMPARE}')),
+relisted (repo, source, environment, deployment_id, deployed_at, status, listing_id, sha) AS (
+    SELECT f.repo, f.source, f.environment, f.deployment_id, f.deployed_at, f.status, dc.deployment_id, dc.sha
+    FROM unlisted AS f
     JOIN deployment_commits AS dc ON dc.repo = f.repo AND dc.source = f.source AND dc.sha = f.sha
     JOIN deployments AS later
         ON later.repo = dc.repo AND later.source = dc.source AND later.deployment_id = dc.deployment_id
         AND later.environment = f.environment
     UNION
-    SELECT r.repo, r.source, r.environment, r.deployment_id, r.deployed_at, r.listing_id, dc.sha
+    SELECT r.repo, r.source, r.environment, r.deployment_id, r.deployed_at, r.status, r.listing_id, dc.sha
     FROM relisted AS r
     JOIN commits AS cm ON cm.repo = r.repo AND cm.sha = r.sha
     JOIN deployment_commits AS dc
@@ -92,9 +96,9 @@ shipped AS (
         ON dc.repo = k.repo AND dc.source = k.source AND dc.deployment_id = k.deployment_id
     WHERE k.status IN ({_KNOWN_COMPARES})
     UNION ALL
-    SELECT repo, source, environment, deployment_id, deployed_at, status, sha FROM firsts
+    SELECT repo, source, environment, deployment_id, deployed_at, status, sha FROM unlisted
     UNION ALL
-    SELECT repo, source, environment, deployment_id, deployed_at, '{FIRST_COMPARE}', sha FROM relisted
+    SELECT repo, source, environment, deployment_id, deployed_at, status, sha FROM relisted
 ),
 shipments AS (
     SELECT *, row_number() OVER (

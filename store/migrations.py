@@ -117,6 +117,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         7, "the first 7 hex digits of each derived first shipment's sha, as an integer", _derived_sha_heads
     ),
     Migration(8, "the first deployment of the history ships its own commit (derived again)", _derive_again),
+    Migration(9, "a deployment GitHub could not compare ships its own commit (derived again)", _derive_again),
 )
 
 

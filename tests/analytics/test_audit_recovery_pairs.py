@@ -863,3 +863,29 @@ def test_organisation_recovery_median_pools_recovered_failures_only(facts: Facts
     assert got[TEAM, "30d"].bands == bands("medium", "elite", "low", "high")
     assert got[PAY_TEAM, "30d"].bands == bands("medium", "elite", "low", "high")
     assert got["*", "30d"].bands == bands("high", "elite", "low", "high")
+
+
+# -- a revert that is the own commit of a deployment GitHub could not compare ------------------------------
+
+
+def test_a_revert_deployed_by_an_uncompared_deployment_is_no_change_so_fails_nothing(facts: Facts) -> None:
+    """§5.2: a deployment GitHub could not compare has unknown changes; docs/metrics.md rule 3 and rework
+    read a revert among a deployment's changes. F (06-03 00:00) ships x (06-02 00:00). U (06-05 00:00)
+    deploys r, which reverts x, but its compare is unknown: r is U's own commit (its first shipment, so no
+    later deployment counts it either), never a change. F does not fail: CFR 0/3, recovery null, rework
+    0/3; lead x 24 h. (Reading U's own commit as a change would fail F, recovered at U: 48 h, CFR and
+    rework 1/3.)"""
+    first(facts)
+    ship(facts, at(3), "x", 24)
+    revert = facts.commit(sha("r"), at(4), message=reverts("x"))
+    facts.deployment(at(5), sha=revert, compare="unknown")
+    got = run(facts)
+    assert failed_recovered(got) == {}
+    check(
+        rows(got)[TEAM, "30d"],
+        deployments=3,
+        change_failure_rate=0.0,
+        failed_deployment_recovery_hours_p50=None,
+        rework_rate=0.0,
+        lead_time_hours_p50=24.0,
+    )

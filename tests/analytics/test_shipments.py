@@ -314,3 +314,17 @@ def test_migration_8_empties_the_derived_rows_to_derive_them_again(facts: Facts)
         conn.execute(delete(schema.schema_migrations).where(schema.schema_migrations.c.version == 8))
     migrates_and_derives_again(facts.engine, 8)
     check(facts.engine, [FIRST, c("c1", 1001, 2)])
+
+
+def test_migration_9_empties_the_derived_rows_to_derive_them_again(facts: Facts) -> None:
+    """A store derived before migration 9 (no row for the own commit of a deployment GitHub could not
+    compare) is derived again from the facts: 1002 (unknown) ships u2, never a change."""
+    facts.deployment(at(4), sha="u2", compare="unknown", deployment_id=1002)
+    refresh(facts.engine)
+    with facts.engine.begin() as conn:
+        conn.execute(
+            delete(schema.derived_first_shipments).where(schema.derived_first_shipments.c.sha == "u2")
+        )
+        conn.execute(delete(schema.schema_migrations).where(schema.schema_migrations.c.version == 9))
+    migrates_and_derives_again(facts.engine, 9)
+    check(facts.engine, [FIRST, c("c1", 1001, 2), c("u2", 1002, 0, status="unknown", change=False)])

@@ -94,3 +94,73 @@ def test_lead_times_count_only_the_commits_that_are_new_after_the_rollback(facts
     assert row.deployments == 4
     assert row.lead_time_hours_p50 == pytest.approx(24.0)
     assert row.lead_time_hours_p90 == pytest.approx(24.0)
+
+
+# The same after a deployment GitHub could not compare (compare ``unknown``, e.g. its base was
+# force-pushed away): it shipped its own commit and the ancestors before it, whatever they were, so a
+# later compare listing them again after a rollback does not make them changes a second time.
+# D1 (06-01 00:00, first) deploys m0. u0 (06-01 06:00, parent m0), u1 (06-02 00:00, parent u0); U
+# (06-03 00:00, unknown, nothing listed) deploys u1. D3 (06-04 00:00) rolls back to m0 (behind). c3
+# (06-05 00:00, parent u1); D4 (06-06 00:00) moves forward: compare(m0...c3) lists u0, u1, c3. PR #7
+# was squash-merged as u1.
+
+
+@pytest.fixture
+def unknown_facts(store_engine: Engine) -> Facts:
+    history = Facts(store_engine)
+    commit(history, "m0", MAY_31)
+    history.deployment(at(1), sha="m0", compare="first", deployment_id=1001)
+    commit(history, "u0", at(1) + timedelta(hours=6), "m0")
+    commit(history, "u1", at(2), "u0")
+    history.deployment(at(3), sha="u1", compare="unknown", deployment_id=1002)
+    # PR #7 squash-merged as u1: commit 06-01 12:00, opened 18:00, merged 06-02 00:00.
+    history.pull_request(
+        7,
+        created_at=at(1) + timedelta(hours=18),
+        merged_at=at(2),
+        merge_commit_sha="u1",
+        commit_dates=[at(1, 12)],
+    )
+    history.deployment(at(4), sha="m0", compare="behind", deployment_id=1003)
+    commit(history, "c3", at(5), "u1")
+    history.deployment(at(6), ships=["u0", "u1", "c3"], deployment_id=1004)
+    return history
+
+
+def test_commits_an_uncompared_deployment_shipped_stay_its_own_when_listed_again(
+    unknown_facts: Facts,
+) -> None:
+    """u1 is U's own commit, u0 its parent listed by D4 with it: both U's (compare ``unknown``, never
+    changes); m0 is D1's own; c3 is D4's only change."""
+    with unknown_facts.engine.connect() as conn:
+        refresh_first_shipments(conn)
+        table = schema.derived_first_shipments
+        rows = conn.execute(
+            select(table.c.sha, table.c.deployment_id, table.c.compare_status, table.c.is_change)
+        ).all()
+        conn.commit()
+    assert sorted((r.sha, int(r.deployment_id), r.compare_status, r.is_change) for r in rows) == [
+        ("c3", 1004, "ahead", True),
+        ("m0", 1001, "first", False),
+        ("u0", 1002, "unknown", False),
+        ("u1", 1002, "unknown", False),
+    ]
+
+
+def test_lead_time_after_rolling_back_past_an_uncompared_deployment(unknown_facts: Facts) -> None:
+    """Deployments D1, U, D3, D4 = 4. One change: c3 (06-05 → 06-06 = 24 h): p50 and p90 24. (Counting
+    u0 and u1 as D4's would add 06-06 − 06-01 06:00 = 114 h and 06-06 − 06-02 = 96 h: p50 96.)"""
+    rows = compute_dora(unknown_facts.engine, [SCOPE], [W30], AS_OF)
+    (row,) = (row for row in rows if row.team == "order-team")
+    assert row.deployments == 4
+    assert row.lead_time_hours_p50 == pytest.approx(24.0)
+    assert row.lead_time_hours_p90 == pytest.approx(24.0)
+
+
+def test_the_pull_request_at_an_uncompared_deployment_is_deployed_by_nobody(unknown_facts: Facts) -> None:
+    """docs/metrics.md: the PRs of a deployment GitHub could not compare are unknown, so PR #7 (merged as
+    u1) is deployed neither by U nor by D4, which lists u1 again: no PR deployed, every stage null. (U
+    deploying it would give coding 6 and deploy 24; D4, coding 6 and deploy 96.)"""
+    rows = compute_dora(unknown_facts.engine, [SCOPE], [W30], AS_OF)
+    (row,) = (row for row in rows if row.team == "order-team")
+    assert row.lead_time_breakdown_hours_p50 == dict.fromkeys(("coding", "pickup", "review", "deploy"))
