@@ -463,16 +463,17 @@ def _attribution(
     # the incident has no explicit link. One sweep per service over its events in time order numbers
     # each deployment and counts the deployments before each incident start: the latest is the
     # deployment with that number. The same sweep keeps the count of open incidents for rework (below).
-    # At one instant the events come in kind order: resolutions (0), incident starts as seen by the
-    # window rule (1: before a deployment at that instant), deployments (2, in key order), incident
-    # starts as seen by open incidents (3: after a deployment at that instant). The frame is the
-    # default one (up to the current row's peers): the order is total among deployments, and the peers
-    # of a start are starts, which add nothing, so every row read sees what a running count gives, at a
-    # fraction of the cost; both sums share one sort.
+    # At one instant the events come in kind order: resolutions (0), incident starts (1), deployments
+    # (2, in key order). So a deployment at the instant an incident starts is not before it (the window
+    # rule), and that incident is open at it (rework), open from its start until its resolution. The
+    # frame is the default one (up to the current row's peers): the order is total among deployments,
+    # the only rows whose sums are read for rework, so every row read sees what a running count gives,
+    # at a fraction of the cost; both sums share one sort.
     no_id = cast(null(), String).label("incident_id")
     # An incident resolved at or before its start (clock skew, an imported issue) was never open: its
-    # -1 would otherwise cancel another incident's +1. It still counts for the window rule (kind 1).
+    # -1 would otherwise cancel another incident's +1. It still counts for the window rule.
     open_for_a_while = incident_on_services.c.resolved_at > incident_on_services.c.started_at
+    opens = case((or_(incident_on_services.c.resolved_at.is_(None), open_for_a_while), 1), else_=0)
     events = union_all(
         select(
             incident_on_services.c.service,
@@ -488,7 +489,7 @@ def _attribution(
             incident_on_services.c.started_at,
             literal(1, Integer),
             literal(0, Integer),
-            literal(0, Integer),
+            opens,
             *_null_key(),
             incident_on_services.c.incident_id,
         ),
@@ -501,15 +502,6 @@ def _attribution(
             *_key(deployments),
             no_id,
         ),
-        select(
-            incident_on_services.c.service,
-            incident_on_services.c.started_at,
-            literal(3, Integer),
-            literal(0, Integer),
-            literal(1, Integer),
-            *_null_key(),
-            no_id,
-        ).where(or_(incident_on_services.c.resolved_at.is_(None), open_for_a_while)),
     ).subquery("service_events")
     in_order = (events.c.at, events.c.kind, *_key(events))
     counted_events = select(
@@ -561,7 +553,7 @@ def _attribution(
 
     # Rework (SPEC §6.2): a rollback, a deployment shipping a revert, a deployment of a change of a
     # merged PR labelled as rework (from its merge on), or one made while its service had an open
-    # incident (started before it, not resolved before it).
+    # incident (started at or before it, not resolved at or before it).
     rework_from = [
         select(
             *_key(deployments), deployments.c.deployed_at, deployments.c.deployed_at.label("rework_at")

@@ -644,10 +644,8 @@ def test_incident_exactly_at_the_attribution_windows_end_and_at_a_deployment(
     (D3, D3 + 24 h], and D3 is not *before* it; the latest deployment before it is D2, 48 h earlier → fails
     nothing. Resolved 12:00.
     Deployments 3; CFR 1/3; recovery 25.0; incidents 2; restore 1, 2 → p50 1.5, p90 1.9.
-
-    Not asserted: the rework rate. Whether D3, deployed at the instant PEDGE-2 opened, was "deployed while
-    an incident of its service was open" SPEC does not say (the product answers 0.0: not rework; 1/3 if
-    an incident is open from the instant it starts).
+    Rework: D3 was "deployed while an incident of its service was open": PEDGE-2 is open from the instant
+    it starts (docs/metrics.md: one sweep, an incident before a deployment at the same instant) → 1/3.
     """
     # SPEC §6.1 rule 4: "started in (F.deployed_at, F.deployed_at + attribution_window] ... and F is the
     # latest deployment of that service before the incident started".
@@ -659,6 +657,7 @@ def test_incident_exactly_at_the_attribution_windows_end_and_at_a_deployment(
         incidents=2,
         time_to_restore_hours_p50=1.5,
         time_to_restore_hours_p90=1.9,
+        rework_rate=1 / 3,
     )
 
 
