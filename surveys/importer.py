@@ -11,7 +11,8 @@ addresses, free text and every column that is not a matched item never leave thi
 
 Re-importing is safe: rows are keyed by (survey, quarter, respondent[, item]), so the same file twice
 stores it once, and a respondent imported again (a later export of the same form) has their answers
-replaced, not added to. Within one file, a respondent who answered twice counts once: the later row.
+replaced, not added to. Within one file, a respondent who answered twice counts once: the later
+submission.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ class ImportReport:
     skipped: int
     """Rows the export marks as not a finished response (Typeform partial, Qualtrics preview/unfinished)."""
     superseded: int
-    """Earlier responses of a respondent who answered again later in the same file."""
+    """Responses of a respondent who submitted again later in the same file (the later one counts)."""
     responses: int
     """Respondents stored (new or replaced)."""
     new_responses: int
@@ -219,6 +220,15 @@ def import_survey(
 # --------------------------------------------------------------------------------------------------
 
 
+def _submitted_before(response: RawResponse, other: RawResponse) -> bool:
+    """Whether ``response`` was submitted before ``other``: of a respondent's responses in one file the
+    latest submission counts, whatever the rows' order (a sheet sorted by team); the later row when
+    the times are equal or unknown."""
+    if response.submitted_at is None or other.submitted_at is None:
+        return False
+    return response.submitted_at < other.submitted_at
+
+
 @dataclass
 class _Plan:
     responses: list[dict[str, Any]]
@@ -341,8 +351,10 @@ def _plan(
             else:
                 values[item.id] = value
         respondent = pseudonym(secret, response.identifier)
-        superseded += respondent in latest
-        latest[respondent] = (response, team, values, missing)
+        kept = latest.get(respondent)
+        superseded += kept is not None
+        if kept is None or not _submitted_before(response, kept[0]):
+            latest[respondent] = (response, team, values, missing)
 
     responses: list[dict[str, Any]] = []
     answers: list[dict[str, Any]] = []
