@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
 from store.engine import open_store
 from tests.postgres import PostgresServer
+from tests.test_survey_end_to_end_pairs import SECRET, SECRET_VARIABLE, Org
 
 
 @pytest.fixture(scope="session")
@@ -50,3 +52,17 @@ def store_engine(store_url: str) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def org_factory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Callable[..., Org]]:
+    """Survey organisations run through the CLI (``tests.test_survey_end_to_end_pairs.Org``) in the
+    test's folder, the respondent secret set: ``org_factory(teams, minimum=3)``."""
+    monkeypatch.setenv(SECRET_VARIABLE, SECRET)
+
+    def make(teams: Sequence[tuple[str, int | None, Sequence[str]]], **options: Any) -> Org:
+        return Org(tmp_path, capsys, teams, **options)
+
+    yield make

@@ -12,17 +12,13 @@ eff_interrupt (reverse, frequency scale) and com_help.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 
 from tests.test_survey_end_to_end_pairs import (
     NEITHER,
     Q3,
-    SECRET,
-    SECRET_VARIABLE,
     Answers,
     Org,
     approx,
@@ -31,18 +27,6 @@ from tests.test_survey_end_to_end_pairs import (
     space_teams,
     write_csv,
 )
-
-
-@pytest.fixture
-def org_factory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Iterator[Callable[..., Org]]:
-    monkeypatch.setenv(SECRET_VARIABLE, SECRET)
-
-    def make(teams: Sequence[tuple[str, int | None, Sequence[str]]], **options: Any) -> Org:
-        return Org(tmp_path, capsys, teams, **options)
-
-    yield make
 
 
 def answers(tools: str = "", burnout: str = "", help_: str = "") -> Answers:

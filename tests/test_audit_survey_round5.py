@@ -44,11 +44,8 @@ Every expected number is worked out by hand from SPEC §7 and docs/surveys.md in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from tests.surveys.test_rule_pairs import QUALTRICS_META, QUALTRICS_WORDS
 from tests.test_survey_end_to_end_pairs import (
@@ -58,14 +55,13 @@ from tests.test_survey_end_to_end_pairs import (
     MATRIX,
     MS_META,
     NEITHER,
+    QUALTRICS_IMPORTS,
     SAT_BURNOUT,
     SAT_TOOLS,
-    SECRET,
-    SECRET_VARIABLE,
     TEAM,
     Answers,
     Org,
-    approx,
+    expected,
     google_forms,
     microsoft_forms,
     only_tools,
@@ -75,39 +71,7 @@ from tests.test_survey_end_to_end_pairs import (
 
 Q2, Q3 = "2026-Q2", "2026-Q3"
 SAT, COM, EFF = "satisfaction", "communication", "efficiency"
-QUALTRICS_IMPORTS = [
-    '{"ImportId":"startDate","timeZone":"UTC"}',
-    '{"ImportId":"endDate","timeZone":"UTC"}',
-    '{"ImportId":"status"}',
-    '{"ImportId":"progress"}',
-    '{"ImportId":"finished"}',
-    '{"ImportId":"recordedDate","timeZone":"UTC"}',
-    '{"ImportId":"_recordId"}',
-]
 NBSP = "\u00a0"
-
-
-def expected(
-    team: str,
-    quarter: str,
-    dimension: str,
-    score: float,
-    favourable: float,
-    respondents: int,
-    rate: float | None,
-    change: str | None,
-) -> dict[str, Any]:
-    """A whole SPEC §7.5 JSON object, floats compared to 1e-9."""
-    return {
-        "team": team,
-        "quarter": quarter,
-        "dimension": dimension,
-        "score": approx(score),
-        "favourable": approx(favourable),
-        "respondents": respondents,
-        "response_rate": None if rate is None else approx(rate),
-        "change": change,
-    }
 
 
 def import_args(org: Org, file: Path, quarter: str, definition: Path | None = None) -> list[str]:
@@ -120,18 +84,6 @@ def import_args(org: Org, file: Path, quarter: str, definition: Path | None = No
         "--quarter",
         quarter,
     ]
-
-
-@pytest.fixture
-def org_factory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Iterator[Callable[..., Org]]:
-    monkeypatch.setenv(SECRET_VARIABLE, SECRET)
-
-    def make(teams: Sequence[tuple[str, int | None, Sequence[str]]], **options: Any) -> Org:
-        return Org(tmp_path, capsys, teams, **options)
-
-    yield make
 
 
 # ================================================================================================== 1

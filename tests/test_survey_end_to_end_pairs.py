@@ -274,6 +274,29 @@ def _snapshot_body(url: str) -> str | None:
     return body if "doraspace_snapshot_age_seconds" in body else None
 
 
+def expected(
+    team: str,
+    quarter: str,
+    dimension: str,
+    score: float,
+    favourable: float,
+    respondents: int,
+    rate: float | None,
+    change: str | None,
+) -> dict[str, Any]:
+    """A whole SPEC §7.5 JSON object, floats compared to 1e-9."""
+    return {
+        "team": team,
+        "quarter": quarter,
+        "dimension": dimension,
+        "score": approx(score),
+        "favourable": approx(favourable),
+        "respondents": respondents,
+        "response_rate": None if rate is None else approx(rate),
+        "change": change,
+    }
+
+
 def sample(name: str, **labels: str) -> tuple[str, frozenset[tuple[str, str]]]:
     return name, frozenset(labels.items())
 

@@ -32,10 +32,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -50,12 +49,11 @@ from tests.test_survey_end_to_end_pairs import (
     NEITHER,
     SAT_BURNOUT,
     SAT_TOOLS,
-    SECRET,
-    SECRET_VARIABLE,
     TEAM,
     Answers,
     Org,
     approx,
+    expected,
     microsoft_forms,
     sample,
     space_teams,
@@ -97,47 +95,12 @@ items:
 """
 
 
-def expected(
-    team: str,
-    quarter: str,
-    dimension: str,
-    score: float,
-    favourable: float,
-    respondents: int,
-    rate: float | None,
-    change: str | None,
-) -> dict[str, Any]:
-    """A whole SPEC §7.5 JSON object, floats compared to 1e-9."""
-    return {
-        "team": team,
-        "quarter": quarter,
-        "dimension": dimension,
-        "score": approx(score),
-        "favourable": approx(favourable),
-        "respondents": respondents,
-        "response_rate": None if rate is None else approx(rate),
-        "change": change,
-    }
-
-
 def import_with(org: Org, file: Path, definition: Path, quarter: str) -> str:
     status, _, err = org.run(
         "survey", "import", str(file), "--definition", str(definition), "--quarter", quarter
     )
     assert status == 0, err
     return err
-
-
-@pytest.fixture
-def org_factory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Iterator[Callable[..., Org]]:
-    monkeypatch.setenv(SECRET_VARIABLE, SECRET)
-
-    def make(teams: Sequence[tuple[str, int | None, Sequence[str]]], **options: Any) -> Org:
-        return Org(tmp_path, capsys, teams, **options)
-
-    yield make
 
 
 def google_grid(title: str, burnout: str, rows: Sequence[tuple[str, str, str, Answers]]) -> list[list[str]]:
