@@ -9,7 +9,8 @@
   urgency of the moment. So the listing asks for every urgency and stores those collected; an open one
   in another urgency is remembered as pending (stream ``incidents-pending``, in the page's transaction)
   and read again by id, since an escalation after the cursor passed it would never bring it back into a
-  listing. A stored incident seen in an urgency not collected is deleted: a full sync would not store it.
+  listing. A stored incident seen in an urgency not collected, or reassigned to a service not collected,
+  is deleted, and read again while open (pending): a full sync would not store it.
 * Open incidents: every stored incident of these services that is not resolved yet, and every pending
   one, that was not just listed, is read again by id, on every sync, until PagerDuty says it is resolved
   (SPEC §5.4).
@@ -177,7 +178,9 @@ class PagerDutySync:
     # -- urgencies not collected ------------------------------------------------------------------
 
     def _collected(self, item: Json) -> bool:
-        return item.get("urgency") in self.urgencies
+        # An incident reassigned while open to a service not collected is one a full sync would not list.
+        service = str((item.get("service") or {}).get("id") or "")
+        return item.get("urgency") in self.urgencies and service in self.service_ids
 
     def _pending(self, conn: Connection) -> set[str]:
         value = cursors.read(conn, self.pending_cursor)
@@ -193,13 +196,14 @@ class PagerDutySync:
         """In the caller's transaction, with the facts it writes: delete the stored ``others`` (a full
         sync of PagerDuty as it is now would not store them) and keep pending exactly the open ones."""
         delete_incidents(conn, others)
-        if not others and set(URGENCIES) <= set(self.urgencies):
-            return  # every urgency is collected: nothing is ever pending
+        settled = {fact.incident_id for fact in collected} | {fact.incident_id for fact in others} | set(gone)
+        still_open = {fact.incident_id for fact in others if fact.status != "resolved"}
+        if not still_open and not settled & self._pending(conn):
+            return  # nothing to change: the common case, a page of collected incidents, nothing pending
         # Two collectors of the same services must not lose each other's changes to the one row.
         lock_scopes(conn, {"cursor:" + "/".join(self.pending_cursor)})
         before = self._pending(conn)
-        settled = {fact.incident_id for fact in collected} | {fact.incident_id for fact in others} | set(gone)
-        after = (before - settled) | {fact.incident_id for fact in others if fact.status != "resolved"}
+        after = (before - settled) | still_open
         if after == before:
             return
         if after:

@@ -100,6 +100,10 @@ class World:
     def set_urgency(self, incident_id: str, urgency: str, moment: datetime) -> None:
         self.dataset.incidents[incident_id].payload.update(urgency=urgency, updated_at=iso(moment))
 
+    def set_service(self, incident_id: str, service_id: str, moment: datetime) -> None:
+        service = {"id": service_id, "type": "service_reference", "summary": service_id}
+        self.dataset.incidents[incident_id].payload.update(service=service, updated_at=iso(moment))
+
     def by_id_reads(self, incident_id: str) -> int:
         return len(self.emulator.requests_to(rf"^/incidents/{incident_id}$"))
 
@@ -198,6 +202,30 @@ def test_a_high_incident_de_escalated_while_open_is_no_longer_stored(world: Worl
     world.set_urgency("QDOWN", "high", at(6))
     world.sync(store, at(7))
     assert incidents(store) == world.full(at(7)) == [("QDOWN", "high", "triggered", None)]
+    assert pending(store) is None
+
+
+def test_an_open_incident_moved_to_a_service_not_collected_is_no_longer_stored(world: World) -> None:
+    """Reassigned while open to a service nobody collects, an incident is one a full sync would not list
+    (the listing asks for the collected services): the incremental store drops it, and reads it again by
+    id while it is open, as a pending one. Moved back, it is stored again; resolved elsewhere, forgotten."""
+    world.dataset.add_service("POTHER", "Someone else's")
+    world.dataset.add_incident("QMOVE", SERVICE, "moved away and back", at(2), status="triggered")
+    world.dataset.add_incident("QLEFT", SERVICE, "moved away, then over", at(2, 1), status="triggered")
+    store = world.engine("incremental")
+    world.sync(store, at(3))
+    assert incidents(store) == [("QLEFT", "high", "triggered", None), ("QMOVE", "high", "triggered", None)]
+
+    for incident_id in ("QMOVE", "QLEFT"):
+        world.set_service(incident_id, "POTHER", at(4))
+    world.dataset.resolve("QLEFT", at(4, 1))
+    world.sync(store, at(5))
+    assert incidents(store) == world.full(at(5)) == []
+    assert pending(store) == '["QMOVE"]'
+
+    world.set_service("QMOVE", SERVICE, at(6))
+    world.sync(store, at(7))
+    assert incidents(store) == world.full(at(7)) == [("QMOVE", "high", "triggered", None)]
     assert pending(store) is None
 
 
