@@ -39,13 +39,22 @@ class Scopes:
     pagerduty: list[PagerDutyScope]
 
 
-def resolve_scopes(engine: Engine, settings: AnalyticsSettings) -> Scopes:
-    repositories = collected_repositories(engine)
-    ownership = resolve_ownership(settings.ownership, repositories, load_components(engine))
+def resolve_scopes(engine: Engine | None, settings: AnalyticsSettings) -> Scopes:
+    """``engine`` None: a store not created yet, with no repository collected and no catalog."""
+    repositories = collected_repositories(engine) if engine else []
+    ownership = resolve_ownership(settings.ownership, repositories, load_components(engine) if engine else [])
     return Scopes(
         repo_scopes(settings.ownership, repositories, ownership),
         pagerduty_scopes(ownership, settings.ownership),
     )
+
+
+def scoped_teams(engine: Engine | None, settings: AnalyticsSettings) -> set[str]:
+    """The teams the metrics have a row for besides "*": the owners of the collected repositories and
+    of the PagerDuty services, and the configured teams."""
+    scopes = resolve_scopes(engine, settings)
+    owners = {scope.team for scope in scopes.repos} | {scope.team for scope in scopes.pagerduty}
+    return owners | {team for team, _ in settings.headcounts}
 
 
 def survey_scores(

@@ -34,9 +34,9 @@ from dashboards.reports import write_reports
 from doraspace.collect import SOURCES, collect
 from doraspace.config import DEFAULT_CONFIG_PATH, Config, Secret, load_config, repository_source
 from doraspace.errors import ConfigError, DoraspaceError
-from doraspace.pipeline import build_snapshot, compute_all, compute_survey_scores
+from doraspace.pipeline import build_snapshot, compute_all, compute_survey_scores, known_teams
 from doraspace.settings import ownership_settings
-from store.engine import STORE_FAILURES, open_store, store_exists
+from store.engine import STORE_FAILURES, Engine, open_store, store_exists
 from store.urls import duckdb_file
 from surveys.definition import load_definition
 from surveys.importer import prepare_import, team_spellings, write_import
@@ -195,18 +195,25 @@ def _metric_rows(args: argparse.Namespace, config: Config, now: datetime) -> lis
     longest = max(window.days for window in [*config.windows, *(windows or [])])
     if as_of - datetime.min.replace(tzinfo=UTC) <= timedelta(days=longest):
         raise ConfigError(f"--as-of: {args.as_of!r} is too early: a {longest}-day window starts before 0001")
-    engine = open_store(config.database_url)
+    engine = open_store(config.database_url) if store_exists(config.database_url) else None
     try:
+        _refuse_unknown_team(args.team, config, engine)
+        engine = engine or open_store(config.database_url)
         results = compute_all(config, engine, as_of=as_of, windows=windows).rows
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
     rows = [result.to_json_dict() for result in results]
     if args.team is not None:
-        known = sorted({row["team"] for row in rows} | {team.name for team in config.teams} | {"*"})
-        if args.team not in known:
-            raise ConfigError(f"--team: unknown team {args.team!r} (known: {', '.join(known)})")
         rows = [row for row in rows if row["team"] == args.team]
     return rows
+
+
+def _refuse_unknown_team(team: str | None, config: Config, engine: Engine | None) -> None:
+    """An unknown --team is refused before anything is computed or a store created (``engine`` None:
+    none exists yet): bad input changes nothing."""
+    if team is not None and team not in (known := known_teams(config, engine)):
+        raise ConfigError(f"--team: unknown team {team!r} (known: {', '.join(sorted(known))})")
 
 
 def _flatten(row: dict[str, Any]) -> dict[str, Any]:
@@ -396,11 +403,14 @@ def cmd_dashboards(args: argparse.Namespace, config: Config, now: datetime) -> i
 
 
 def cmd_report(args: argparse.Namespace, config: Config, now: datetime) -> int:
-    engine = open_store(config.database_url)
+    engine = open_store(config.database_url) if store_exists(config.database_url) else None
     try:
+        _refuse_unknown_team(args.team, config, engine)
+        engine = engine or open_store(config.database_url)
         snapshot = build_snapshot(config, engine, now=now)
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
     if args.team is not None and args.team not in snapshot.teams:
         known = ", ".join(snapshot.teams) or "none collected yet"
         raise ConfigError(f"--team: unknown team {args.team!r} (known: {known})")

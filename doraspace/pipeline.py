@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from analytics.assembly import assemble_snapshot, metrics_as_of, survey_scores
+from analytics.assembly import assemble_snapshot, metrics_as_of, scoped_teams, survey_scores
 from analytics.metrics import MetricsResult
 from analytics.snapshot import Snapshot
 from analytics.space import SpaceScore
@@ -21,6 +21,11 @@ def compute_survey_scores(
 ) -> list[SpaceScore]:
     """SPACE scores after the anonymity rules (SPEC §7.4), every team's headcount from the config."""
     return survey_scores(engine, analytics_settings(config), quarters=quarters)
+
+
+def known_teams(config: Config, engine: Engine | None) -> set[str]:
+    """Every team a metrics row can be for, "*" included (``engine`` None: no store yet)."""
+    return scoped_teams(engine, analytics_settings(config)) | {"*"}
 
 
 def compute_all(

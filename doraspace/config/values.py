@@ -7,6 +7,7 @@ below the value validated. ``{first}`` in a message becomes the place of ``first
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -170,11 +171,24 @@ def instant(value: Any) -> datetime:
 
 
 def listen(value: Any) -> tuple[str, int]:
-    """``host:port`` as its host (without the brackets of an IPv6 address) and port."""
-    found = re.fullmatch(r"(?s)\[?(.*?)\]?:(\d+)", value.strip()) if isinstance(value, str) else None
-    if not found or int(found[2]) > 65535:
+    """``host:port`` as its host (without the brackets of an IPv6 address) and port: a host name, an
+    IPv4 address, ``[IPv6]``, or nothing (every interface). Checked here, so that a bad one stops every
+    command before ``serve`` has created anything."""
+    text = value.strip() if isinstance(value, str) else ""
+    bracketed = re.fullmatch(r"\[([^\[\]\s]+)\]:(\d+)", text)
+    plain = re.fullmatch(r"([A-Za-z0-9._-]*):(\d+)", text)
+    found = bracketed or plain
+    host, port = (found[1], int(found[2])) if found else ("", -1)
+    # A bracketed host is an IPv6 address; digits and dots alone, an IPv4 one (not a host name).
+    address = host if bracketed or re.fullmatch(r"[\d.]+", host) else None
+    try:
+        if address is not None:
+            ipaddress.ip_address(address)
+    except ValueError:
+        found = None
+    if found is None or port > 65535 or (bracketed and ":" not in host):
         problem(f"must be host:port with a port 0-65535, e.g. 127.0.0.1:9464 (got {shown(value)})")
-    return found[1], int(found[2])
+    return host, port
 
 
 def resolved(path: str, info: ValidationInfo, *, exists: bool = False) -> str:
