@@ -75,10 +75,6 @@ DEPLOYMENT_OVERLAP = timedelta(days=1)
 UNSETTLED_RECHECK = timedelta(days=3)
 APPROVAL_RECHECK = timedelta(days=30)
 UNDECIDED_STATES = frozenset({"waiting", "queued", "pending", "in_progress"})
-# A release's created_at is its commit's date, and a draft or prerelease is published later, in place:
-# the releases list, newest created first, is read this far back on every sync. Releases are few (one
-# page covers months of most repositories) and an unchanged first page answers 304 for free.
-RELEASE_REREAD = timedelta(days=90)
 # An issue that loses its incident label, is transferred or is deleted leaves the label lists without a
 # trace, where a fresh sync would not store it: incident issues opened this recently are asked again one
 # by one, conditionally (a 304 is free). Labels are mostly corrected within days of the outage.
@@ -360,10 +356,15 @@ class GitHubSync:
                 if fact.deployed_at is None and getattr(stored.get(fact.deployment_id), "deployed_at", None)
             ]
         elif target.source == "releases":
+            # A release's created_at is its commit's date, and a draft or prerelease is published later,
+            # in place, however old its commit (a maintenance branch's): so the releases list, newest
+            # created first, is read back to github.since whenever its first page changed, as a first
+            # sync reads it. Releases are few (one page covers months of most repositories) and an
+            # unchanged first page answers 304 for free.
             listing = self.client.releases(repo, self._list_etags())
             items, newest = self._newest_first(
                 listing,
-                lower if self.backfill else max(self.since, min(lower, self.now - RELEASE_REREAD)),
+                self.since,
                 lambda item: (
                     bool(item.get("published_at")) and not item.get("draft") and not item.get("prerelease")
                 ),
