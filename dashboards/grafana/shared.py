@@ -43,8 +43,9 @@ DATASOURCE = models.DataSourceRef(type_val="prometheus", uid="${datasource}")
 BAND_SCORES: dict[str, int] = {"elite": 4, "high": 3, "medium": 2, "low": 1}
 HOUR = 3600
 
-# `*` is the organisation row; a team variable lists teams. The regex keeps names not starting with `*`.
-TEAM_REGEX = "/^[^*].*$/"
+# `*` is the organisation row; a team variable lists teams. The regex keeps every name but `*` itself
+# (a team may be called `*ops`: config reserves only `*`).
+TEAM_REGEX = "/^(?!\\*$).+$/"
 ORGANISATION = 'team="*"'
 TEAMS = 'team!="*"'
 

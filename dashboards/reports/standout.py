@@ -65,17 +65,17 @@ def what_stands_out(snapshot: Snapshot, team: str, *, previous: Snapshot | None 
     if row.deployments == 0:
         sentences.append(f"No deployments in {span}.")
 
+    # A band is shown beside the value it was read from: the band window's (SPEC §6.3), not the longest.
+    band_row = banded(rows)
     rank = {band: position for position, band in enumerate(BANDS)}
-    banded = {
-        metric: band for metric in METRICS if (band := row.bands.get(metric)) is not None and band in rank
-    }
-    if banded:
-        worst = max(banded.values(), key=rank.__getitem__)
-        weakest = [metric for metric, band in banded.items() if band == worst]
+    band_of = {metric: band for metric in METRICS if (band := band_row.bands.get(metric)) in rank}
+    if band_of:
+        worst = max(band_of.values(), key=rank.__getitem__)
+        weakest = [metric for metric, band in band_of.items() if band == worst]
         if worst == "elite":
-            sentences.append(f"All {len(banded)} banded keys are elite.")
+            sentences.append(f"All {len(band_of)} banded keys are elite.")
         else:
-            described = _join([f"{_lower(metric)} ({key_value(metric, row)})" for metric in weakest])
+            described = _join([f"{_lower(metric)} ({key_value(metric, band_row)})" for metric in weakest])
             noun = "key is" if len(weakest) == 1 else "keys are"
             sentences.append(f"The weakest {noun} {described}: {worst}.")
 
