@@ -73,9 +73,12 @@ def squash(
     reviews: Iterable[Review] = (),
     repo: str = REPO,
     author: str = "alice",
+    authored: datetime | None = None,
+    merge_sha: str | None = None,
 ) -> str:
-    """PR ``number`` squash-merged at ``merged``: its squash commit (authored then) is the merge commit."""
-    merge_sha = facts.commit(sha(f"{repo}#{number}"), merged, repo=repo)
+    """PR ``number`` squash-merged at ``merged``: its squash commit (authored at ``authored``, else at the
+    merge) is the merge commit, named ``sha("<repo>#<number>")`` unless ``merge_sha`` names it."""
+    merge_sha = facts.commit(merge_sha or sha(f"{repo}#{number}"), authored or merged, repo=repo)
     facts.pull_request(
         number,
         created_at=opened,

@@ -28,14 +28,8 @@ SPEC / docs sentences the scenarios lean on:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
-
-from analytics.dora import TeamWindowMetrics
 from analytics.ownership import RepoScope
-from analytics.windows import WindowSpec
-from tests.analytics import scenario
-from tests.analytics.facts import AS_OF, PRODUCTION, REPO, SOURCE, Facts, Review, at, sha
+from tests.analytics.facts import PRODUCTION, REPO, SOURCE, Facts, Review, at, sha
 from tests.analytics.scenario import (
     FIRST_SHA,
     NO_BREAKDOWN,
@@ -52,8 +46,8 @@ from tests.analytics.scenario import (
     check,
     day,
     first,
-    rows,
 )
+from tests.analytics.test_audit_breakdown_pairs import run, squash
 
 BILLING_REPO = "acme/billing"
 BILLING = RepoScope(repo=BILLING_REPO, team=TEAM, source=SOURCE, environment=PRODUCTION, service="billing")
@@ -69,46 +63,6 @@ def stages(
     """An expected ``lead_time_breakdown_hours_p50``: nulls where not given."""
     values = {"coding": coding, "pickup": pickup, "review": review, "deploy": deploy}
     return {stage: None if value is None else approx(value) for stage, value in values.items()}
-
-
-def squash(
-    facts: Facts,
-    number: int,
-    *,
-    committed: Sequence[datetime],
-    opened: datetime,
-    merged: datetime,
-    reviews: Iterable[Review] = (),
-    repo: str = REPO,
-    author: str = "alice",
-    authored: datetime | None = None,
-    merge_sha: str | None = None,
-) -> str:
-    """PR ``number`` squash-merged at ``merged``: its squash commit (authored at ``authored``, else at the
-    merge) is the merge commit, named ``sha("<repo>#<number>")`` unless ``merge_sha`` names it."""
-    merge_sha = facts.commit(merge_sha or sha(f"{repo}#{number}"), authored or merged, repo=repo)
-    facts.pull_request(
-        number,
-        created_at=opened,
-        merged_at=merged,
-        merge_commit_sha=merge_sha,
-        commit_dates=committed,
-        reviews=reviews,
-        author=author,
-        repo=repo,
-    )
-    return merge_sha
-
-
-def run(
-    facts: Facts,
-    scopes: Sequence[RepoScope] = (ORDERS,),
-    *,
-    windows: Sequence[WindowSpec] = (W7, W30),
-    as_of: datetime = AS_OF,
-) -> dict[tuple[str, str], TeamWindowMetrics]:
-    """The rows by (team, window) of the repos alone (no PagerDuty service), 7d and 30d by default."""
-    return rows(scenario.run(facts, scopes, (), windows=windows, as_of=as_of))
 
 
 # -- 1. percentiles of 2, 4, 5, 6 and 7 values after drops, squash, rebase and direct pushes ----------------
