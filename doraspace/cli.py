@@ -337,11 +337,17 @@ def cmd_survey(args: argparse.Namespace, config: Config, now: datetime) -> int:
         return cmd_survey_import(args, config)
     if args.quarter is not None and not QUARTER.fullmatch(args.quarter):
         raise ConfigError(f"--quarter: expected a quarter like 2026-Q3, got {args.quarter!r}")
-    engine = open_store(config.database_url)
+    # Reading scores creates no store: none yet means no survey imported.
+    engine = open_store(config.database_url) if store_exists(config.database_url) else None
     try:
-        scores = compute_survey_scores(config, engine, quarters=[args.quarter] if args.quarter else None)
+        quarters = [args.quarter] if args.quarter else None
+        scores = compute_survey_scores(config, engine, quarters=quarters) if engine else []
+        # A team whose every group is hidden is known, and shows nothing; an unknown one is refused.
+        if args.team is not None and args.team not in {score.team for score in scores}:
+            _refuse_unknown_team(args.team, config, engine)
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
     rows = [score.to_json_dict() for score in scores]
     if args.team is not None:
         rows = [row for row in rows if row["team"] == args.team]

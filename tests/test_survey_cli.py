@@ -77,6 +77,32 @@ def test_cli_shows_only_the_organisation_and_the_large_team(
     assert "no SPACE scores to show" in capsys.readouterr().out
 
 
+def test_scores_of_an_unknown_team_are_refused_in_one_line(
+    config_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A known team whose groups are all hidden shows nothing (exit 0, above); a team nobody configured
+    or owns is bad input: exit 2, one line naming it and the known teams, as ``metrics --team`` says."""
+    assert main(["survey", "scores", "--config", str(config_path), "--team", "nobody"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "doraspace: error: --team: unknown team 'nobody' (known: *, large, medium, small)\n"
+    ), captured.err
+
+
+def test_scores_without_a_store_show_nothing_and_create_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Reading scores before any import: nothing to show, and no store file is made."""
+    path = tmp_path / "doraspace.yaml"
+    path.write_text(f"database:\n  url: duckdb:///{tmp_path}/store.duckdb\nteams:\n  - {{name: solo}}\n")
+    assert main(["survey", "scores", "--config", str(path)]) == 0
+    assert "no SPACE scores to show" in capsys.readouterr().out
+    assert main(["survey", "scores", "--config", str(path), "--team", "nobody"]) == 2
+    assert "unknown team 'nobody'" in capsys.readouterr().err
+    assert not (tmp_path / "store.duckdb").exists()
+
+
 def test_metrics_and_reports_hide_the_same_teams(config_path: Path, tmp_path: Path) -> None:
     config = load_config(config_path, environ={})
     engine = open_store(config.database_url)
