@@ -288,7 +288,7 @@ def cmd_check_config(args: argparse.Namespace, config: Config, now: datetime) ->
         print("store: not created yet; the catalog is read by `doraspace collect`")
     else:
         try:
-            engine = open_store(url, migrate_schema=False, lock_timeout=5.0)
+            engine = open_store(url, migrate_schema=False)  # waits its turn, as every command
             try:
                 collected = collected_repositories(engine)
                 components = load_components(engine)
