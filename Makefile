@@ -35,10 +35,8 @@ system-packages:
 	@scripts/system-packages.sh
 
 # One worker per core (pytest-xdist): the suite's real servers and emulators each bind their own port.
-# worksteal: an idle worker takes tests queued on a busy one, so the few minute-long fault tests do not
-# leave a core idle at the end.
 pytest: install system-packages
-	.venv/bin/pytest -q -n auto --dist worksteal
+	.venv/bin/pytest -q -n auto
 
 test: lint typecheck pytest
 
