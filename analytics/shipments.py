@@ -51,6 +51,7 @@ _COMPARES_WITH_CHANGES = "'ahead', 'diverged'"
 UNKNOWN_COMPARE = "unknown"
 # Compares that list nothing although the deployment shipped something: its own commit and those before it.
 UNLISTED_COMPARES = (FIRST_COMPARE, UNKNOWN_COMPARE)
+_UNLISTED_IN_SQL = ", ".join(f"'{status}'" for status in UNLISTED_COMPARES)
 
 # The derivation of analytics.dora's first shipments over every deployment of the stale repositories:
 # every commit of a deployment that reached success with a known compare, numbered per commit in
@@ -72,7 +73,7 @@ WITH RECURSIVE deployed AS (
         ON c.repo = d.repo AND c.source = d.source AND c.deployment_id = d.deployment_id
     WHERE d.deployed_at IS NOT NULL
 ),
-unlisted AS (SELECT * FROM deployed WHERE status IN ('{FIRST_COMPARE}', '{UNKNOWN_COMPARE}')),
+unlisted AS (SELECT * FROM deployed WHERE status IN ({_UNLISTED_IN_SQL})),
 relisted (repo, source, environment, deployment_id, deployed_at, status, listing_id, sha) AS (
     SELECT f.repo, f.source, f.environment, f.deployment_id, f.deployed_at, f.status, dc.deployment_id, dc.sha
     FROM unlisted AS f

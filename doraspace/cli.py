@@ -36,8 +36,7 @@ from doraspace.config import DEFAULT_CONFIG_PATH, Config, Secret, load_config, r
 from doraspace.errors import ConfigError, DoraspaceError
 from doraspace.pipeline import build_snapshot, compute_all, compute_survey_scores, known_teams
 from doraspace.settings import ownership_settings
-from store.engine import STORE_FAILURES, Engine, open_store, store_exists
-from store.urls import duckdb_file
+from store.engine import STORE_FAILURES, DeferredStore, Engine, open_store, store_exists
 from surveys.definition import load_definition
 from surveys.importer import prepare_import, team_spellings, write_import
 
@@ -195,14 +194,9 @@ def _metric_rows(args: argparse.Namespace, config: Config, now: datetime) -> lis
     longest = max(window.days for window in [*config.windows, *(windows or [])])
     if as_of - datetime.min.replace(tzinfo=UTC) <= timedelta(days=longest):
         raise ConfigError(f"--as-of: {args.as_of!r} is too early: a {longest}-day window starts before 0001")
-    engine = open_store(config.database_url) if store_exists(config.database_url) else None
-    try:
-        _refuse_unknown_team(args.team, config, engine)
-        engine = engine or open_store(config.database_url)
-        results = compute_all(config, engine, as_of=as_of, windows=windows).rows
-    finally:
-        if engine is not None:
-            engine.dispose()
+    with DeferredStore(config.database_url) as store:
+        _refuse_unknown_team(args.team, config, store.existing)
+        results = compute_all(config, store.open(), as_of=as_of, windows=windows).rows
     rows = [result.to_json_dict() for result in results]
     if args.team is not None:
         rows = [row for row in rows if row["team"] == args.team]
@@ -281,10 +275,10 @@ def cmd_check_config(args: argparse.Namespace, config: Config, now: datetime) ->
 
     # The catalog and the collected repositories come from the store, if a collect has filled one.
     # Checking a config must not create a database, so a DuckDB file that does not exist is not opened.
-    url, path = config.database_url, duckdb_file(config.database_url)
+    url = config.database_url
     collected: list[str] = []
     components: list[CatalogComponent] = []
-    if url.startswith("duckdb:///:memory:") or (path is not None and not os.path.exists(path)):
+    if url.startswith("duckdb:///:memory:") or not store_exists(url):
         print("store: not created yet; the catalog is read by `doraspace collect`")
     else:
         try:
@@ -338,16 +332,13 @@ def cmd_survey(args: argparse.Namespace, config: Config, now: datetime) -> int:
     if args.quarter is not None and not QUARTER.fullmatch(args.quarter):
         raise ConfigError(f"--quarter: expected a quarter like 2026-Q3, got {args.quarter!r}")
     # Reading scores creates no store: none yet means no survey imported.
-    engine = open_store(config.database_url) if store_exists(config.database_url) else None
-    try:
+    with DeferredStore(config.database_url) as store:
         quarters = [args.quarter] if args.quarter else None
+        engine = store.existing
         scores = compute_survey_scores(config, engine, quarters=quarters) if engine else []
         # A team whose every group is hidden is known, and shows nothing; an unknown one is refused.
         if args.team is not None and args.team not in {score.team for score in scores}:
             _refuse_unknown_team(args.team, config, engine)
-    finally:
-        if engine is not None:
-            engine.dispose()
     rows = [score.to_json_dict() for score in scores]
     if args.team is not None:
         rows = [row for row in rows if row["team"] == args.team]
@@ -369,9 +360,9 @@ def cmd_survey_import(args: argparse.Namespace, config: Config) -> int:
     secret = config.surveys.respondent_secret.value()
     # The file is checked in full before the store is written, and a store that does not exist yet
     # is created only for a good file: a bad one changes nothing, on the first run too (SPEC §9).
-    engine = open_store(config.database_url) if store_exists(config.database_url) else None
-    try:
+    with DeferredStore(config.database_url) as store:
         # Teams as the ownership map knows them (config and catalog), with the config's spellings.
+        engine = store.existing
         known = (collected_repositories(engine), load_components(engine)) if engine else ([], [])
         owners = resolve_ownership(ownership_settings(config), *known)
         spellings: dict[str, tuple[str, ...]] = {team: () for team in set(owners.repo_team.values())}
@@ -385,11 +376,7 @@ def cmd_survey_import(args: argparse.Namespace, config: Config) -> int:
             secret=secret,
             team_names=team_spellings(spellings),
         )
-        engine = engine or open_store(config.database_url)
-        report = write_import(engine, prepared)
-    finally:
-        if engine is not None:
-            engine.dispose()
+        report = write_import(store.open(), prepared)
     # Totals only: per-team counts of a small team would be a figure the anonymity rules hide.
     print(
         f"{report.file}: {report.format}, {report.survey} {report.quarter}: {report.responses} respondents "
@@ -409,14 +396,9 @@ def cmd_dashboards(args: argparse.Namespace, config: Config, now: datetime) -> i
 
 
 def cmd_report(args: argparse.Namespace, config: Config, now: datetime) -> int:
-    engine = open_store(config.database_url) if store_exists(config.database_url) else None
-    try:
-        _refuse_unknown_team(args.team, config, engine)
-        engine = engine or open_store(config.database_url)
-        snapshot = build_snapshot(config, engine, now=now)
-    finally:
-        if engine is not None:
-            engine.dispose()
+    with DeferredStore(config.database_url) as store:
+        _refuse_unknown_team(args.team, config, store.existing)
+        snapshot = build_snapshot(config, store.open(), now=now)
     if args.team is not None and args.team not in snapshot.teams:
         known = ", ".join(snapshot.teams) or "none collected yet"
         raise ConfigError(f"--team: unknown team {args.team!r} (known: {known})")

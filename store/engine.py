@@ -88,6 +88,28 @@ def store_exists(url: str) -> bool:
     return file is None or os.path.exists(file)
 
 
+class DeferredStore:
+    """The store at ``url`` for a command that may refuse its input: opened at once if it exists
+    (``existing``, to read), created only when ``open()`` is called, so that a command refused before
+    that leaves no store behind. A context manager: the engine is disposed at the end."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self.existing: Engine | None = open_store(url) if store_exists(url) else None
+
+    def open(self) -> Engine:
+        """The store, created and migrated if it did not exist yet."""
+        self.existing = self.existing or open_store(self._url)
+        return self.existing
+
+    def __enter__(self) -> DeferredStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.existing is not None:
+            self.existing.dispose()
+
+
 def _pin_utc(engine: Engine) -> None:
     # Naive timestamps are UTC by convention; keep DuckDB from applying a local zone to any cast.
     @event.listens_for(engine, "connect")
