@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -29,6 +29,7 @@ from tests.github_org import write_github_config
 APIS = ("rest", "graphql")
 AS_OF = "2026-03-20T00:00:00Z"
 Builder = Callable[[GitHubDataset], None]
+Built = TypeVar("Built")
 
 
 def at(day: int, hour: float = 0.0) -> datetime:
@@ -270,3 +271,48 @@ class Scenarios:
                 result[api] = {row["team"]: row for row in rows if row["window"] == "30d"}
         assert os.environ.get(token_variable) is None
         return result
+
+
+def rows_before_and_after(
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    repo: str,
+    deployments: str,
+    build: Callable[[GitHubDataset], Built],
+    change: Callable[[GitHubDataset, Built], None],
+    token: tuple[str, str],
+) -> dict[str, dict[str, Any]]:
+    """The 30d row of ``repo``'s team (its short name) in three stores: ``incremental`` (REST) and
+    ``graphql``, each synced before and after ``change``, and ``fresh`` (REST), synced once after.
+    ``deployments`` is the repository's deployments config (a flow mapping); ``token`` is (variable,
+    value)."""
+    team = repo.split("/")[1]
+    dataset = GitHubDataset()
+    built = build(dataset)
+
+    def github(api: str) -> str:
+        return (
+            f"since: 2026-03-01\napi: {api}\nrepositories:\n  - {{name: {repo}, deployments: {deployments}}}"
+        )
+
+    rest = (
+        "catalog: {discover: false}\nmetrics: {windows: [30d]}\n"
+        f"teams: [{{name: {team}, repositories: [{repo}]}}]\n"
+    )
+    configs: dict[str, Path] = {}
+    rows: dict[str, dict[str, Any]] = {}
+    variable, value = token
+    with pytest.MonkeyPatch.context() as patch, GitHubEmulator(dataset, token=value) as emulator:
+        patch.setenv(variable, value)
+        for name, api in (("incremental", "rest"), ("graphql", "graphql"), ("fresh", "rest")):
+            configs[name] = write_github_config(
+                tmp_path_factory.mktemp(f"{team}-{name}"), emulator.base_url, variable, github(api), rest
+            )
+        for name in ("incremental", "graphql"):
+            run_cli(["collect", "--config", str(configs[name])])
+        change(dataset, built)
+        for name in ("incremental", "graphql", "fresh"):
+            run_cli(["collect", "--config", str(configs[name])])
+            out = run_cli(["metrics", "--config", str(configs[name]), "--format", "json", "--as-of", AS_OF])
+            rows[name] = next(row for row in json.loads(out) if row["team"] == team)
+    return rows

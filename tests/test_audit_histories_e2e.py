@@ -18,15 +18,13 @@ elite, < 24 h high, < 168 h medium.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from tests.analytics.facts import bands
-from tests.emulators.github import GitHubDataset, GitHubEmulator, RepoData, iso
-from tests.github_org import write_github_config
+from tests.emulators.github import GitHubDataset, RepoData, iso
 from tests.github_scenarios import (
     APIS,
     AS_OF,
@@ -34,7 +32,7 @@ from tests.github_scenarios import (
     at,
     breakdown,
     check_row,
-    run_cli,
+    rows_before_and_after,
     squash_merged_pr,
     started,
 )
@@ -813,39 +811,17 @@ def republish(dataset: GitHubDataset, ids: dict[str, int]) -> None:
 
 
 @pytest.fixture(scope="module")
-def relrep_rows(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, Any]]]:
+def relrep_rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """The relrep row of three stores: ``incremental`` (REST) and ``graphql`` synced before and after the
     releases changed, ``fresh`` (REST) synced once after."""
-    dataset = GitHubDataset()
-    ids = build_releases_before(dataset)
-    github = (
-        "since: 2026-03-01\napi: {api}\nrepositories:\n"
-        "  - {{name: acme/relrep, deployments: {{source: releases}}}}"
+    return rows_before_and_after(
+        tmp_path_factory,
+        repo="acme/relrep",
+        deployments="{source: releases}",
+        build=build_releases_before,
+        change=republish,
+        token=(TOKEN_VARIABLE, TOKEN),
     )
-    rest = (
-        "catalog: {discover: false}\nmetrics: {windows: [30d]}\n"
-        "teams: [{name: relrep, repositories: [acme/relrep]}]\n"
-    )
-    configs: dict[str, Any] = {}
-    rows: dict[str, dict[str, Any]] = {}
-    with pytest.MonkeyPatch.context() as patch, GitHubEmulator(dataset, token=TOKEN) as emulator:
-        patch.setenv(TOKEN_VARIABLE, TOKEN)
-        for name, api in (("incremental", "rest"), ("graphql", "graphql"), ("fresh", "rest")):
-            configs[name] = write_github_config(
-                tmp_path_factory.mktemp(f"relrep-{name}"),
-                emulator.base_url,
-                TOKEN_VARIABLE,
-                github.format(api=api),
-                rest,
-            )
-        for name in ("incremental", "graphql"):
-            run_cli(["collect", "--config", str(configs[name])])
-        republish(dataset, ids)
-        for name in ("incremental", "graphql", "fresh"):
-            run_cli(["collect", "--config", str(configs[name])])
-            out = run_cli(["metrics", "--config", str(configs[name]), "--format", "json", "--as-of", AS_OF])
-            rows[name] = next(row for row in json.loads(out) if row["team"] == "relrep")
-    yield rows
 
 
 @pytest.mark.parametrize("store", ["incremental", "graphql", "fresh"])

@@ -17,15 +17,13 @@ elite, < 24 h high, < 168 h medium.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from tests.analytics.facts import bands
-from tests.emulators.github import GitHubDataset, GitHubEmulator, iso
-from tests.github_org import write_github_config
+from tests.emulators.github import GitHubDataset, iso
 from tests.github_scenarios import (
     APIS,
     AS_OF,
@@ -35,7 +33,7 @@ from tests.github_scenarios import (
     breakdown,
     check_row,
     first_merged_pr,
-    run_cli,
+    rows_before_and_after,
     squash_merged_pr,
     squashed_into_develop,
     started,
@@ -715,39 +713,17 @@ def rerun_old_run_then_fix(dataset: GitHubDataset, shas: dict[str, str]) -> None
 
 
 @pytest.fixture(scope="module")
-def rerun_rows(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, Any]]]:
+def rerun_rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """The wfroll row of three stores: ``incremental`` (synced before and after the re-run),
     ``fresh`` (one sync after it) and ``graphql`` (incremental, github.api graphql)."""
-    dataset = GitHubDataset()
-    shas = build_rollback_by_rerun(dataset)
-    github = (
-        "since: 2026-03-01\napi: {api}\nrepositories:\n"
-        "  - {{name: acme/wfroll, deployments: {{source: workflow_runs, workflow: deploy.yml}}}}"
+    return rows_before_and_after(
+        tmp_path_factory,
+        repo="acme/wfroll",
+        deployments="{source: workflow_runs, workflow: deploy.yml}",
+        build=build_rollback_by_rerun,
+        change=rerun_old_run_then_fix,
+        token=(TOKEN_VARIABLE, TOKEN),
     )
-    rest = (
-        "catalog: {discover: false}\nmetrics: {windows: [30d]}\n"
-        "teams: [{name: wfroll, repositories: [acme/wfroll]}]\n"
-    )
-    configs: dict[str, Any] = {}
-    rows: dict[str, dict[str, Any]] = {}
-    with pytest.MonkeyPatch.context() as patch, GitHubEmulator(dataset, token=TOKEN) as emulator:
-        patch.setenv(TOKEN_VARIABLE, TOKEN)
-        for name, api in (("incremental", "rest"), ("graphql", "graphql"), ("fresh", "rest")):
-            configs[name] = write_github_config(
-                tmp_path_factory.mktemp(f"rerun-{name}"),
-                emulator.base_url,
-                TOKEN_VARIABLE,
-                github.format(api=api),
-                rest,
-            )
-        for name in ("incremental", "graphql"):
-            run_cli(["collect", "--config", str(configs[name])])
-        rerun_old_run_then_fix(dataset, shas)
-        for name in ("incremental", "graphql", "fresh"):
-            run_cli(["collect", "--config", str(configs[name])])
-            out = run_cli(["metrics", "--config", str(configs[name]), "--format", "json", "--as-of", AS_OF])
-            rows[name] = next(row for row in json.loads(out) if row["team"] == "wfroll")
-    yield rows
 
 
 @pytest.mark.parametrize(
