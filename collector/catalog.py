@@ -22,7 +22,7 @@ from sqlalchemy import Engine, delete, func
 
 from collector import cursors
 from collector.cursors import catalog_cursor
-from collector.models import ComponentFact
+from collector.models import REPOSITORY, ComponentFact
 from collector.sources.github import FileRead, NotFoundError
 from store import schema
 from store.errors import InputError
@@ -35,8 +35,6 @@ CATALOG_PATH = "catalog-info.yaml"
 PROJECT_SLUG = "github.com/project-slug"
 PAGERDUTY_SERVICE = "pagerduty.com/service-id"
 
-# GitHub's owner/name: what a project slug may be, and what doraspace.config accepts as a repository.
-REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$"
 # An entity name or namespace: Backstage allows letters, digits and [-_.]; we only refuse what would
 # break a label or a report ("*" is the organisation row; whitespace, slashes and colons are typos).
 _ENTITY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+# GitHub's owner/name: what a project slug may be, and what doraspace.config accepts as a repository.
+# Here rather than in collector.catalog so that reading the configuration does not import PyGithub.
+REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$"
+
 
 @dataclass(frozen=True)
 class RepositoryFact:

@@ -29,13 +29,10 @@ from analytics.ownership import (
 from analytics.space import QUARTER
 from analytics.windows import parse_instant, parse_window
 from collector.progress import LOG_FORMATS, configure_logging, progress_for
-from dashboards.grafana import write_dashboards
-from dashboards.reports import write_reports
-from doraspace.collect import SOURCES, collect
 from doraspace.config import DEFAULT_CONFIG_PATH, Config, Secret, load_config, repository_source
 from doraspace.errors import ConfigError, DoraspaceError
 from doraspace.pipeline import build_snapshot, compute_all, compute_survey_scores, known_teams
-from doraspace.settings import ownership_settings
+from doraspace.settings import SOURCES, ownership_settings
 from store.engine import STORE_FAILURES, DeferredStore, Engine, open_store, store_exists
 from surveys.definition import load_definition
 from surveys.importer import prepare_import, team_spellings, write_import
@@ -93,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     collect = sub.add_parser("collect", help="one incremental sync of the sources into the store")
     _add_common(collect)
-    collect.add_argument("--source", choices=list(SOURCES), default="all", help="which source to sync")
+    collect.add_argument("--source", choices=[*SOURCES, "all"], default="all", help="which source to sync")
     collect.add_argument("--since", metavar="DATE", help="backfill from this date (ISO 8601)")
 
     metrics = sub.add_parser("metrics", help="per-team DORA metrics from the store")
@@ -161,6 +158,10 @@ def parse_window_arg(value: str) -> WindowSpec:
 
 
 def cmd_collect(args: argparse.Namespace, config: Config, now: datetime) -> int:
+    # Imported by the commands that use them, as serve and demo are: every other command starts
+    # without loading PyGithub, the PagerDuty client, Jinja2, plotly and the Grafana SDK.
+    from doraspace.collect import collect
+
     backfill = parse_instant_arg(args.since, "--since") if args.since is not None else None
     # An unset token of a source this run syncs is a configuration error before anything is stored
     # (SPEC §3, §9), not after the other source's sync.
@@ -390,12 +391,16 @@ def cmd_survey_import(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_dashboards(args: argparse.Namespace, config: Config, now: datetime) -> int:
+    from dashboards.grafana import write_dashboards
+
     for path in write_dashboards(Path(args.out), benchmarks=config.benchmarks):
         print(path)
     return 0
 
 
 def cmd_report(args: argparse.Namespace, config: Config, now: datetime) -> int:
+    from dashboards.reports import write_reports
+
     with DeferredStore(config.database_url) as store:
         _refuse_unknown_team(args.team, config, store.existing)
         snapshot = build_snapshot(config, store.open(), now=now)

@@ -29,8 +29,6 @@ from doraspace.errors import ConfigError
 from doraspace.settings import ownership_settings
 from store.engine import Engine
 
-SOURCES = ("github", "pagerduty", "all")
-
 
 @dataclass
 class CollectResult:

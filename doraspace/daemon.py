@@ -64,6 +64,7 @@ from doraspace.config import Config
 from doraspace.errors import ConfigError, DoraspaceError
 from doraspace.http_server import HttpServer
 from doraspace.pipeline import build_snapshot
+from doraspace.settings import SOURCES
 from store.engine import Engine, turn_taking_engine
 from store.urls import duckdb_file, is_duckdb_file
 
@@ -71,7 +72,6 @@ __all__ = ["Daemon", "DaemonStopping", "job_engine", "serve"]
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("github", "pagerduty")
 ANALYTICS = "analytics"
 # How long a job waits for the DuckDB file while another process (a CLI command) has it.
 DEFAULT_LOCK_TIMEOUT = 120.0

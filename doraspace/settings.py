@@ -9,6 +9,8 @@ from analytics.ownership import DeploymentChoice, OwnershipSettings, TeamClaim
 from analytics.settings import AnalyticsSettings
 from doraspace.config import Config, DeploymentSource
 
+SOURCES = ("github", "pagerduty")  # the configuration sections a sync reads, in the order they run
+
 
 def _choice(source: DeploymentSource) -> DeploymentChoice:
     return DeploymentChoice(source.source, source.environment)

@@ -34,7 +34,7 @@ from pydantic.dataclasses import dataclass
 
 from analytics.settings import DEFAULT_WINDOWS
 from analytics.windows import WindowSpec, parse_duration, parse_window
-from collector.catalog import REPOSITORY
+from collector.models import REPOSITORY
 from doraspace.config import values as v
 from doraspace.config.values import Secret as Secret
 from doraspace.config.values import problem

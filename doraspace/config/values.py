@@ -21,7 +21,7 @@ from pydantic import ValidationError, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from analytics.windows import SpanError, WindowSpec, parse_instant
-from collector.catalog import REPOSITORY
+from collector.models import REPOSITORY
 from store.errors import ConfigError
 from surveys.yaml_lines import key_path, where
 
