@@ -387,6 +387,11 @@ def cmd_survey_import(args: argparse.Namespace, config: Config) -> int:
     )
     if report.ignored_columns:
         print(f"not imported (no matching item): {len(report.ignored_columns)} columns", file=sys.stderr)
+    if report.kept_later:
+        print(
+            f"kept as stored: {report.kept_later} respondents, whose stored submission is later",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -22,7 +22,8 @@ import hmac
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,9 @@ class ImportReport:
     respondents_by_team: Mapping[str, int] = field(default_factory=dict)
     ignored_columns: tuple[str, ...] = ()
     """Columns that match no item (free text, demographics): not imported."""
+    kept_later: int = 0
+    """Respondents of the file whose stored submission is later (an older export imported after a
+    newer one): their stored answers stay."""
 
 
 def pseudonym(secret: str, identifier: str) -> str:
@@ -178,7 +182,7 @@ def write_import(engine: Engine, prepared: PreparedImport) -> ImportReport:
     label, export, plan = prepared.file, prepared.export, prepared.plan
     try:
         with engine.begin() as conn:
-            new_responses = _write(conn, label, prepared.definition, prepared.quarter, plan)
+            plan, new_responses = _write(conn, label, prepared.definition, prepared.quarter, plan)
     except SQLAlchemyError as exc:
         raise StoreError(f"survey import of {label}: the store failed: {exc}") from exc
     return ImportReport(
@@ -195,6 +199,7 @@ def write_import(engine: Engine, prepared: PreparedImport) -> ImportReport:
         missing_answers=plan.missing_answers,
         respondents_by_team=dict(sorted(Counter(row["team"] for row in plan.responses).items())),
         ignored_columns=plan.ignored_columns,
+        kept_later=plan.kept_later,
     )
 
 
@@ -224,9 +229,12 @@ def _submitted_before(response: RawResponse, other: RawResponse) -> bool:
     """Whether ``response`` was submitted before ``other``: of a respondent's responses in one file the
     latest submission counts, whatever the rows' order (a sheet sorted by team); the later row when
     the times are equal or unknown."""
-    if response.submitted_at is None or other.submitted_at is None:
-        return False
-    return response.submitted_at < other.submitted_at
+    return _before(response.submitted_at, other.submitted_at)
+
+
+def _before(submitted: datetime | None, other: datetime | None) -> bool:
+    """``submitted`` is known to be earlier than ``other``: what is read later wins otherwise."""
+    return submitted is not None and other is not None and submitted < other
 
 
 @dataclass
@@ -236,6 +244,7 @@ class _Plan:
     superseded: int
     missing_answers: int
     ignored_columns: tuple[str, ...]
+    kept_later: int = 0  # respondents left out at writing: the store holds a later submission
 
 
 class _Answers:
@@ -436,20 +445,24 @@ def _check_items(conn: Connection, label: str, definition: SurveyDefinition, qua
             )
 
 
-def _write(conn: Connection, label: str, definition: SurveyDefinition, quarter: str, plan: _Plan) -> int:
-    """Write the plan; returns how many respondents are new to the store."""
+def _write(
+    conn: Connection, label: str, definition: SurveyDefinition, quarter: str, plan: _Plan
+) -> tuple[_Plan, int]:
+    """Write the plan, less the respondents whose stored submission is later: across imports, as in
+    one file, a respondent's latest submission counts, so an older export imported after a newer one
+    brings no replaced answer back. Returns the plan written and how many respondents are new."""
     _check_items(conn, label, definition, quarter)
     responses, answers = schema.survey_responses, schema.survey_answers
     respondents = [row["respondent"] for row in plan.responses]
-    known: set[str] = set()
+    known: dict[str, datetime | None] = {}
     stored_answers: set[tuple[str, str]] = set()
     for start in range(0, len(respondents), _CHUNK):
         chunk = respondents[start : start + _CHUNK]
         scope = (responses.c.survey == definition.survey, responses.c.quarter == quarter)
+        stored = select(responses.c.respondent, responses.c.submitted_at)
         known.update(
-            conn.execute(
-                select(responses.c.respondent).where(*scope, responses.c.respondent.in_(chunk))
-            ).scalars()
+            (row.respondent, row.submitted_at)
+            for row in conn.execute(stored.where(*scope, responses.c.respondent.in_(chunk)))
         )
         answer_scope = (answers.c.survey == definition.survey, answers.c.quarter == quarter)
         stored_answers.update(
@@ -460,6 +473,18 @@ def _write(conn: Connection, label: str, definition: SurveyDefinition, quarter: 
                 )
             )
         )
+    later = {
+        row["respondent"]
+        for row in plan.responses
+        if row["respondent"] in known and _before(row["submitted_at"], known[row["respondent"]])
+    }
+    plan = replace(
+        plan,
+        responses=[row for row in plan.responses if row["respondent"] not in later],
+        answers=[row for row in plan.answers if row["respondent"] not in later],
+        kept_later=len(later),
+    )
+    stored_answers = {(respondent, item) for respondent, item in stored_answers if respondent not in later}
     upsert(conn, schema.survey_items, _item_rows(definition, quarter))
     upsert(conn, responses, plan.responses)
     upsert(conn, answers, plan.answers)
@@ -476,4 +501,4 @@ def _write(conn: Connection, label: str, definition: SurveyDefinition, quarter: 
                 )
             )
         )
-    return len(set(respondents) - known)
+    return plan, len(set(respondents) - known.keys())
