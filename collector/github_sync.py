@@ -356,33 +356,50 @@ class GitHubSync:
                 if fact.deployed_at is None and getattr(stored.get(fact.deployment_id), "deployed_at", None)
             ]
         elif target.source == "releases":
-            # A release's created_at is its commit's date, and a draft or prerelease is published later,
-            # in place, however old its commit (a maintenance branch's): so the releases list, newest
-            # created first, is read back to github.since whenever its first page changed, as a first
-            # sync reads it. Releases are few (one page covers months of most repositories) and an
-            # unchanged first page answers 304 for free.
-            listing = self.client.releases(repo, self._list_etags())
-            items, newest = self._newest_first(
-                listing,
-                self.since,
-                lambda item: (
-                    bool(item.get("published_at")) and not item.get("draft") and not item.get("prerelease")
-                ),
-            )
-            facts = [
-                parse_release(repo, item, self._release_sha(repo, item, stored), target.environment)
-                for item in items
-            ]
+            listing, facts, newest = self._releases(target, stored, answers)
         else:
             raise ValueError(f"unknown deployment source {target.source!r}")
         if listing.etag:
-            answers[listing.key] = (listing.etag, None)
+            answers.setdefault(listing.key, (listing.etag, None))  # the releases' pages keep their memo
         with self.engine.begin() as conn:
             self.report.deployments += write_deployments(conn, facts)
             unsettle_runs(conn, repo, unsettled)
             if newest is not None and (cursor is None or newest > cursor):
                 cursors.write(conn, deployments_cursor(target.source, repo), _iso(newest))
             self._remember(conn, answers)
+
+    def _releases(
+        self, target: RepoTarget, stored: dict[int, Any], answers: Validators
+    ) -> tuple[Listing, list[DeploymentFact], datetime | None]:
+        """Releases published (not draft, not prerelease) at or after ``github.since``.
+
+        A release's created_at is its commit's date, and a draft is published later, in place, however
+        old its commit (a maintenance branch's). The list is ordered by created_at, so a release
+        published after ``since`` may sit on any page: every page is read, each asked with its own
+        validator. An unchanged page answers 304 for free; a page where a draft was published, or that
+        a newer release shifted, is read again."""
+        repo = target.name
+
+        def wanted(item: dict[str, Any]) -> bool:
+            published = parse_instant(item.get("published_at"))
+            return published is not None and published >= self.since and not item.get("prerelease")
+
+        # A page's etag is used with its memo only (its next link, which a 304 may not repeat).
+        etags = None if self.backfill else (lambda key: self._etag(key) if self._memo(key) else None)
+        listing = self.client.releases(
+            repo, etags, lambda key: json.loads(self._memo(key) or "{}").get("next")
+        )
+        items = [item for page in listing for item in page if not item.get("draft") and wanted(item)]
+        for key, etag in listing.answers.items():
+            answers[key] = (etag, json.dumps({"next": listing.next_links[key]}))
+        facts = [
+            parse_release(repo, item, self._release_sha(repo, item, stored), target.environment)
+            for item in items
+        ]
+        created = [
+            instant for item in items if (instant := parse_instant(item.get("created_at"))) is not None
+        ]
+        return listing, facts, max(created, default=None)
 
     def _waiting(self, stored: dict[int, Any], seen: set[int]) -> Iterator[tuple[int, Any]]:
         """Stored deployments without a success, younger than ``_recheck`` of their last state, that

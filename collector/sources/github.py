@@ -322,8 +322,13 @@ class GitHubClient:
             etags=etags,
         )
 
-    def releases(self, full_name: str, etags: Lookup | None = None) -> Listing:
-        return Listing(self, f"/repos/{full_name}/releases", etags=etags)
+    def releases(
+        self, full_name: str, etags: Lookup | None = None, known_next: Lookup | None = None
+    ) -> Listing:
+        """Every page of the releases, each asked with its own known etag."""
+        return Listing(
+            self, f"/repos/{full_name}/releases", etags=etags, every_page=True, known_next=known_next
+        )
 
     def commit(self, full_name: str, ref: str) -> Json:
         return dict(self._get(f"/repos/{full_name}/commits/{ref}")[1])
