@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection
 
-from store.cursors import delete_cursor, read_cursor, write_cursor
+from store.cursors import cursor_scopes, delete_cursor, read_cursor, write_cursor
 
 INCIDENTS_STREAM = "incidents"  # PagerDuty's one stream
 PENDING_INCIDENTS_STREAM = "incidents-pending"  # beside it: open incidents of urgencies not collected
@@ -44,6 +44,24 @@ def cursor_scope(service_ids: Sequence[str], urgencies: Sequence[str]) -> str:
     """The cursor's scope: the service set and the urgencies, order-insensitive. Another set (a team
     gained a service, an urgency was added) starts from ``since`` again, so nothing of it is missed."""
     return f"services={','.join(sorted(set(service_ids)))};urgencies={','.join(sorted(set(urgencies)))}"
+
+
+def scope_services(scope: str) -> set[str]:
+    """The service ids of a ``cursor_scope``."""
+    services = scope.partition(";")[0].removeprefix("services=")
+    return set(services.split(",")) if services else set()
+
+
+def overlapping_incident_cursors(conn: Connection, service_ids: Sequence[str], own: str) -> list[CursorKey]:
+    """The PagerDuty cursors (listing and pending) of the other service sets or urgencies that share a
+    service with ``service_ids``: a sync that deletes rows of those services leaves them behind."""
+    wanted = set(service_ids)
+    return [
+        CursorKey("pagerduty", stream, scope)
+        for stream in (INCIDENTS_STREAM, PENDING_INCIDENTS_STREAM)
+        for scope in cursor_scopes(conn, "pagerduty", stream)
+        if scope != own and scope_services(scope) & wanted
+    ]
 
 
 def incidents_cursor(service_ids: Sequence[str], urgencies: Sequence[str]) -> CursorKey:

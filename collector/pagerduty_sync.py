@@ -27,7 +27,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, Engine, and_, select
 
 from collector import cursors
-from collector.cursors import INCIDENTS_STREAM, incidents_cursor, pending_incidents_cursor
+from collector.cursors import (
+    INCIDENTS_STREAM,
+    incidents_cursor,
+    overlapping_incident_cursors,
+    pending_incidents_cursor,
+)
 from collector.cursors import cursor_scope as cursor_scope  # re-exported: the tests read the cursor
 from collector.models import IncidentFact
 from collector.sources.pagerduty import (
@@ -194,8 +199,15 @@ class PagerDutySync:
         gone: Iterable[str] = (),
     ) -> None:
         """In the caller's transaction, with the facts it writes: delete the stored ``others`` (a full
-        sync of PagerDuty as it is now would not store them) and keep pending exactly the open ones."""
+        sync of PagerDuty as it is now would not store them) and keep pending exactly the open ones.
+
+        The cursors of other service sets or urgencies over these services go with them: a set used
+        before (urgencies narrowed, then widened back) would resume past the incidents deleted here and
+        never list them again, so it starts from ``since`` again, as a new set does."""
         delete_incidents(conn, others)
+        if others:
+            for key in overlapping_incident_cursors(conn, self.service_ids, self.cursor.scope):
+                cursors.delete(conn, key)
         settled = {fact.incident_id for fact in collected} | {fact.incident_id for fact in others} | set(gone)
         still_open = {fact.incident_id for fact in others if fact.status != "resolved"}
         if not still_open and not settled & self._pending(conn):

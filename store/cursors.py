@@ -55,6 +55,16 @@ def delete_cursor(conn: Connection, source: str, stream: str, scope: str) -> Non
     )
 
 
+def cursor_scopes(conn: Connection, source: str, stream: str) -> list[str]:
+    """The scopes of ``source``'s cursors of ``stream``."""
+    rows = conn.execute(
+        select(sync_cursors.c.scope).where(
+            and_(sync_cursors.c.source == source, sync_cursors.c.stream == stream)
+        )
+    )
+    return sorted(str(row[0]) for row in rows)
+
+
 def read_etag(conn: Connection, source: str, url: str) -> tuple[str, str | None] | None:
     """The stored validator of ``url`` and its memo, or None if the URL was never answered."""
     row = conn.execute(
