@@ -204,13 +204,18 @@ def resolve_ownership(
     # Collected names first: they are GitHub's own spelling.
     collected = [canonical(repo) for repo in repositories]
 
-    # A catalog owner spelled differently from a config team is that team (Backstage refs ignore case).
-    config_teams = {team.name.lower(): team.name for team in settings.teams}
+    # Backstage entity references ignore case: a catalog owner spelled differently from a config team
+    # is that team, and two spellings of one owner are one team, spelled as first met in file order.
+    owner_spelling = {team.name.lower(): team.name for team in settings.teams}
+    in_file_order = sorted(components, key=lambda c: (c.file_repo.lower(), c.file_repo, c.position))
+    for component in in_file_order:
+        if component.owner is not None:
+            owner_spelling.setdefault(component.owner.lower(), component.owner)
 
     def team_of(component: CatalogComponent) -> str:
         if component.owner is None:
             return UNOWNED
-        return config_teams.get(component.owner.lower(), component.owner)
+        return owner_spelling[component.owner.lower()]
 
     repo_team: dict[str, str] = {}
     repo_origin: dict[str, str] = {}
@@ -225,7 +230,6 @@ def resolve_ownership(
             service_origin[service_id] = FROM_CONFIG
 
     warnings: list[str] = []
-    in_file_order = sorted(components, key=lambda c: (c.file_repo.lower(), c.file_repo, c.position))
     first_naming_repo: dict[str, CatalogComponent] = {}
     repo_winner: dict[str, CatalogComponent] = {}
     service_winner: dict[str, CatalogComponent] = {}

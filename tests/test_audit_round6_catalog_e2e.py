@@ -45,7 +45,7 @@ The islands (each has repos and services of its own):
   ord-worker (``orders``, project-slug acme/ord-worker, PORDAPI too). Sync 2: ord-worker's owner becomes
   ``group:default/ops``.
 * **billing** — acme/bill-a: component bill-a (``group:default/billing``, PBILL); acme/bill-b: component
-  bill-b (``Billing``, PBILL). Unchanged. (Owner letter case: see that test.)
+  bill-b (``Billing``, PBILL): one team, billing (owner letter case: see that test). Unchanged.
 * **ledger** — ``teams:`` gives acme/pay to ledger; acme/pay's component pay (``group:finance``, PPAY);
   acme/led's component led (``ledger``, PLED). Sync 2: pay's owner becomes ``group:default/ledger``;
   acme/led's file becomes malformed (a good first document naming another owner, then a YAML error).
@@ -353,7 +353,7 @@ def no_failures(rows: Rows, team: str, deployments: int, frequency: str) -> None
 def test_sync1_team_set_and_ownership_map(reads: Reads) -> None:
     """Sync 1. Repos (acme/attic is archived: never collected, its file never read, so acme/live, which
     only attic's component names, is nobody's): ord-api and ord-worker → orders (``group:default/orders``
-    and ``orders`` are one team), bill-a → billing, bill-b → Billing (see the letter-case test), pay →
+    and ``orders`` are one team), bill-a and bill-b → billing (see the letter-case test), pay →
     ledger (``teams:``, whatever pay's component says), led → ledger, gone and gone-web → gteam, live →
     unowned, relic → relic-team. PagerDuty: PORD → orders (``teams:``), PORDAPI → orders (both components
     naming it are orders'), PBILL → billing, PPAY → finance (``teams:`` names the repo, not the service:
@@ -370,7 +370,7 @@ def test_sync1_team_set_and_ownership_map(reads: Reads) -> None:
     read1 = reads.sync1
     assert read1.repos == {
         "acme/bill-a": "billing",
-        "acme/bill-b": "Billing",
+        "acme/bill-b": "billing",
         "acme/gone": "gteam",
         "acme/gone-web": "gteam",
         "acme/led": "ledger",
@@ -390,7 +390,7 @@ def test_sync1_team_set_and_ownership_map(reads: Reads) -> None:
         "PRELIC": "relic-team",
     }
     assert sorted(read1.rows) == sorted(
-        ["*", "Billing", "billing", "finance", "gteam", "ledger", "orders", "relic-team", "unowned"]
+        ["*", "billing", "finance", "gteam", "ledger", "orders", "relic-team", "unowned"]
     )
 
 
@@ -505,20 +505,20 @@ def test_sync1_archived_repos_catalog_is_not_read(reads: Reads) -> None:
 
 
 def test_sync1_organisation_row(reads: Reads) -> None:
-    """Team ``"*"``, sync 1: deployments orders 5 + billing 2 + Billing 2 + ledger 4 + gteam 5 +
-    relic-team 2 + unowned 3 = 23 (AT1 not). Failed OA2, OW2, OW3, BA2, G2, RL2 = 6 → CFR 6/23. Recoveries
-    5, 3, 24, 4, 2.5, 3 → sorted 2.5, 3, 3, 4, 5, 24 → p50 (3 + 4) / 2 = 3.5. Incidents PORDAPI-1, PORD-1,
+    """Team ``"*"``, sync 1: deployments orders 5 + billing 4 + ledger 4 + gteam 5 + relic-team 2 +
+    unowned 3 = 23 (AT1 not). Failed OA2, OW2, OW3, BA2, BB2, G2, RL2 = 7 → CFR 7/23. Recoveries 5, 3,
+    24, 4, 2, 2.5, 3 → sorted 2, 2.5, 3, 3, 4, 5, 24 → p50 (the 4th of 7) 3.0. Incidents PORDAPI-1, PORD-1,
     PBILL-1, PPAY-1, PLED-1, the issue, PGONE-1, PRELIC-1 = 8 (PATTIC-1 not). Restore 2, 1, 1, 1, 1, 2,
     0.5, 2 → sorted 0.5, 1, 1, 1, 1, 2, 2, 2 → p50 (position 3.5) 1.0, p90 (position 6.3) 2.0. Rework OW3,
-    G3 = 2/23. Bands: 23/30 high, elite, 26 % low, 3.5 h high.
+    G3 = 2/23. Bands: 23/30 high, elite, 30 % low, 3 h high.
     """
     # SPEC §6 "The organisation row "*" covers everything collected, team unowned included".
     expect(
         reads.sync1.rows,
         "*",
         deployments=23,
-        cfr=6 / 23,
-        recovery=3.5,
+        cfr=7 / 23,
+        recovery=3.0,
         incidents=8,
         restore=(1.0, 2.0),
         rework=2 / 23,
@@ -528,35 +528,34 @@ def test_sync1_organisation_row(reads: Reads) -> None:
 
 def test_owner_letter_case_without_a_config_team(reads: Reads) -> None:
     """billing (both syncs). acme/bill-a: bill-a (``group:default/billing``, PBILL); acme/bill-b: bill-b
-    (``Billing``, PBILL). SPEC §4 lists ``group:x``, ``group:default/x`` and ``x`` as one team and says
-    nothing of letter case; docs/ do not either. The product keeps ``Billing`` and ``billing`` apart when
-    no ``teams:`` entry is spelled either way (it folds a catalog owner onto a config team's spelling
-    only): two teams, and PBILL, named first (acme/bill-a's file sorts first) by billing, is billing's and
-    belongs to acme/bill-a only (the other claim is a warning). UNDECIDED by SPEC: asserted as the product
-    does it.
+    (``Billing``, PBILL). SPEC §4 lists ``group:x``, ``group:default/x`` and ``x`` as one team; Backstage
+    entity references ignore letter case, and SPEC §7.1 matches survey answers to team names whatever
+    their case, so ``Billing`` and ``billing`` are one team, spelled as first met in file order
+    (acme/bill-a's file sorts first): billing. Both components name PBILL for one owner: no conflict, and
+    PBILL belongs to both services (as PORDAPI does for orders).
 
     BA1, BB1 first. BA2 04 08:00; BB2 04 10:00. PBILL-1 04 11:00 → 12:00: latest of bill-a BA2 (3 h) →
-    failed, recovery 4 h; BB2 is another service's.
-    billing: deployments 2; CFR 1/2; recovery 4.0; incidents 1; restore 1.0; rework 0.0; bands medium,
-    elite, low, high. Billing: deployments 2; CFR 0.0; no incident; bands medium, elite, elite, null.
+    failed, recovery 4 h; latest of bill-b BB2 (1 h) → failed, recovery 2 h.
+    billing: deployments 4; CFR 2/4; recovery 2, 4 → p50 3.0; incidents 1; restore 1.0; rework 0.0;
+    bands 4/30 medium, elite, 50 % low, 3 h high. No ``Billing`` row.
     """
     # SPEC §4 "spec.owner: group:order-team, group:default/order-team or order-team all mean team
-    # order-team"; §7.1 "The team answer is matched case-insensitively to a team name of the ownership map"
-    # (which two teams differing only in case make ambiguous).
+    # order-team"; §7.1 "The team answer is matched case-insensitively to a team name of the ownership map";
+    # docs/metrics.md (Team): catalog owners differing only in letter case are one team.
     for read in (reads.sync1, reads.sync2):
         expect(
             read.rows,
             "billing",
-            deployments=2,
-            cfr=1 / 2,
-            recovery=4.0,
+            deployments=4,
+            cfr=2 / 4,
+            recovery=3.0,
             incidents=1,
             restore=(1.0, 1.0),
             rework=0.0,
             row_bands=bands("medium", "elite", "low", "high"),
         )
-        no_failures(read.rows, "Billing", 2, "medium")
-        assert [w for w in read.warnings if "PBILL" in w and "bill-b" in w]
+        assert "Billing" not in read.rows
+        assert not [w for w in read.warnings if "PBILL" in w]
 
 
 # ============================================================================================ sync 2
@@ -583,7 +582,7 @@ def test_sync2_team_set_and_ownership_map(reads: Reads) -> None:
     assert "thief" not in read2.rows
     assert read2.repos == {
         "acme/bill-a": "billing",
-        "acme/bill-b": "Billing",
+        "acme/bill-b": "billing",
         "acme/gone": "unowned",
         "acme/gone-web": "unowned",
         "acme/led": "ledger",
@@ -603,7 +602,7 @@ def test_sync2_team_set_and_ownership_map(reads: Reads) -> None:
     }
     assert [w for w in read2.warnings if "PORDAPI" in w and "ord-worker" in w]
     assert sorted(read2.rows) == sorted(
-        ["*", "Billing", "billing", "ledger", "ops", "orders", "relic-team", "unowned"]
+        ["*", "billing", "ledger", "ops", "orders", "relic-team", "unowned"]
     )
 
 
@@ -709,20 +708,21 @@ def test_sync2_deleted_catalog_file_leaves_repos_unowned_and_splits_the_service(
 
 
 def test_sync2_organisation_row(reads: Reads) -> None:
-    """Team ``"*"``, sync 2: deployments orders 2 + ops 3 + billing 2 + Billing 2 + ledger 4 + relic-team
-    2 + unowned 8 = 23, as in sync 1 (no deployment changed hands out of the organisation). Failed OA2,
-    BA2, P2, RL2, GW2 = 5 → 5/23. Recoveries 5, 4, 2, 3, 5 → sorted 2, 3, 4, 5, 5 → p50 4.0. Incidents
+    """Team ``"*"``, sync 2: deployments orders 2 + ops 3 + billing 4 + ledger 4 + relic-team 2 + unowned
+    8 = 23, as in sync 1 (no deployment changed hands out of the organisation). Failed OA2, BA2, BB2, P2,
+    RL2, GW2 = 6 → 6/23. Recoveries 5, 4, 2, 2, 3, 5 → sorted 2, 2, 3, 4, 5, 5 → p50 (3 + 4) / 2 = 3.5.
+    Incidents
     PORDAPI-1, PORD-1, PBILL-1, PPAY-1, PLED-1, PRELIC-1, the issue = 7 (PGONE-1 no longer). Restore 2, 1,
     1, 1, 1, 2, 2 → sorted 1, 1, 1, 1, 2, 2, 2 → p50 1.0, p90 (position 5.4) 2.0. Rework P3 = 1/23.
-    Bands: 23/30 high, elite, 21.7 % low, 4 h high.
+    Bands: 23/30 high, elite, 26 % low, 3.5 h high.
     """
     # SPEC §6 "The organisation row "*" covers everything collected, team unowned included".
     expect(
         reads.sync2.rows,
         "*",
         deployments=23,
-        cfr=5 / 23,
-        recovery=4.0,
+        cfr=6 / 23,
+        recovery=3.5,
         incidents=7,
         restore=(1.0, 2.0),
         rework=1 / 23,
