@@ -19,6 +19,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from store.engine import open_store
+
 PACKAGE_HINT = "postgresql missing: apt-get install postgresql"
 
 
@@ -45,6 +47,7 @@ class PostgresServer:
         self.data = self.root / "data"
         self.port = _free_port()
         self._names = itertools.count(1)
+        self._template: str | None = None  # the URL of the migrated template database, once made
         # PostgreSQL refuses to run as root: run it as the postgres user the package created.
         self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self._as:
@@ -60,11 +63,16 @@ class PostgresServer:
     def _run(self, program: str, *args: str) -> None:
         subprocess.run([*self._as, str(self.bin_dir / program), *args], check=True, capture_output=True)
 
-    def new_database(self) -> str:
-        """A fresh, empty database; returns its SQLAlchemy URL."""
+    def new_database(self, *, migrated: bool = False) -> str:
+        """A fresh database, empty or (``migrated``) as ``open_store`` leaves an empty one: a copy of a
+        template migrated once. Returns its SQLAlchemy URL."""
         name = f"t{next(self._names)}"
+        if migrated and self._template is None:
+            self._template = self.new_database()
+            open_store(self._template).dispose()  # no connection left: a template must have none
+        template = f" TEMPLATE {self._template.rpartition('/')[2]}" if migrated and self._template else ""
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {name}")  # a generated name, never outside input
+            conn.execute(f"CREATE DATABASE {name}{template}")  # generated names, never outside input
         return f"postgresql+psycopg://doraspace@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
