@@ -28,6 +28,12 @@ def chromium() -> Path:
     return binary
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests first (a stable sort keeps every other order): pytest-xdist hands tests out in this
+    order, so the run ends on short ones and both workers finish together."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     server = PostgresServer()

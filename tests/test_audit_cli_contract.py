@@ -644,6 +644,7 @@ def test_collect_with_the_github_token_unset_creates_no_store(
     assert not (config.parent / "store.duckdb").exists()
 
 
+@pytest.mark.long
 def test_tokens_appear_in_no_output_log_or_table(
     emulated: tuple[Path, GitHubEmulator], tmp_path: Path
 ) -> None:

@@ -58,6 +58,7 @@ def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
     return process.returncode, out, err
 
 
+@pytest.mark.long
 def test_every_command_waits_its_turn_beside_a_daemon_in_the_middle_of_a_sync(
     tmp_path: Path, emulator: Emulator, serve_process: Callable[[Path], ServeProcess]
 ) -> None:

@@ -617,6 +617,7 @@ def test_malformed_catalog_documents_are_warned_once_each_and_the_sync_goes_on(
 # ============================================================ §2: survey import beside a running serve
 
 
+@pytest.mark.long
 def test_survey_import_beside_a_running_serve_takes_turns_and_a_bad_file_changes_nothing(
     tmp_path: Path,
 ) -> None:

@@ -338,6 +338,7 @@ def cli(world: World, *args: str) -> list[str]:
 # ------------------------------------------------------------------------------------------ the tests
 
 
+@pytest.mark.long
 def test_metrics_beside_the_daemon_equals_its_next_snapshot_and_an_unknown_team_changes_nothing(
     world: World, serve: Callable[[Path], Daemon]
 ) -> None:
@@ -390,6 +391,7 @@ def test_metrics_beside_the_daemon_equals_its_next_snapshot_and_an_unknown_team_
     daemon.stop()
 
 
+@pytest.mark.long
 def test_survey_import_while_analytics_runs_every_second_then_served_and_scored_alike(
     world: World, serve: Callable[[Path], Daemon]
 ) -> None:
@@ -475,6 +477,7 @@ def test_survey_import_while_analytics_runs_every_second_then_served_and_scored_
     daemon.stop()
 
 
+@pytest.mark.long
 def test_collect_and_check_config_wait_their_turn_beside_the_daemon(
     world: World, serve: Callable[[Path], Daemon], monkeypatch: pytest.MonkeyPatch
 ) -> None:

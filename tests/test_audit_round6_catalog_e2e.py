@@ -601,9 +601,7 @@ def test_sync2_team_set_and_ownership_map(reads: Reads) -> None:
         "PRELIC": "relic-team",
     }
     assert [w for w in read2.warnings if "PORDAPI" in w and "ord-worker" in w]
-    assert sorted(read2.rows) == sorted(
-        ["*", "billing", "ledger", "ops", "orders", "relic-team", "unowned"]
-    )
+    assert sorted(read2.rows) == sorted(["*", "billing", "ledger", "ops", "orders", "relic-team", "unowned"])
 
 
 def test_sync2_second_component_changes_owner_and_unlinks_the_shared_service(reads: Reads) -> None:

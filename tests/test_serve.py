@@ -336,6 +336,7 @@ def test_tls_and_basic_auth_refuse_a_wrong_password(
     assert server.stop(signal.SIGINT) < 10
 
 
+@pytest.mark.long
 def test_sigterm_during_a_sync_then_a_restart_completes_the_data(
     tmp_path: Path, emulator: Emulator, serve_process: Callable[[Path], ServeProcess]
 ) -> None:

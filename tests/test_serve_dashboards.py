@@ -45,6 +45,7 @@ def write_config(folder: Path, github_url: str, pagerduty_url: str, ca_file: str
     return path
 
 
+@pytest.mark.long
 def test_every_dashboard_query_returns_data_from_a_prometheus_scraping_serve(tmp_path: Path) -> None:
     github, pagerduty = GitHubDataset(), PagerDutyDataset()
     build_github(github)

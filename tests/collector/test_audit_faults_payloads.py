@@ -410,6 +410,7 @@ def check_paged_reference(engine: Engine, built: dict[str, Any], d5: int | None)
     assert rows[0] == ("acme/paged#400", "resolved", datetime(2026, 3, 1, 0, 0, 0, 500000), to_db(at(1, 1)))
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("api", APIS)
 def test_a_sync_stopped_at_any_request_resumes_to_the_store_of_an_unbroken_one(
     tmp_path: Path, api: str
@@ -471,6 +472,7 @@ def test_a_sync_stopped_at_any_request_resumes_to_the_store_of_an_unbroken_one(
     assert first_requests > 10 and second_requests > 3
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("api", APIS)
 def test_a_retried_fault_at_any_request_ends_with_the_store_of_an_unbroken_sync(
     tmp_path: Path, api: str
@@ -592,6 +594,7 @@ def june(day: int, hh: int = 0, mm: int = 0, ss: int = 0) -> datetime:
     return datetime(2026, 6, day, hh, mm, ss, tzinfo=UTC)
 
 
+@pytest.mark.long
 def test_pagerduty_offset_cap_split_with_incidents_on_the_boundary_faults_and_a_resume(
     tmp_path: Path,
 ) -> None:

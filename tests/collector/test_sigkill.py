@@ -131,6 +131,7 @@ def stored(config: Path) -> dict[str, list[tuple[Any, ...]]]:
         engine.dispose()
 
 
+@pytest.mark.long
 @pytest.mark.slow
 @pytest.mark.parametrize("api", ["rest", "graphql"])
 def test_a_backfill_killed_at_20_points_resumes_to_the_store_of_an_uninterrupted_one(
