@@ -38,7 +38,7 @@ answers on the dimension mapped to 0–100; sample standard deviation ÷ √n).
 
 **Respondent identity.** A respondent is the stored pseudonym; within a quarter the same pseudonym in
 two surveys is one person (the HMAC of an e-mail is stable), which can only make groups count smaller —
-the safe side for anonymity.
+the safe side for anonymity; the suppressed teams' people are counted together the same way, once each.
 
 The store is read once per call; the scores are computed in Python because the suppression rules are
 iterative and the standard errors need every respondent's own score. Surveys are small (a 1,000-person
@@ -51,7 +51,7 @@ import math
 import re
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -285,21 +285,25 @@ class _Shown:
     response_rates: dict[str, float | None]
 
 
-def _protect(counts: Mapping[str, int], eligible: Iterable[str], org_shown: bool, minimum: int) -> set[str]:
+def _protect(
+    people: Mapping[str, Collection[str]], eligible: Iterable[str], org_shown: bool, minimum: int
+) -> set[str]:
     """The teams shown out of ``eligible``: those with at least ``minimum``, then the differencing rule.
 
-    ``counts`` has every team of the quarter (suppressed ones too): their sum is what the organisation
-    row adds over the shown teams. Ties between smallest teams go to the first name, so that the result
-    does not depend on dict order.
+    ``people`` has every team of the quarter (suppressed ones too), each with its respondents: the
+    suppressed teams' people together are what the organisation row adds over the shown teams, counted
+    once each, so that one person answering for two suppressed teams (two surveys) is one person. Ties
+    between smallest teams go to the first name, so that the result does not depend on dict order.
     """
-    shown = {team for team in eligible if counts.get(team, 0) >= minimum}
+    shown = {team for team in eligible if len(people.get(team, ())) >= minimum}
     if not org_shown:
         return shown
-    hidden = sum(count for team, count in counts.items() if team not in shown)
-    while 0 < hidden < minimum and shown:
-        smallest = min(shown, key=lambda team: (counts[team], team))
-        shown.remove(smallest)
-        hidden += counts[smallest]
+
+    def hidden() -> int:
+        return len(set().union(*(group for team, group in people.items() if team not in shown)))
+
+    while 0 < hidden() < minimum and shown:
+        shown.remove(min(shown, key=lambda team: (len(people[team]), team)))
     return shown
 
 
@@ -315,10 +319,11 @@ def _org_response_rate(
 
 
 def _shown_quarter(quarter: _Quarter, teams: Mapping[str, int | None], minimum: int) -> _Shown:
-    team_counts = {team: len(people) for team, people in quarter.respondents.items() if people}
+    team_people = {team: people for team, people in quarter.respondents.items() if people}
+    team_counts = {team: len(people) for team, people in team_people.items()}
     everyone: set[str] = set().union(*quarter.respondents.values())
     org_shown = len(everyone) >= minimum
-    shown_teams = _protect(team_counts, team_counts, org_shown, minimum)
+    shown_teams = _protect(team_people, team_people, org_shown, minimum)
 
     cells: dict[tuple[str, str], _Cell] = defaultdict(_Cell)
     for team, respondent, key, scored in quarter.answers:
@@ -328,14 +333,14 @@ def _shown_quarter(quarter: _Quarter, teams: Mapping[str, int | None], minimum: 
 
     shown_cells: dict[tuple[str, str], _Cell] = {}
     for dimension in sorted({item.dimension for item in quarter.items.values()}):
-        dimension_counts = {
-            team: len(cells[(team, dimension)].respondents)
+        dimension_people = {
+            team: cells[(team, dimension)].respondents.keys()
             for team in team_counts
             if (team, dimension) in cells
         }
         org_cell = cells.get((ORGANISATION, dimension))
         org_dimension_shown = org_shown and org_cell is not None and len(org_cell.respondents) >= minimum
-        for team in _protect(dimension_counts, shown_teams, org_dimension_shown, minimum):
+        for team in _protect(dimension_people, shown_teams, org_dimension_shown, minimum):
             shown_cells[(team, dimension)] = cells[(team, dimension)]
         if org_dimension_shown and org_cell is not None:
             shown_cells[(ORGANISATION, dimension)] = org_cell
