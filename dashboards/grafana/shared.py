@@ -44,8 +44,9 @@ BAND_SCORES: dict[str, int] = {"elite": 4, "high": 3, "medium": 2, "low": 1}
 HOUR = 3600
 
 # `*` is the organisation row; a team variable lists teams. The regex keeps every name but `*` itself
-# (a team may be called `*ops`: config reserves only `*`).
-TEAM_REGEX = "/^(?!\\*$).+$/"
+# (a team may be called `*ops`: config reserves only `*`). Grafana applies it as a JavaScript regex,
+# whose `.` stops at a carriage return or U+2028: `[\s\S]` takes every character.
+TEAM_REGEX = "/^(?!\\*$)[\\s\\S]+$/"
 ORGANISATION = 'team="*"'
 TEAMS = 'team!="*"'
 
