@@ -864,6 +864,19 @@ def test_team_name_unique(tmp_path: Path) -> None:
     )
 
 
+def test_team_names_differing_only_in_letter_case_are_one_name(tmp_path: Path) -> None:
+    # A catalog owner `Web` or a survey answer `WEB` would match either: the config refuses the pair.
+    text = MINIMAL + "teams:\n  - name: web\n  - name: Web\n"
+    assert (
+        error_of(tmp_path, text)
+        == "config.yaml:4: teams[1].name: duplicate team 'Web' (first at config.yaml:3)"
+    )
+    assert error_of(tmp_path, MINIMAL + "teams:\n  - name: Unowned\n") == (
+        "config.yaml:3: teams[0].name: 'Unowned' is reserved "
+        '("*" is the organisation, "unowned" the default team)'
+    )
+
+
 def test_team_name_required_and_reserved(tmp_path: Path) -> None:
     assert (
         error_of(tmp_path, MINIMAL + "teams:\n  - headcount: 3\n") == "config.yaml:3: teams[0].name: required"

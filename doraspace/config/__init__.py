@@ -194,7 +194,7 @@ class PagerDutyConfig(_Section):
 
 def _not_reserved(name: str) -> str:
     # Names the analytics already use: "*" is the organisation row, "unowned" what no team owns.
-    if name in ("*", "unowned"):
+    if name.casefold() in ("*", "unowned"):
         problem(f'{name!r} is reserved ("*" is the organisation, "unowned" the default team)')
     return name
 
@@ -209,8 +209,9 @@ class TeamConfig(_Section):
 
 
 def _distinct_teams(teams: tuple[TeamConfig, ...]) -> tuple[TeamConfig, ...]:
-    """Team names are unique; a repository, service or survey name belongs to one team."""
-    v.unique(teams, "duplicate team {name!r}", "name", fold=False)
+    """Team names are unique whatever their case, as owners and survey answers match them; a repository,
+    service or survey name belongs to one team."""
+    v.unique(teams, "duplicate team {name!r}", "name")
     claims = (
         ((field, name.lower()), (index, field, position), (f"{kind} {name}", team.name))
         for index, team in enumerate(teams)
