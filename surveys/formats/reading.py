@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import warnings
 import zipfile
 from datetime import date, datetime, time
@@ -98,17 +99,30 @@ def _csv_records(label: str, data: bytes) -> list[tuple[int, list[str]]]:
 
 
 def _delimiter(text: str) -> str:
-    # European Excel saves CSV with semicolons and "Unicode text" with tabs. The header decides: the
-    # delimiter that splits the first record into the most fields. The record, not the first line: a
-    # quoted question title may hold line breaks, and the commas in it are not delimiters.
-    best, best_fields = ",", 1
+    # European Excel saves CSV with semicolons and "Unicode text" with tabs, quoting only the cells that
+    # hold the delimiter: a question title's commas then stand bare in a semicolon file. So the header
+    # alone cannot decide; the delimiter is the one under which the first data records have as many
+    # fields as the header, then the one that splits the header into the most fields. Records, not
+    # lines: a quoted question title may hold line breaks.
+    best, best_score = ",", (False, 0, 1)
     for candidate in (",", ";", "\t"):
         try:
-            fields = next(csv.reader(io.StringIO(text, newline=""), delimiter=candidate), [])
+            records = [
+                record
+                for record in itertools.islice(
+                    csv.reader(io.StringIO(text, newline=""), delimiter=candidate), 21
+                )
+                if any(cell.strip() for cell in record)
+            ]
         except csv.Error:
             continue
-        if len(fields) > best_fields:
-            best, best_fields = candidate, len(fields)
+        if not records:
+            continue
+        header = len(records[0])
+        agreeing = sum(len(record) == header for record in records[1:])
+        score = (header > 1, agreeing, header)
+        if score > best_score:
+            best, best_score = candidate, score
     return best
 
 
