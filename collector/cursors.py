@@ -54,7 +54,7 @@ def scope_services(scope: str) -> set[str]:
 
 def overlapping_incident_cursors(conn: Connection, service_ids: Sequence[str], own: str) -> list[CursorKey]:
     """The PagerDuty cursors (listing and pending) of the other service sets or urgencies that share a
-    service with ``service_ids``: a sync that deletes rows of those services leaves them behind."""
+    service with ``service_ids``: a sync of these services leaves them behind."""
     wanted = set(service_ids)
     return [
         CursorKey("pagerduty", stream, scope)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, and_, select
+from sqlalchemy import Connection, Engine, and_, delete, select
 
 from collector import cursors
 from collector.cursors import (
@@ -114,7 +114,23 @@ class PagerDutySync:
         self.progress(f"warning: {message}")
 
     def sync_new(self) -> None:
-        with self.engine.connect() as conn:
+        with self.engine.begin() as conn:
+            # The store holds these services' incidents in the configured urgencies only, whenever they
+            # started (a backfill reaches before since): an urgency no longer configured goes at once.
+            table = schema.incidents
+            conn.execute(
+                delete(table).where(
+                    table.c.source == SOURCE,
+                    table.c.service.in_(self.service_ids),
+                    table.c.urgency.not_in(self.urgencies),
+                )
+            )
+            # The cursors of the other service sets or urgencies over these services are stale (a set
+            # used before, urgencies narrowed and then widened back, would resume past what the sets
+            # between deleted or stored), so a return to one lists from ``since`` again, as a new set
+            # does. With one set, there are none.
+            for key in overlapping_incident_cursors(conn, self.service_ids, self.cursor.scope):
+                cursors.delete(conn, key)
             stored = cursors.read(conn, self.cursor)
         cursor = parse_instant(stored)
         start = self.since
@@ -199,15 +215,8 @@ class PagerDutySync:
         gone: Iterable[str] = (),
     ) -> None:
         """In the caller's transaction, with the facts it writes: delete the stored ``others`` (a full
-        sync of PagerDuty as it is now would not store them) and keep pending exactly the open ones.
-
-        The cursors of other service sets or urgencies over these services go with them: a set used
-        before (urgencies narrowed, then widened back) would resume past the incidents deleted here and
-        never list them again, so it starts from ``since`` again, as a new set does."""
+        sync of PagerDuty as it is now would not store them) and keep pending exactly the open ones."""
         delete_incidents(conn, others)
-        if others:
-            for key in overlapping_incident_cursors(conn, self.service_ids, self.cursor.scope):
-                cursors.delete(conn, key)
         settled = {fact.incident_id for fact in collected} | {fact.incident_id for fact in others} | set(gone)
         still_open = {fact.incident_id for fact in others if fact.status != "resolved"}
         if not still_open and not settled & self._pending(conn):
