@@ -40,13 +40,13 @@ query DoraspacePulls($owner: String!, $name: String!, $first: Int!, $after: Stri
       pageInfo {{ hasNextPage endCursor }}
       nodes {{
         number title state baseRefName createdAt updatedAt mergedAt closedAt
-        author {{ login }}
+        author {{ __typename login }}
         mergeCommit {{ oid }}
         labels(first: 100) {{ nodes {{ name }} }}
         commits(first: 100) {{ {_COMMITS} }}
         reviews(first: 100) {{
           pageInfo {{ hasNextPage endCursor }}
-          nodes {{ databaseId author {{ login }} state submittedAt }}
+          nodes {{ databaseId author {{ __typename login }} state submittedAt }}
         }}
       }}
     }}
@@ -122,7 +122,13 @@ def _last_msgpack_int(packed: bytes) -> int:
 
 
 def _login(actor: Json | None) -> Json | None:
-    return {"login": actor["login"]} if actor and actor.get("login") else None
+    """The REST ``user`` of a GraphQL actor: GraphQL gives a GitHub App's bot its login without the
+    ``[bot]`` REST shows (``dependabot`` for ``dependabot[bot]``), so both modes store the same author."""
+    if not actor or not actor.get("login"):
+        return None
+    login = str(actor["login"])
+    bot = actor.get("__typename") == "Bot" and not login.endswith("[bot]")
+    return {"login": f"{login}[bot]" if bot else login}
 
 
 def _commit(node: Json) -> Json:

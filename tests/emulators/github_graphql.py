@@ -119,7 +119,7 @@ class GraphQLResolver:
         return {
             "number": number,
             "title": pull.get("title"),
-            "author": {"login": (pull.get("user") or {}).get("login")} if pull.get("user") else None,
+            "author": _actor(pull.get("user")),
             "state": state,
             "baseRefName": (pull.get("base") or {}).get("ref"),
             "createdAt": pull.get("created_at"),
@@ -137,7 +137,7 @@ class GraphQLResolver:
                 None,
                 lambda r: {
                     "databaseId": r["id"],
-                    "author": {"login": r["user"]["login"]} if r.get("user") else None,
+                    "author": _actor(r.get("user")),
                     "state": r.get("state"),
                     "submittedAt": r.get("submitted_at"),
                 },
@@ -226,3 +226,14 @@ class GraphQLResolver:
             },
         )
         return {"data": {"organization": {"repositories": page}}}, 1
+
+
+def _actor(user: Json | None) -> Json | None:
+    """A REST user as GraphQL's actor: a bot (type Bot, login ending in ``[bot]``) is a ``Bot`` whose
+    login has no ``[bot]``, as GitHub answers."""
+    if not user:
+        return None
+    login = str(user.get("login") or "")
+    if user.get("type") == "Bot" or login.endswith("[bot]"):
+        return {"__typename": "Bot", "login": login.removesuffix("[bot]")}
+    return {"__typename": "User", "login": login}
