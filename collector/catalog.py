@@ -72,6 +72,17 @@ def parse_owner(reference: str) -> str | None:
     return name if kind.strip().lower() == "group" else None
 
 
+class _TextLoader(yaml.SafeLoader):
+    """Safe loading with numbers left as written: a service id like ``012345`` or ``0x1F`` is that text,
+    not the octal or hex number YAML 1.1 would read (nothing in a catalog file is a number to us)."""
+
+
+_TextLoader.yaml_implicit_resolvers = {
+    first: [pair for pair in resolvers if pair[0] not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def parse_catalog(file_repo: str, text: str) -> list[ComponentFact]:
     """Every ``kind: Component`` document of one catalog-info.yaml, in file order.
 
@@ -79,7 +90,11 @@ def parse_catalog(file_repo: str, text: str) -> list[ComponentFact]:
     Documents of other kinds (System, API, Group, …) are read past without further checks.
     """
     try:
-        documents: list[Any] = list(yaml.safe_load_all(text))
+        documents: list[Any] = list(yaml.load_all(text, Loader=_TextLoader))  # a SafeLoader
+    except RecursionError:
+        # PyYAML composes nested collections recursively: a file nested deeply enough is malformed
+        # for us, and must not stop the sync (SPEC §4).
+        raise CatalogError(file_repo, "invalid YAML: nested too deeply") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}" if mark is not None else ""
