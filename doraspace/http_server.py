@@ -122,19 +122,21 @@ class BasicAuth:
 
 
 def _accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether gzip has a q-value above 0: its own entry's, else that of ``*`` (RFC 9110 §12.5.3: ``*``
+    stands for the codings not listed), in any order."""
+    weights: dict[str, float] = {}
     for item in (accept_encoding or "").split(","):
         coding, *params = (part.strip() for part in item.split(";"))
-        if coding.lower() not in ("gzip", "*"):
-            continue
+        weight = 1.0
         for param in params:
             name, _, value = param.partition("=")
             if name.strip().lower() == "q":
                 try:
-                    return float(value) > 0
+                    weight = float(value)
                 except ValueError:
-                    return False
-        return True
-    return False
+                    weight = 0.0
+        weights.setdefault(coding.lower(), weight)
+    return weights.get("gzip", weights.get("*", 0.0)) > 0
 
 
 def _content_type(path: Path) -> str:
