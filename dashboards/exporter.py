@@ -355,13 +355,17 @@ class Exposition:
     def ready(self) -> bool:
         return self._rendered.snapshot is not None
 
-    def update(self, snapshot: Snapshot) -> None:
-        """Serve ``snapshot`` from now on; renders its families (the expensive part) here, once."""
+    def update(self, snapshot: Snapshot, *, built_last: bool = False) -> None:
+        """Serve ``snapshot`` from now on; renders its families (the expensive part) here, once.
+
+        Two refreshes finishing out of order must not put the older snapshot back, so one created
+        earlier than the one served is ignored, unless ``built_last``: a caller that builds one at a
+        time (the daemon) knows it is the latest, even when the wall clock was set back and stamped it
+        earlier."""
         rendered = _prepare(snapshot)
         with self._update_lock:
-            # Two refreshes finishing out of order must not put the older snapshot back.
             current = self._rendered.snapshot
-            if current is None or snapshot.created_at >= current.created_at:
+            if built_last or current is None or snapshot.created_at >= current.created_at:
                 self._rendered = rendered
 
     def _health_body(self, snapshot: Snapshot | None) -> bytes:

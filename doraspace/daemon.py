@@ -408,7 +408,7 @@ class Daemon:
         with self._refresh_lock:
             with self._holding_the_file(engine):
                 snapshot = self._build(self.config, engine, now=self._clock())
-            self.exposition.update(snapshot)
+            self.exposition.update(snapshot, built_last=True)  # refreshes run one at a time
             # After the exposition: a report that cannot be written fails this run, not the metrics.
             if self._reports_dir is not None:
                 write_reports(snapshot, self._reports_dir, previous=snapshot.previous)
