@@ -63,6 +63,7 @@ from analytics.dora import (
     same_scope,
     seconds_between,
 )
+from analytics.ordering import bytewise
 from analytics.ownership import ORGANISATION, PagerDutyScope, RepoScope
 from analytics.shipments import sha_head
 from analytics.windows import WindowSpec, as_utc
@@ -503,7 +504,10 @@ def _attribution(
             no_id,
         ),
     ).subquery("service_events")
-    in_order = (events.c.at, events.c.kind, *_key(events))
+    # Deployments at one instant: by repository, source and environment in code-point order on every
+    # backend (a linguistic collation would pick another latest deployment), then by id.
+    *texts, deployment_id = _key(events)
+    in_order = (events.c.at, events.c.kind, *map(bytewise, texts), deployment_id)
     counted_events = select(
         events.c.service,
         events.c.at,

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, func, select
 
+from analytics.ordering import bytewise
 from analytics.windows import WindowSpec
 from store import schema
 
@@ -335,7 +336,8 @@ def _conflict(
 def load_components(engine: Engine) -> list[CatalogComponent]:
     """Every stored catalog component, in file order."""
     table = schema.catalog_components
-    query = select(table).order_by(func.lower(table.c.file_repo), table.c.file_repo, table.c.position)
+    file_order = (bytewise(func.lower(table.c.file_repo)), bytewise(table.c.file_repo), table.c.position)
+    query = select(table).order_by(*file_order)  # the same first component on every backend
     with engine.connect() as conn:
         return [
             CatalogComponent(
