@@ -137,7 +137,7 @@ def snapshot_families(snapshot: Snapshot) -> list[Metric]:
         "Rework deployments (rollbacks, reverts, hotfixes, during incidents) divided by deployments (0-1).",
         labels=team_window,
     )
-    # Not in SPEC §8.1's list: the team dashboard's lead-time breakdown needs it (SPEC §6.2 defines it).
+    # SPEC §8.1: the team dashboard's lead-time breakdown reads it (SPEC §6.2 defines the stages).
     breakdown = GaugeMetricFamily(
         "dora_lead_time_breakdown_seconds",
         "Median of each lead-time stage (coding, pickup, review, deploy) over PRs deployed in the window.",
