@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Connection, Engine, and_, select
 
@@ -174,6 +174,15 @@ class GitHubSync:
         entry = self._stored_validators().get(key)
         return None if entry is None else entry[1]
 
+    def _page_etag(self, key: str) -> str | None:
+        """The validator of one page of a list read whole (``every_page``): only with its memo, which
+        holds the page's next link (a 304 may not repeat it)."""
+        return self._etag(key) if self._memo(key) else None
+
+    def _known_next(self, key: str) -> str | None:
+        """The next link a page of a list read whole had when it was stored."""
+        return cast(str | None, json.loads(self._memo(key) or "{}").get("next"))
+
     def _list_etags(self) -> Lookup | None:
         """First pages are asked conditionally, except by a backfill: its lower bound is older than the
         one the stored validator was earned with, so an unchanged first page would hide older items."""
@@ -218,11 +227,7 @@ class GitHubSync:
             found.setdefault(fact.full_name.lower(), (fact, replace(target, name=fact.full_name)))
         for org in organizations:
             try:
-                listing = self.client.organization_repositories(
-                    org,
-                    lambda key: self._etag(key) if self._memo(key) else None,
-                    lambda key: json.loads(self._memo(key) or "{}").get("next"),
-                )
+                listing = self.client.organization_repositories(org, self._page_etag, self._known_next)
                 for page in listing:
                     key = listing.keys[-1]
                     if key in listing.unchanged:
@@ -382,14 +387,12 @@ class GitHubSync:
 
         def wanted(item: dict[str, Any]) -> bool:
             published = parse_instant(item.get("published_at"))
-            return published is not None and published >= self.since and not item.get("prerelease")
+            deployed = not item.get("draft") and not item.get("prerelease")
+            return deployed and published is not None and published >= self.since
 
-        # A page's etag is used with its memo only (its next link, which a 304 may not repeat).
-        etags = None if self.backfill else (lambda key: self._etag(key) if self._memo(key) else None)
-        listing = self.client.releases(
-            repo, etags, lambda key: json.loads(self._memo(key) or "{}").get("next")
-        )
-        items = [item for page in listing for item in page if not item.get("draft") and wanted(item)]
+        # A backfill asks every page unconditionally, as it does every first page.
+        listing = self.client.releases(repo, None if self.backfill else self._page_etag, self._known_next)
+        items = [item for page in listing for item in page if wanted(item)]
         for key, etag in listing.answers.items():
             answers[key] = (etag, json.dumps({"next": listing.next_links[key]}))
         facts = [

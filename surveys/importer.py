@@ -225,15 +225,10 @@ def import_survey(
 # --------------------------------------------------------------------------------------------------
 
 
-def _submitted_before(response: RawResponse, other: RawResponse) -> bool:
-    """Whether ``response`` was submitted before ``other``: of a respondent's responses in one file the
-    latest submission counts, whatever the rows' order (a sheet sorted by team); the later row when
-    the times are equal or unknown."""
-    return _before(response.submitted_at, other.submitted_at)
-
-
-def _before(submitted: datetime | None, other: datetime | None) -> bool:
-    """``submitted`` is known to be earlier than ``other``: what is read later wins otherwise."""
+def _submitted_before(submitted: datetime | None, other: datetime | None) -> bool:
+    """Whether ``submitted`` is known to be earlier than ``other``. Of a respondent's submissions the
+    latest counts, in one file whatever the rows' order (a sheet sorted by team) and across imports;
+    when the times are equal or unknown, what is read later (the later row, the later import) wins."""
     return submitted is not None and other is not None and submitted < other
 
 
@@ -362,7 +357,7 @@ def _plan(
         respondent = pseudonym(secret, response.identifier)
         kept = latest.get(respondent)
         superseded += kept is not None
-        if kept is None or not _submitted_before(response, kept[0]):
+        if kept is None or not _submitted_before(response.submitted_at, kept[0].submitted_at):
             latest[respondent] = (response, team, values, missing)
 
     responses: list[dict[str, Any]] = []
@@ -476,7 +471,7 @@ def _write(
     later = {
         row["respondent"]
         for row in plan.responses
-        if row["respondent"] in known and _before(row["submitted_at"], known[row["respondent"]])
+        if row["respondent"] in known and _submitted_before(row["submitted_at"], known[row["respondent"]])
     }
     plan = replace(
         plan,
