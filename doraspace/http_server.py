@@ -53,7 +53,9 @@ log = logging.getLogger(__name__)
 # How long a client may take to finish a TLS handshake, and how long an idle keep-alive connection lives.
 TLS_HANDSHAKE_TIMEOUT = 10.0
 IDLE_TIMEOUT = 60.0
-# A bcrypt hash of a random, forgotten password: unknown users are checked against it (constant time).
+# A bcrypt hash of a random, forgotten password: unknown users are checked against it (constant time),
+# at the highest cost among the configured hashes, so that an unknown user takes no less time than a
+# known one with a wrong password (the cost is the two digits after the version: $2b$10$...).
 _DUMMY_HASH = b"$2b$10$v61/Ht0V18m0iaScy3c.7uci5gDFL2hdMsl2Gl5.Mr4LO6n/xWuWS"
 # Accepted credential pairs remembered at most; past it the memory starts again (bcrypt runs once more).
 _VERIFIED_CACHE_SIZE = 1024
@@ -77,6 +79,8 @@ class BasicAuth:
 
     def __init__(self, users: Mapping[str, str]) -> None:
         self._users = {user: hashed.encode("ascii") for user, hashed in users.items()}
+        cost = max((hashed[4:6] for hashed in self._users.values()), default=_DUMMY_HASH[4:6])
+        self._unknown = _DUMMY_HASH[:4] + cost + _DUMMY_HASH[6:]
         self._key = secrets.token_bytes(32)
         self._verified: set[bytes] = set()
         self._lock = threading.Lock()
@@ -109,7 +113,7 @@ class BasicAuth:
                 return True
         hashed = self._users.get(user)
         try:
-            matches = bcrypt.checkpw(password_bytes, hashed if hashed is not None else _DUMMY_HASH)
+            matches = bcrypt.checkpw(password_bytes, hashed if hashed is not None else self._unknown)
         except ValueError:  # longer than bcrypt's 72 bytes, or a hash bcrypt cannot read: refused
             matches = False
         if not matches or hashed is None:

@@ -472,6 +472,31 @@ def test_basic_auth_remembers_an_accepted_password_without_bcrypt(monkeypatch: p
     assert not auth.verify("Basic " + base64.b64encode(b"p" * 100 + b":" + b"x" * 100).decode())
 
 
+def test_an_unknown_user_costs_as_much_bcrypt_as_the_configured_hashes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A dummy hash cheaper than the real ones would answer an unknown user faster than a known user with
+    a wrong password, telling which users exist: the stand-in takes the highest configured cost."""
+    auth = BasicAuth(
+        {
+            "prom": bcrypt.hashpw(b"pw", bcrypt.gensalt(rounds=4)).decode(),
+            "grafana": bcrypt.hashpw(b"pw", bcrypt.gensalt(rounds=5)).decode(),
+        }
+    )
+    checked: list[bytes] = []
+    real_checkpw = bcrypt.checkpw
+
+    def recording_checkpw(password: bytes, hashed: bytes) -> bool:
+        checked.append(hashed)
+        return real_checkpw(password, hashed)
+
+    monkeypatch.setattr(bcrypt, "checkpw", recording_checkpw)
+    assert not auth.verify("Basic " + base64.b64encode(b"nobody:pw").decode())
+    assert [hashed[:7] for hashed in checked] == [b"$2b$05$"]
+    assert not BasicAuth({"prom": "$2y$12$" + "a" * 53}).verify("Basic " + base64.b64encode(b"x:y").decode())
+    assert checked[-1][:7] == b"$2b$12$"
+
+
 def test_a_real_prometheus_scrapes_the_gzip_exposition() -> None:
     from tests.prometheus import running_prometheus
 
