@@ -205,7 +205,8 @@ def test_each_job_runs_at_start_then_every_interval_plus_a_jitter_of_at_most_a_t
 
     Rules combined: configured sections × schedule keys × jitter bound (interval shorter than a minute ×
     the cap). For 200 successive run times of each job (APScheduler's own chain, ``Job._get_run_times``):
-    the first is the start instant (no jitter), every gap is in [interval, interval + bound], and where
+    the first is the start instant (no jitter), the n-th is in [start + n × interval, the same + bound]
+    (the jitter does not add up), so every gap is in [interval - bound, interval + bound], and where
     the bound is > 0 the jitter is really applied (some gap exceeds the interval), where it is 0 none is.
     """
     daemon = Daemon(config_with(tmp_path, sources, schedule))
@@ -224,8 +225,11 @@ def test_each_job_runs_at_start_then_every_interval_plus_a_jitter_of_at_most_a_t
         assert before <= start <= datetime.now(UTC), job_id  # at start, not an interval later
         times = job._get_run_times(start + timedelta(seconds=interval * 210))[:200]
         assert times[0] == start, job_id
+        # Each run time is its own grid time plus its own jitter: the jitter never adds up.
+        offsets = [(time - start).total_seconds() - n * interval for n, time in enumerate(times)]
+        assert min(offsets) >= -1e-6 and max(offsets) <= bound + 1e-6, job_id
         gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
-        assert min(gaps) >= interval - 1e-6, job_id
+        assert min(gaps) >= interval - bound - 1e-6, job_id
         assert max(gaps) <= interval + bound + 1e-6, job_id
         if bound:
             assert max(gaps) > interval + 1e-6, job_id
