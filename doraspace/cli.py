@@ -273,6 +273,9 @@ def cmd_check_config(args: argparse.Namespace, config: Config, now: datetime) ->
     for secret in _secrets(config):
         problem = secret.problem()
         print(f"{secret.key}: {problem or 'set'}")
+    # Only `survey import` reads it, so an unset one is said here but is not an error anywhere else.
+    problem = config.surveys.respondent_secret.problem()
+    print(f"surveys.respondent_secret: {problem + ' (only survey import needs it)' if problem else 'set'}")
 
     # The catalog and the collected repositories come from the store, if a collect has filled one.
     # Checking a config must not create a database, so a DuckDB file that does not exist is not opened.

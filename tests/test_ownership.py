@@ -391,3 +391,22 @@ def test_check_config_without_a_store_shows_the_config_alone(
     assert "  repo acme/payments → unowned (unowned)\n" in out
     assert "  pagerduty PA → team-a (config)\n" in out
     assert not (tmp_path / "store.duckdb").exists()  # checking a config creates no database
+
+
+def test_check_config_says_whether_the_respondent_secret_is_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`survey import` refuses to run without surveys.respondent_secret; check-config says so before
+    anyone tries, without the value and without failing (only the import needs it)."""
+    monkeypatch.setenv("GITHUB_TOKEN", "t")
+    monkeypatch.setenv("PAGERDUTY_TOKEN", "t")
+    monkeypatch.delenv("DORASPACE_SURVEY_SECRET", raising=False)
+    path = write_config(tmp_path)
+    assert main(["check-config", "--config", str(path)], now=NOW) == 0
+    [line] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("surveys.")]
+    assert line.startswith("surveys.respondent_secret: ") and line.endswith("(only survey import needs it)")
+    assert "environment variable DORASPACE_SURVEY_SECRET is not set" in line
+    monkeypatch.setenv("DORASPACE_SURVEY_SECRET", "pepper-0123456789")
+    assert main(["check-config", "--config", str(path)], now=NOW) == 0
+    out = capsys.readouterr().out
+    assert "surveys.respondent_secret: set\n" in out and "pepper-0123456789" not in out
