@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
@@ -26,7 +26,7 @@ from analytics.ownership import (
 from analytics.settings import AnalyticsSettings
 from analytics.snapshot import Snapshot, WeeklyPoint
 from analytics.space import SpaceQuarter, SpaceScore, compute_space_quarters
-from analytics.windows import WindowSpec
+from analytics.windows import WindowSpec, as_utc
 
 WEEK = WindowSpec(label="7d", days=7)
 
@@ -112,7 +112,7 @@ def metrics_as_of(
 
 def week_ends(as_of: datetime, weeks: int) -> list[datetime]:
     """The ends (Monday 00:00 UTC) of the last ``weeks`` whole ISO weeks before ``as_of``, oldest first."""
-    utc = as_of.astimezone(UTC)
+    utc = as_utc(as_of)
     this_monday = (utc - timedelta(days=utc.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
     return [this_monday - timedelta(weeks=back - 1) for back in range(weeks, 0, -1)]
 
@@ -143,6 +143,8 @@ def assemble_snapshot(
 
     The current metrics, the previous window's and every week are points of one computation, so each
     fact is read, and each failure attributed, once per snapshot."""
+    # In UTC before any arithmetic: a day back from a zone with summer time is not 24 hours (SPEC §6).
+    as_of = as_utc(as_of)
     scopes = resolve_scopes(engine, settings)
     labels, computed = _with_band_window(settings, None)
     longest = max(settings.windows, key=lambda window: window.days)
