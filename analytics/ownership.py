@@ -207,7 +207,8 @@ def resolve_ownership(
 
     # Backstage entity references ignore case: a catalog owner spelled differently from a config team
     # is that team, and two spellings of one owner are one team, spelled as first met in file order.
-    owner_spelling = {team.name.lower(): team.name for team in settings.teams}
+    # An owner spelled "Unowned" is the team of what nobody owns, not a second one beside it.
+    owner_spelling = {UNOWNED: UNOWNED} | {team.name.lower(): team.name for team in settings.teams}
     in_file_order = sorted(components, key=lambda c: (c.file_repo.lower(), c.file_repo, c.position))
     for component in in_file_order:
         if component.owner is not None:
