@@ -21,8 +21,23 @@ class CursorKey(NamedTuple):
     scope: str
 
 
-def deployments_cursor(deployment_source: str, repo: str) -> CursorKey:
-    """A repository's deployments, per source (``deployments``, ``workflow_runs``, ``releases``)."""
+def deployments_cursor(
+    deployment_source: str, repo: str, environment: str, workflow: str | None = None
+) -> CursorKey:
+    """A repository's deployments, per source and per what decides which ones its listing brings: the
+    environment (any letter case) for ``deployments``, the workflow for ``workflow_runs``. Another one
+    starts from ``since`` again, so none of its older deployments is missed."""
+    selector = {
+        "deployments": f"environment={environment.casefold()}",
+        "workflow_runs": f"workflow={workflow}",
+    }
+    own = selector.get(deployment_source)
+    return CursorKey("github", deployment_source, f"{repo};{own}" if own else repo)
+
+
+def legacy_deployments_cursor(deployment_source: str, repo: str) -> CursorKey:
+    """The key stores written before the environment and workflow were part of it (one per source): read
+    once where the stored deployments show it was kept for the same environment, then replaced."""
     return CursorKey("github", deployment_source, repo)
 
 

@@ -53,6 +53,7 @@ from collector.sources.github_parse import (
 from collector.writer import (
     delete_incident_ids,
     delete_incidents,
+    relabel_deployments,
     unsettle_runs,
     write_compare,
     write_deployments,
@@ -292,25 +293,32 @@ class GitHubSync:
 
     def sync_deployments(self, target: RepoTarget, repository: RepositoryFact) -> None:
         """New deployments of the repo's configured source (``merged_prs`` come with the PRs)."""
-        if target.source == "merged_prs":
-            return
         repo = target.name
         table = schema.deployments
+        of_repo = and_(table.c.repo == repo, table.c.source == target.source)
+        key = deployments_cursor(target.source, repo, target.environment, target.workflow)
+        legacy = cursors.legacy_deployments_cursor(target.source, repo)
+        # The environment is recorded for every source, as configured; for `deployments` it also picks
+        # what is listed (whatever its case), so another environment's stored deployments stay its own.
+        wanted = target.environment.casefold()
         with self.engine.connect() as conn:
-            cursor = _cursor_instant(cursors.read(conn, deployments_cursor(target.source, repo)))
-            stored = {
-                row.deployment_id: row
-                for row in conn.execute(
-                    select(
-                        table.c.deployment_id,
-                        table.c.deployed_at,
-                        table.c.created_at,
-                        table.c.sha,
-                        table.c.ref,
-                        table.c.last_state,
-                    ).where(and_(table.c.repo == repo, table.c.source == target.source))
-                )
-            }
+            environments = set(conn.scalars(select(table.c.environment).distinct().where(of_repo)))
+            ours = {env for env in environments if target.source != "deployments" or env.casefold() == wanted}
+            cursor = _cursor_instant(cursors.read(conn, key))
+            adopted = None if cursor is not None or ours != environments else cursors.read(conn, legacy)
+            cursor = cursor or _cursor_instant(adopted)
+            columns = ("deployment_id", "deployed_at", "created_at", "sha", "ref", "last_state")
+            selected = select(*(table.c[name] for name in columns)).where(
+                of_repo, table.c.environment.in_(ours)
+            )
+            rows = conn.execute(selected) if target.source != "merged_prs" else ()
+            stored = {row.deployment_id: row for row in rows}
+        renamed = ours - {target.environment}
+        if target.source == "merged_prs":  # they come with the pull requests: only their name here
+            if renamed:
+                with self.engine.begin() as conn:
+                    relabel_deployments(conn, repo, target.source, renamed, target.environment)
+            return
         lower = (
             self.since if self.backfill or cursor is None else max(self.since, cursor - DEPLOYMENT_OVERLAP)
         )
@@ -367,10 +375,14 @@ class GitHubSync:
         if listing.etag:
             answers.setdefault(listing.key, (listing.etag, None))  # the releases' pages keep their memo
         with self.engine.begin() as conn:
+            relabel_deployments(conn, repo, target.source, renamed, target.environment)
             self.report.deployments += write_deployments(conn, facts)
             unsettle_runs(conn, repo, unsettled)
+            if adopted is not None:  # kept under its own key from now on
+                cursors.write(conn, key, adopted)
+                cursors.delete(conn, legacy)
             if newest is not None and (cursor is None or newest > cursor):
-                cursors.write(conn, deployments_cursor(target.source, repo), _iso(newest))
+                cursors.write(conn, key, _iso(newest))
             self._remember(conn, answers)
 
     def _releases(

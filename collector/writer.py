@@ -58,6 +58,18 @@ def _unless_settled(statement: Insert) -> ColumnElement[bool]:
     return or_(stored.is_(None), statement.excluded.deployed_at.is_not(None))
 
 
+def relabel_deployments(
+    conn: Connection, repo: str, source: str, old: Iterable[str], environment: str
+) -> None:
+    """``repo``'s stored deployments of ``source`` recorded under the environments ``old`` now recorded
+    under ``environment``: the name configured since (SPEC §5.1), as a fresh sync would record them."""
+    names = sorted(old)
+    if names:
+        table = schema.deployments
+        where = (table.c.repo == repo, table.c.source == source, table.c.environment.in_(names))
+        conn.execute(update(table).where(*where).values(environment=environment))
+
+
 def write_deployments(conn: Connection, facts: Iterable[DeploymentFact]) -> int:
     facts = list(facts)
     if not facts:

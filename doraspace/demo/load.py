@@ -56,14 +56,14 @@ def load_demo_organisation(org: DemoOrganisation, engine: Engine) -> None:
 
     for repository in org.repositories:
         repo = repository.full_name
-        source, _workflow = org.deployment_sources[repo]
+        source, workflow = org.deployment_sources[repo]
         if source != "merged_prs":
             facts = deployments_of.get(repo, [])
             with fact_batch(engine) as batch:
                 batch.deployments(facts)
                 if facts:
                     newest = max(fact.created_at for fact in facts)
-                    batch.cursor(deployments_cursor(source, repo), _iso(newest))
+                    batch.cursor(deployments_cursor(source, repo, ENVIRONMENT, workflow), _iso(newest))
         # Newest first, a page per transaction, as the closed-PR listing arrives.
         pulls = sorted(pulls_of.get(repo, []), key=lambda p: p.updated_at, reverse=True)
         for page in _pages(pulls, PULL_PAGE):

@@ -498,8 +498,8 @@ def test_backfill_stopped_by_a_primary_rate_limit_is_continued_by_the_same_backf
         assert [shipped(stopped, dep_a1), shipped(stopped, dep_b1)] == [[a1], [bq, b1]]
         assert [row[:2] for row in dump(stopped)["pull_requests"]] == [("acme/b", 1)]
         assert cursor_values(stopped) == {
-            ("deployments", "acme/a"): "2026-03-06T10:00:00+00:00",
-            ("deployments", "acme/b"): "2026-03-06T12:00:00+00:00",
+            ("deployments", "acme/a;environment=production"): "2026-03-06T10:00:00+00:00",
+            ("deployments", "acme/b;environment=production"): "2026-03-06T12:00:00+00:00",
             ("pulls", "acme/b"): "2026-03-03T12:00:00+00:00",
         }
         assert dump(stopped) == dump(fresh)

@@ -1283,10 +1283,13 @@ def get_repo(req: ApiRequest, repo: RepoData) -> Reply:
 
 @route("{repo}/deployments")
 def list_deployments(req: ApiRequest, repo: RepoData) -> Reply:
+    # GitHub's environment names are case-insensitive: Production and production are one environment.
+    environment = req.query.get("environment")
     items = [
         d
         for d in repo.deployments
-        if all(req.query.get(k) in (None, d.get(k)) for k in ("environment", "sha", "ref", "task"))
+        if all(req.query.get(k) in (None, d.get(k)) for k in ("sha", "ref", "task"))
+        and (environment is None or environment.casefold() == str(d.get("environment")).casefold())
     ]
     return paginate(req, _sorted_by(items, "created_at", descending=True))
 
