@@ -36,7 +36,6 @@ from sqlalchemy import (
     case,
     cast,
     column,
-    extract,
     func,
     insert,
     literal,
@@ -48,6 +47,9 @@ from sqlalchemy import (
     union_all,
     values,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import NullType
 
 from analytics.benchmarks import METRICS as BAND_METRICS
@@ -301,10 +303,22 @@ def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else float(seconds) / 3600.0
 
 
-def seconds_between(later: ColumnElement[Any], earlier: ColumnElement[Any]) -> ColumnElement[Any]:
-    # EXTRACT(epoch FROM interval) means the same on DuckDB and PostgreSQL (PostgreSQL answers numeric,
-    # hence the cast to a 64-bit float).
-    return cast(extract("epoch", later - earlier), Double)
+class seconds_between(FunctionElement[float]):  # lower case, like the SQL functions it stands beside
+    """``seconds_between(later, earlier)``: the span in seconds, a 64-bit float rounded once from the
+    exact difference on both databases. PostgreSQL's EXTRACT(epoch FROM interval) is exact (numeric);
+    DuckDB's adds an interval's days and its seconds as floats, a last bit off for a span of more than a
+    day with microseconds, so DuckDB subtracts whole microseconds instead."""
+
+    type = Double()
+    inherit_cache = True
+
+
+@compiles(seconds_between)
+def _compile_seconds_between(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    if compiler.dialect.name == "postgresql":
+        return f"CAST(EXTRACT(epoch FROM ({later}) - ({earlier})) AS DOUBLE PRECISION)"
+    return f"CAST(epoch_us({later}) - epoch_us({earlier}) AS DOUBLE) / 1000000.0"
 
 
 def _stage_seconds(later: ColumnElement[Any], earlier: ColumnElement[Any]) -> ColumnElement[Any]:

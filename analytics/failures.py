@@ -613,6 +613,17 @@ def _null_key() -> list[Any]:
     ]
 
 
+def _stored_spellings(conn: Connection, labels: Sequence[str]) -> tuple[str, ...]:
+    """The pull request labels stored that are one of ``labels`` whatever their case (GitHub's label names
+    are case-insensitive: a repository cannot hold both Hotfix and hotfix), as stored. Folded here, not
+    with SQL's lower(), which on PostgreSQL follows the database's locale (under C, ASCII only)."""
+    wanted = {label.lower() for label in labels}
+    if not wanted:
+        return ()
+    stored = conn.scalars(select(schema.pull_request_labels.c.label).distinct())
+    return tuple(sorted(label for label in stored if label.lower() in wanted))
+
+
 def _labelled_rework(facts: FactCtes, labels: Sequence[str]) -> Select[Any]:
     """Deployments one of whose changes belongs to a merged PR carrying one of the rework ``labels``,
     rework from the PR's merge on.
@@ -630,8 +641,7 @@ def _labelled_rework(facts: FactCtes, labels: Sequence[str]) -> Select[Any]:
                 pr_labels, and_(pr_labels.c.repo == merged.c.repo, pr_labels.c.number == merged.c.number)
             )
         )
-        # GitHub's label names are case-insensitive (a repository cannot hold both Hotfix and hotfix).
-        .where(func.lower(pr_labels.c.label).in_(sorted({label.lower() for label in labels})))
+        .where(pr_labels.c.label.in_(labels))  # the stored spellings (_stored_spellings)
         .distinct()
         .cte("rework_pulls")
     )
@@ -889,8 +899,9 @@ def compute_failures_points(
     with connected(bind) as conn:
         if facts is None:
             refresh_derived(conn, owned=not isinstance(bind, Connection))
+        labels = _stored_spellings(conn, rework_labels)
         attribution = _attribution(
-            scopes, pagerduty_scopes, latest, attribution_window, rework_labels, facts, materialize
+            scopes, pagerduty_scopes, latest, attribution_window, labels, facts, materialize
         )
         if any(point.windows for point in points):
             # A row per team, point and window: fetched at once and unpacked by position (the order
