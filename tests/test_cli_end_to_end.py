@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from analytics.windows import WindowSpec
 from doraspace.cli import main, parse_window_arg
@@ -291,6 +292,18 @@ def test_dashboards_and_report_commands_write_their_files(
     )
     assert "--team: unknown team 'nobody'" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+    # A configured team owning nothing yet is known, with nothing to show: as `metrics --team` prints
+    # [], `report --team` writes no page, says so, and is no error.
+    document = yaml.safe_load(config_path.read_text())
+    document["teams"].append({"name": "design"})
+    config_path.write_text(yaml.safe_dump(document))
+    assert main(["metrics", "--config", str(config_path), "--team", "design", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert (
+        main(["report", "--config", str(config_path), "--out", str(tmp_path / "y"), "--team", "design"]) == 0
+    )
+    assert "team 'design' has nothing to report yet" in capsys.readouterr().err
+    assert not (tmp_path / "y").exists()
 
 
 def test_repositories_configured_in_another_letter_case_give_the_same_numbers(
