@@ -86,9 +86,13 @@ def parse_instant(text: str) -> datetime:
     """An instant as written in the configuration (``github.since``) or asked for (``--as-of``,
     ``--since``): an ISO 8601 date (its midnight) or timestamp, UTC unless it gives an offset."""
     try:
-        return as_utc(isoparse(text.strip()))
+        parsed = isoparse(text.strip())
     except (ValueError, OverflowError):
         raise SpanError("instant", text, "must be a date like 2025-01-01") from None
+    try:
+        return as_utc(parsed)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is a date, but not one in UTC
+        raise SpanError("instant", text, "must be within years 1 to 9999 in UTC") from None
 
 
 def window_bounds(as_of: datetime, days: int) -> tuple[datetime, datetime]:

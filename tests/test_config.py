@@ -809,6 +809,14 @@ def test_bad_since(tmp_path: Path) -> None:
     )
 
 
+def test_a_since_that_is_a_date_but_not_one_in_utc(tmp_path: Path) -> None:
+    """Written with an offset, the last hours of year 9999 are past what UTC can hold: the message says
+    so, rather than that it is no date."""
+    assert error_of(tmp_path, MINIMAL + "github:\n  since: '9999-12-31T23:00:00-05:00'\n") == (
+        "config.yaml:3: github.since: must be within years 1 to 9999 in UTC (got '9999-12-31T23:00:00-05:00')"
+    )
+
+
 # --------------------------------------------------------------------------------------------------
 # pagerduty
 # --------------------------------------------------------------------------------------------------
