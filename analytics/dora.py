@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Connection,
+    Date,
     DateTime,
     Double,
     Engine,
@@ -49,6 +50,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import NullType
 
@@ -152,7 +154,7 @@ def compute_dora_points(
     results: list[list[TeamWindowMetrics]] = [[] for _ in points]
     if (not scopes and facts is None) or not any(point.windows for point in points):
         return results
-    statement = _metrics_statement(scopes, points, facts)
+    statement = _metrics_statement(scopes, points, facts, by_day=bind.dialect.name == "postgresql")
     with connected(bind) as conn:
         if facts is None:
             refresh_derived(conn, owned=not isinstance(bind, Connection))
@@ -183,32 +185,41 @@ def compute_dora_points(
     ]
 
 
-def point_windows(points: Sequence[MetricPoint]) -> CTE:
+def point_windows(points: Sequence[MetricPoint], *, by_day: bool = False) -> CTE:
     """Every (point, window) as a VALUES list: window Nd of a point is (as_of − N days, as_of], its
-    exclusive start and inclusive end travelling with it, numbered by ``window_id``."""
+    exclusive start and inclusive end travelling with it, numbered by ``window_id``.
+
+    ``by_day`` (for PostgreSQL): a row for each calendar day a window touches, with that ``day``, for
+    ``in_window``. A fact falls in a window at most once (on its own day), and its join to the windows
+    can then be an equality (a hash join) before the range test: PostgreSQL has no range join, and
+    tested every fact against every window of every point, about 30 per snapshot (3.5 times the
+    snapshot's time at 100,000 deployments). DuckDB's range join is faster than the equality there."""
     pairs = [(index, point, window) for index, point in enumerate(points) for window in point.windows]
-    rows = [
-        (
-            index,
-            number,
-            window.label,
-            window.days,
-            to_db(window_bounds(point.as_of, window.days)[0]),
-            to_db(point.as_of),
-        )
-        for number, (index, point, window) in enumerate(pairs)
+    rows: list[tuple[Any, ...]] = []
+    for number, (index, point, window) in enumerate(pairs):
+        start, end = window_bounds(point.as_of, window.days)
+        row = (index, number, window.label, window.days, to_db(start), to_db(end))
+        days = range((end.date() - start.date()).days + 1) if by_day else ()
+        rows.extend([(*row, start.date() + timedelta(days=day)) for day in days] if by_day else [row])
+    columns: list[ColumnClause[Any]] = [
+        column("point", Integer),
+        column("window_id", Integer),  # (point, window) as one small key to group by
+        column("window_label", String),
+        column("window_days", Integer),
+        column("starts_after", DateTime),
+        column("ends_at", DateTime),
+        *([column("day", Date)] if by_day else []),
     ]
-    return select(
-        values(
-            column("point", Integer),
-            column("window_id", Integer),  # (point, window) as one small key to group by
-            column("window_label", String),
-            column("window_days", Integer),
-            column("starts_after", DateTime),
-            column("ends_at", DateTime),
-            name="metric_window_values",
-        ).data(rows)
-    ).cte("metric_windows")
+    name = "metric_window_days" if by_day else "metric_windows"
+    return select(values(*columns, name=f"{name}_values").data(rows)).cte(name)
+
+
+def in_window(facts: Any, windows: Any) -> ColumnElement[bool]:
+    """``facts.deployed_at`` in the window of a row of ``windows`` (``point_windows``), on its day."""
+    on_its_day = [cast(facts.c.deployed_at, Date) == windows.c.day] if "day" in windows.c else []
+    return and_(
+        *on_its_day, facts.c.deployed_at > windows.c.starts_after, facts.c.deployed_at <= windows.c.ends_at
+    )
 
 
 def scope_teams_cte(
@@ -586,10 +597,16 @@ def temporary_tables(conn: Connection) -> Materialize:
 
 
 def _metrics_statement(
-    scopes: Sequence[RepoScope], points: Sequence[MetricPoint], facts: FactCtes | None = None
+    scopes: Sequence[RepoScope],
+    points: Sequence[MetricPoint],
+    facts: FactCtes | None = None,
+    *,
+    by_day: bool = False,
 ) -> Select[Any]:
     # -- inputs -------------------------------------------------------------------------------------
     metric_windows = point_windows(points)
+    # What the facts are joined to (``in_window``): by day on PostgreSQL.
+    window_days = point_windows(points, by_day=True) if by_day else metric_windows
     # The facts as of the latest point; an earlier point sees the deployments up to its own as_of
     # (a prefix in time, so what each of them first shipped is the same) and the PRs merged by then.
     facts = facts or fact_ctes(scopes, latest_as_of(points))
@@ -598,13 +615,7 @@ def _metrics_statement(
     merged_pull_requests, changes = facts.merged_pull_requests, facts.changes
     reviews = schema.pull_request_reviews
 
-    def in_window(facts: Any) -> ColumnElement[bool]:
-        return and_(
-            facts.c.deployed_at > metric_windows.c.starts_after,
-            facts.c.deployed_at <= metric_windows.c.ends_at,
-        )
-
-    window_key = (metric_windows.c.window_id,)
+    window_key = (window_days.c.window_id,)
 
     # A change starts at the first commit of the PR it merged (a squash merge's commit, or the last
     # commit of a rebase merge), else at its own author date. Which PRs are merged depends on the
@@ -646,10 +657,10 @@ def _metrics_statement(
     )
     fixed_rows = select(
         fixed_leads.c.team_id, *window_key, fixed_leads.c.lead_time_seconds.label("lead_time_seconds")
-    ).select_from(fixed_leads.join(metric_windows, in_window(fixed_leads)))
+    ).select_from(fixed_leads.join(window_days, in_window(fixed_leads, window_days)))
     early = (
-        select(team_changes, metric_windows.c.window_id, metric_windows.c.ends_at)
-        .select_from(team_changes.join(metric_windows, in_window(team_changes)))
+        select(team_changes, window_days.c.window_id, window_days.c.ends_at)
+        .select_from(team_changes.join(window_days, in_window(team_changes, window_days)))
         .where(~settled_at_deployment)
         .cte("deployed_before_merge")
     )
@@ -787,9 +798,10 @@ def _metrics_statement(
                 ),
             )
             .join(
-                metric_windows,
+                window_days,
                 and_(
-                    in_window(first_shipments), merged_pull_requests.c.merged_at <= metric_windows.c.ends_at
+                    in_window(first_shipments, window_days),
+                    merged_pull_requests.c.merged_at <= window_days.c.ends_at,
                 ),
             )
         )
@@ -809,7 +821,7 @@ def _metrics_statement(
     )
     windowed_deployments = (
         select(team_deployments.c.team_id, *window_key)
-        .select_from(team_deployments.join(metric_windows, in_window(team_deployments)))
+        .select_from(team_deployments.join(window_days, in_window(team_deployments, window_days)))
         .subquery("windowed_deployments")
     )
     deployment_counts = counts_per_team(windowed_deployments, "deployments", "deployment_counts")

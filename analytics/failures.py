@@ -55,6 +55,7 @@ from analytics.dora import (
     counts_per_team,
     earliest_start,
     fact_ctes,
+    in_window,
     latest_as_of,
     per_team,
     point_windows,
@@ -667,7 +668,9 @@ def _labelled_rework(facts: FactCtes, labels: Sequence[str]) -> Select[Any]:
     return union_all(by_pull_commit, by_merge_result)  # type: ignore[return-value]
 
 
-def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoint]) -> Select[Any]:
+def _aggregates_statement(
+    attribution: _Attribution, points: Sequence[MetricPoint], *, by_day: bool = False
+) -> Select[Any]:
     """Per team (and "*"), point and window: deployments, failed ones and their median recovery,
     rework, incidents started and their restore times. Grouped by the integer ids of teams and
     windows. The organisation's counts of deployments, failures and rework are the sums of its
@@ -681,9 +684,8 @@ def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoin
         attribution.deployment_teams,
     )
     windows = point_windows(points)
-
-    def in_window(facts: Any) -> ColumnElement[bool]:
-        return and_(facts.c.deployed_at > windows.c.starts_after, facts.c.deployed_at <= windows.c.ends_at)
+    # What the deployments are joined to (``in_window``): by day on PostgreSQL.
+    days = point_windows(points, by_day=True) if by_day else windows
 
     def of_team(facts: Any) -> Any:
         return facts.join(teams_of, same_scope(teams_of, facts))
@@ -696,11 +698,11 @@ def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoin
             select(literal(ORGANISATION_ID, Integer).label("team_id"), *columns),
         ).subquery(f"{rows.name}_with_organisation")
 
-    window_id = windows.c.window_id
+    window_id = days.c.window_id
     deployments = attribution.deployments  # they carry their team_id (``fact_ctes``)
     deployed_now = (
         select(deployments.c.team_id, window_id)
-        .select_from(deployments.join(windows, in_window(deployments)))
+        .select_from(deployments.join(days, in_window(deployments, days)))
         .subquery("deployed_now")
     )
     deployed = counts_per_team(deployed_now, "n", "deployment_counts")
@@ -708,7 +710,7 @@ def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoin
     # by then that is not before the deployment itself: an old incident naming its sha, resolved before
     # it shipped, ended nothing of it, and must not hide its rollback.
     recovered_then = and_(
-        evidence.c.recovery_at <= windows.c.ends_at, evidence.c.recovery_at >= evidence.c.deployed_at
+        evidence.c.recovery_at <= days.c.ends_at, evidence.c.recovery_at >= evidence.c.deployed_at
     )
     failed_now = (
         select(
@@ -719,11 +721,11 @@ def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoin
         )
         .select_from(
             evidence.join(
-                windows,
+                days,
                 and_(
-                    in_window(evidence),
-                    evidence.c.valid_from <= windows.c.ends_at,
-                    or_(evidence.c.valid_until.is_(None), windows.c.ends_at < evidence.c.valid_until),
+                    in_window(evidence, days),
+                    evidence.c.valid_from <= days.c.ends_at,
+                    or_(evidence.c.valid_until.is_(None), days.c.ends_at < evidence.c.valid_until),
                 ),
             )
         )
@@ -747,7 +749,7 @@ def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoin
     rework_now = (
         select(teams_of.c.team_id, window_id)
         .select_from(
-            of_team(rework).join(windows, and_(in_window(rework), rework.c.rework_at <= windows.c.ends_at))
+            of_team(rework).join(days, and_(in_window(rework, days), rework.c.rework_at <= days.c.ends_at))
         )
         .subquery("rework_now")
     )
@@ -761,7 +763,7 @@ def _aggregates_statement(attribution: _Attribution, points: Sequence[MetricPoin
     incident_rows = (
         select(
             team_ids.c.team_id,
-            window_id,
+            windows.c.window_id,
             case((started_in, 1), else_=0).label("started"),
             restore_seconds.label("seconds"),
         )
@@ -906,7 +908,9 @@ def compute_failures_points(
         if any(point.windows for point in points):
             # A row per team, point and window: fetched at once and unpacked by position (the order
             # of ``_aggregates_statement``'s columns).
-            aggregates = conn.execute(_aggregates_statement(attribution, points)).all()
+            aggregates = conn.execute(
+                _aggregates_statement(attribution, points, by_day=conn.dialect.name == "postgresql")
+            ).all()
             for team, point, window, count, failed_count, recovery, rework, incidents, p50, p90 in aggregates:
                 deployments = int(count)
                 by_point[point][(team, window)] = FailureMetrics(
