@@ -250,7 +250,8 @@ def format_csv(rows: Sequence[dict[str, Any]]) -> str:
     flat = [_flatten(row) for row in rows]
     out = io.StringIO()
     if flat:
-        writer = csv.DictWriter(out, fieldnames=list(flat[0]), lineterminator="\n")
+        # RFC 4180 line ends: with "\n", a bare "\r" in a name would go unquoted and split its record.
+        writer = csv.DictWriter(out, fieldnames=list(flat[0]), lineterminator="\r\n")
         writer.writeheader()
         writer.writerows(flat)
     return out.getvalue()
