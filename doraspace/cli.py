@@ -28,7 +28,7 @@ from analytics.ownership import (
 )
 from analytics.space import QUARTER
 from analytics.windows import parse_instant, parse_window
-from collector.progress import LOG_FORMATS, configure_logging, progress_for
+from collector.progress import LOG_FORMATS, PROGRESS_LOGGER, configure_logging, progress_for
 from doraspace.config import DEFAULT_CONFIG_PATH, Config, Secret, load_config, repository_source
 from doraspace.errors import ConfigError, DoraspaceError
 from doraspace.pipeline import build_snapshot, compute_all, compute_survey_scores, known_teams
@@ -160,13 +160,14 @@ def parse_window_arg(value: str) -> WindowSpec:
 def cmd_collect(args: argparse.Namespace, config: Config, now: datetime) -> int:
     # Imported by the commands that use them, as serve and demo are: every other command starts
     # without loading PyGithub, the PagerDuty client, Jinja2, plotly and the Grafana SDK.
-    from doraspace.collect import collect
+    from doraspace.collect import check_sections, collect
 
     backfill = parse_instant_arg(args.since, "--since") if args.since is not None else None
     # An unset token of a source this run syncs is a configuration error before anything is stored
     # (SPEC §3, §9), not after the other source's sync.
     for secret in _secrets(config, args.source):
         secret.value()
+    check_sections(config, args.source)  # before the store is made: bad input changes nothing
     engine = open_store(config.database_url)
     progress = progress_for(sys.stderr, args.log_format)
     try:
@@ -182,6 +183,10 @@ def cmd_collect(args: argparse.Namespace, config: Config, now: datetime) -> int:
     finally:
         progress.close()
         engine.dispose()
+    if args.log_format == "json":  # every line of stderr a JSON object; the warnings were logged
+        for summary in result.summaries:
+            logging.getLogger(PROGRESS_LOGGER).info("%s", summary)
+        return 0
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     for summary in result.summaries:
@@ -475,19 +480,24 @@ def main(argv: Sequence[str] | None = None, *, now: datetime | None = None) -> i
         config = load_config(resolve_config_path(args.config, os.environ), environ=os.environ, now=now)
         return COMMANDS[args.command](args, config, now)
     except DoraspaceError as exc:
-        return _failed(str(exc), exc.exit_status, args.debug)
+        return _failed(str(exc), exc.exit_status, args)
     except KeyboardInterrupt:
         print("doraspace: interrupted; the next run resumes where this one stopped", file=sys.stderr)
         return 130
     except Exception as exc:
-        return _failed(f"{type(exc).__name__}: {exc} (run with --debug for a traceback)", 1, args.debug)
+        return _failed(f"{type(exc).__name__}: {exc} (run with --debug for a traceback)", 1, args)
 
 
-def _failed(message: str, status: int, debug: bool) -> int:
-    """One line on stderr (a driver's multi-line message folded), after the traceback with --debug."""
-    if debug:
+def _failed(message: str, status: int, args: argparse.Namespace) -> int:
+    """One line on stderr (a driver's multi-line message folded), after the traceback with --debug; a
+    JSON object with ``--log-format json``."""
+    if args.debug:
         traceback.print_exc()
-    print(f"doraspace: error: {' '.join(message.split())}", file=sys.stderr)
+    line = " ".join(message.split())
+    if args.log_format == "json":
+        logging.getLogger("doraspace").error("%s", line)
+    else:
+        print(f"doraspace: error: {line}", file=sys.stderr)
     return status
 
 

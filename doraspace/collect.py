@@ -7,6 +7,7 @@ names (SPEC §4: services neither in the map nor in ``pagerduty.service_ids`` ar
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +29,8 @@ from doraspace.config import Config, repository_source
 from doraspace.errors import ConfigError
 from doraspace.settings import ownership_settings
 from store.engine import Engine
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -57,6 +60,16 @@ def github_targets(config: Config) -> tuple[list[RepoTarget], RepoTarget]:
     return targets, RepoTarget("", default.source, default.environment, default.workflow)
 
 
+def check_sections(config: Config, source: str) -> None:
+    """The sections a sync of ``source`` needs are configured (``all``: either of the two)."""
+    if source == "github" and config.github is None:
+        raise ConfigError(f"{config.path}: github: section missing; `collect --source github` needs it")
+    if source == "pagerduty" and config.pagerduty is None:
+        raise ConfigError(f"{config.path}: pagerduty: section missing; `collect --source pagerduty` needs it")
+    if source == "all" and config.github is None and config.pagerduty is None:
+        raise ConfigError(f"{config.path}: neither github: nor pagerduty: is configured; nothing to collect")
+
+
 def collect(
     config: Config,
     engine: Engine,
@@ -70,15 +83,10 @@ def collect(
 ) -> CollectResult:
     """One sync of ``source`` (github, pagerduty or all). Sections a source needs must be configured,
     except that ``all`` syncs whichever of the two are."""
+    check_sections(config, source)
     result = CollectResult()
     want_github = source in ("github", "all")
     want_pagerduty = source in ("pagerduty", "all")
-    if source == "github" and config.github is None:
-        raise ConfigError(f"{config.path}: github: section missing; `collect --source github` needs it")
-    if source == "pagerduty" and config.pagerduty is None:
-        raise ConfigError(f"{config.path}: pagerduty: section missing; `collect --source pagerduty` needs it")
-    if source == "all" and config.github is None and config.pagerduty is None:
-        raise ConfigError(f"{config.path}: neither github: nor pagerduty: is configured; nothing to collect")
 
     if want_github and config.github is not None:
         github = config.github
@@ -124,9 +132,9 @@ def collect(
         ownership = resolve_ownership(settings, collected_repositories(engine), load_components(engine))
         services = pagerduty_services_to_collect(ownership, settings)
         if not services:
-            result.warnings.append(
-                "pagerduty: no PagerDuty service is owned or listed in pagerduty.service_ids"
-            )
+            warning = "pagerduty: no PagerDuty service is owned or listed in pagerduty.service_ids"
+            log.warning("%s", warning)  # logged as it happens, as the syncs' warnings are
+            result.warnings.append(warning)
         else:
             since = pagerduty.since or (config.github.since if config.github else None)
             if since is None:
