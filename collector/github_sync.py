@@ -305,7 +305,11 @@ class GitHubSync:
             environments = set(conn.scalars(select(table.c.environment).distinct().where(of_repo)))
             ours = {env for env in environments if target.source != "deployments" or env.casefold() == wanted}
             cursor = _cursor_instant(cursors.read(conn, key))
-            adopted = None if cursor is not None or ours != environments else cursors.read(conn, legacy)
+            # A cursor of the older key (no environment, no workflow) is taken over where the stored
+            # deployments show it was kept for this environment; stored runs cannot show which
+            # workflow it was kept for, so workflow_runs list from since once instead.
+            own = cursor is None and ours == environments and target.source != "workflow_runs"
+            adopted = cursors.read(conn, legacy) if own else None
             cursor = cursor or _cursor_instant(adopted)
             columns = ("deployment_id", "deployed_at", "created_at", "sha", "ref", "last_state")
             selected = select(*(table.c[name] for name in columns)).where(
@@ -380,6 +384,7 @@ class GitHubSync:
             unsettle_runs(conn, repo, unsettled)
             if adopted is not None:  # kept under its own key from now on
                 cursors.write(conn, key, adopted)
+            if legacy != key:  # releases keep the older key: nothing joined it
                 cursors.delete(conn, legacy)
             if newest is not None and (cursor is None or newest > cursor):
                 cursors.write(conn, key, _iso(newest))

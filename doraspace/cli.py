@@ -28,7 +28,7 @@ from analytics.ownership import (
 )
 from analytics.space import QUARTER
 from analytics.windows import parse_instant, parse_window
-from collector.progress import LOG_FORMATS, PROGRESS_LOGGER, configure_logging, progress_for
+from collector.progress import LOG_FORMATS, configure_logging, progress_for
 from doraspace.config import DEFAULT_CONFIG_PATH, Config, Secret, load_config, repository_source
 from doraspace.errors import ConfigError, DoraspaceError
 from doraspace.pipeline import build_snapshot, compute_all, compute_survey_scores, known_teams
@@ -184,8 +184,10 @@ def cmd_collect(args: argparse.Namespace, config: Config, now: datetime) -> int:
         progress.close()
         engine.dispose()
     if args.log_format == "json":  # every line of stderr a JSON object; the warnings were logged
+        summaries = logging.getLogger("doraspace.collect")
+        summaries.setLevel(logging.INFO)  # what the user asked for, as the progress is
         for summary in result.summaries:
-            logging.getLogger(PROGRESS_LOGGER).info("%s", summary)
+            summaries.info("%s", summary)
         return 0
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
