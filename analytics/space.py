@@ -184,7 +184,13 @@ def _favourable_points(text: str) -> frozenset[int]:
     return frozenset(int(point) for point in text.split(",") if point.strip())
 
 
-def _read(engine: Engine, quarters: Sequence[str] | None) -> dict[str, _Quarter]:
+def _read(
+    engine: Engine, quarters: Sequence[str] | None, spelling: Mapping[str, str] | None = None
+) -> dict[str, _Quarter]:
+    """The stored items, respondents and answers of ``quarters`` (None: all). A stored team name is read
+    in the configured spelling (``spelling``: lower-case name → name) whatever its letter case, as the
+    import matches answers: a team renamed only in letter case keeps its history."""
+    spelling = spelling or {}
     items_t, responses_t, answers_t = schema.survey_items, schema.survey_responses, schema.survey_answers
     items_q = select(
         items_t.c.survey,
@@ -223,7 +229,8 @@ def _read(engine: Engine, quarters: Sequence[str] | None) -> dict[str, _Quarter]
                 fingerprint=fingerprint,
             )
         team_of: dict[tuple[str, str, str], str] = {}
-        for survey, quarter, respondent, team in conn.execute(responses_q):
+        for survey, quarter, respondent, stored_team in conn.execute(responses_q):
+            team = spelling.get(stored_team.lower(), stored_team)
             found[quarter].respondents[team].add(respondent)
             team_of[(survey, quarter, respondent)] = team
         for survey, quarter, respondent, item_id, value in conn.execute(answers_q):
@@ -407,7 +414,7 @@ def compute_space_quarters(
     if quarters is not None:
         wanted = list(dict.fromkeys(quarters))
         read = sorted({*wanted, *(previous_quarter(quarter) for quarter in wanted)}, key=quarter_key)
-    stored = _read(engine, read)
+    stored = _read(engine, read, {name.lower(): name for name in teams})
     shown = {quarter: _shown_quarter(data, teams, min_group_size) for quarter, data in stored.items()}
 
     scores: list[SpaceScore] = []
