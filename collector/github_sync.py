@@ -148,7 +148,9 @@ class GitHubSync:
         self.client = client
         # GraphQL mode: pull requests and deployments in bulk queries; REST for the rest.
         self.graphql = graphql
-        self.since = backfill_since or since
+        # A backfill never reaches less far back than since: on a first sync, a later date would leave
+        # the time between since and it uncollected for good (the cursors start after it).
+        self.since = min(backfill_since, since) if backfill_since is not None else since
         self.backfill = backfill_since is not None
         self.now = now
         self.progress = progress

@@ -91,7 +91,9 @@ class PagerDutySync:
     ) -> None:
         self.engine = engine
         self.client = client
-        self.since = whole_second(_aware(backfill_since or since))
+        # Never less far back than since (see GitHubSync): a later date would leave a gap for good.
+        earliest = min(_aware(backfill_since), _aware(since)) if backfill_since is not None else _aware(since)
+        self.since = whole_second(earliest)
         self.backfill = backfill_since is not None
         self.now = whole_second(_aware(now))
         self.service_ids = tuple(sorted(set(service_ids)))

@@ -473,18 +473,19 @@ def test_each_source_backfilled_on_its_own_touches_only_its_own_service_and_fact
     assert numbers(orders) == (3, 3, approx(4.0), approx(2 / 3), approx(11.5))
 
 
-def test_a_first_collect_with_a_later_since_never_reaches_back_to_github_since(
+def test_a_first_collect_with_a_later_since_still_reaches_back_to_github_since(
     fresh: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """AMBIGUOUS (kept at the product's value): github.since 03-01, and the store's first sync is
-    ``collect --since 2026-03-04``, then a plain ``collect``.
+    """github.since 03-01, and the store's first sync is ``collect --since 2026-03-04``, then a plain
+    ``collect``.
 
     §3: github.since is "how far back the first sync reaches"; §2: "--since backfills from that date".
-    Here the two meet with --since *later* than github.since. The product reads --since as this run's
-    lower bound (O3 on 04 12:00, P1 on 05 09:00, PORD-1 and PORD-2 only), and the next incremental
-    sync resumes from its cursors: O0, O1, P0 and PORD-0 — inside github.since — are never collected,
-    where one plain collect would store them. SPEC does not say whether a later --since narrows the
-    first sync; docs do not decide it either."""
+    Here the two meet with --since *later* than github.since. Read as this run's lower bound, the
+    next incremental sync would resume from its cursors and O0, O1, P0 and PORD-0 (inside github.since)
+    would never be collected, where one plain collect stores them. docs/operations.md decides it: a
+    backfill never reaches less far back than since. So the store holds what one plain collect from
+    03-01 gives: O0 (01 06:00), O1 (03 10:00), O3 (04 12:00); P0 (03 06:00), P1 (05 09:00); the failed
+    attempt O2 has no deployed_at; PORD-0, PORD-1, PORD-2."""
     config = fresh.config(since="2026-03-01")
     assert run(capsys, "collect", "--config", str(config), "--since", "2026-03-04")[0] == 0
     status, _, err = run(capsys, "collect", "--config", str(config))
@@ -494,8 +495,14 @@ def test_a_first_collect_with_a_later_since_never_reaches_back_to_github_since(
         "select repo, deployed_at from deployments where deployed_at is not null order by 1, 2",
         "select incident_id from incidents where source = 'pagerduty' order by 1",
     ) == [
-        [("acme/orders", datetime(2026, 3, 4, 12)), ("acme/payments", datetime(2026, 3, 5, 9))],
-        [("PORD-1",), ("PORD-2",)],
+        [
+            ("acme/orders", datetime(2026, 3, 1, 6)),
+            ("acme/orders", datetime(2026, 3, 3, 10)),
+            ("acme/orders", datetime(2026, 3, 4, 12)),
+            ("acme/payments", datetime(2026, 3, 3, 6)),
+            ("acme/payments", datetime(2026, 3, 5, 9)),
+        ],
+        [("PORD-0",), ("PORD-1",), ("PORD-2",)],
     ]
 
 
