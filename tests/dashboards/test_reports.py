@@ -535,3 +535,19 @@ def test_every_band_badge_says_its_band_in_words() -> None:
     for band in ("elite", "high", "medium", "low"):
         assert f">{band.capitalize()}</span>" in reports.band_badge(band)
     assert ">no band</span>" in reports.band_badge(None)
+
+
+@pytest.mark.parametrize(
+    ("windows", "named"), [((("7d", 7), ("30d", 30), ("90d", 90)), "90d"), ((("7d", 7), ("2w", 14)), "2w")]
+)
+def test_the_band_note_names_the_window_the_bands_come_from(
+    windows: tuple[tuple[str, int], ...], named: str
+) -> None:
+    """SPEC §6.3: bands come from the 90-day window, else the longest configured; the page names the one
+    they came from, not always "90-day"."""
+    rows = [metrics_row(TEAM, label, days) for label, days in windows]
+    snapshot = Snapshot(
+        created_at=NOW, as_of=NOW, benchmarks="dora-2023", teams=("*", TEAM), metrics=tuple(rows)
+    )
+    page = reports.team_page(snapshot, TEAM)
+    assert f"Bands follow the dora-2023 benchmarks, from the {named} window (the 90-day window" in page
