@@ -154,7 +154,7 @@ def compute_dora_points(
     results: list[list[TeamWindowMetrics]] = [[] for _ in points]
     if (not scopes and facts is None) or not any(point.windows for point in points):
         return results
-    statement = _metrics_statement(scopes, points, facts, by_day=bind.dialect.name == "postgresql")
+    statement = _metrics_statement(scopes, points, facts, dialect=bind.dialect.name)
     with connected(bind) as conn:
         if facts is None:
             refresh_derived(conn, owned=not isinstance(bind, Connection))
@@ -212,6 +212,12 @@ def point_windows(points: Sequence[MetricPoint], *, by_day: bool = False) -> CTE
     ]
     name = "metric_window_days" if by_day else "metric_windows"
     return select(values(*columns, name=f"{name}_values").data(rows)).cte(name)
+
+
+def fact_windows(points: Sequence[MetricPoint], windows: CTE, dialect: str) -> CTE:
+    """What the facts are joined to with ``in_window``: ``windows`` (``point_windows(points)``) itself,
+    or on PostgreSQL its rows by day (see ``point_windows``)."""
+    return point_windows(points, by_day=True) if dialect == "postgresql" else windows
 
 
 def in_window(facts: Any, windows: Any) -> ColumnElement[bool]:
@@ -601,12 +607,11 @@ def _metrics_statement(
     points: Sequence[MetricPoint],
     facts: FactCtes | None = None,
     *,
-    by_day: bool = False,
+    dialect: str = "duckdb",
 ) -> Select[Any]:
     # -- inputs -------------------------------------------------------------------------------------
     metric_windows = point_windows(points)
-    # What the facts are joined to (``in_window``): by day on PostgreSQL.
-    window_days = point_windows(points, by_day=True) if by_day else metric_windows
+    window_days = fact_windows(points, metric_windows, dialect)
     # The facts as of the latest point; an earlier point sees the deployments up to its own as_of
     # (a prefix in time, so what each of them first shipped is the same) and the PRs merged by then.
     facts = facts or fact_ctes(scopes, latest_as_of(points))

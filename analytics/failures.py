@@ -55,6 +55,7 @@ from analytics.dora import (
     counts_per_team,
     earliest_start,
     fact_ctes,
+    fact_windows,
     in_window,
     latest_as_of,
     per_team,
@@ -669,7 +670,7 @@ def _labelled_rework(facts: FactCtes, labels: Sequence[str]) -> Select[Any]:
 
 
 def _aggregates_statement(
-    attribution: _Attribution, points: Sequence[MetricPoint], *, by_day: bool = False
+    attribution: _Attribution, points: Sequence[MetricPoint], *, dialect: str = "duckdb"
 ) -> Select[Any]:
     """Per team (and "*"), point and window: deployments, failed ones and their median recovery,
     rework, incidents started and their restore times. Grouped by the integer ids of teams and
@@ -684,8 +685,7 @@ def _aggregates_statement(
         attribution.deployment_teams,
     )
     windows = point_windows(points)
-    # What the deployments are joined to (``in_window``): by day on PostgreSQL.
-    days = point_windows(points, by_day=True) if by_day else windows
+    days = fact_windows(points, windows, dialect)  # what the deployments are joined to (``in_window``)
 
     def of_team(facts: Any) -> Any:
         return facts.join(teams_of, same_scope(teams_of, facts))
@@ -909,7 +909,7 @@ def compute_failures_points(
             # A row per team, point and window: fetched at once and unpacked by position (the order
             # of ``_aggregates_statement``'s columns).
             aggregates = conn.execute(
-                _aggregates_statement(attribution, points, by_day=conn.dialect.name == "postgresql")
+                _aggregates_statement(attribution, points, dialect=conn.dialect.name)
             ).all()
             for team, point, window, count, failed_count, recovery, rework, incidents, p50, p90 in aggregates:
                 deployments = int(count)

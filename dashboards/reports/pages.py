@@ -20,7 +20,7 @@ from analytics.dora import BREAKDOWN_STAGES, TeamWindowMetrics
 from analytics.ownership import ORGANISATION
 from analytics.snapshot import Snapshot
 from analytics.space import SpaceScore, previous_quarter, quarter_key
-from analytics.windows import WindowSpec, as_utc, band_window
+from analytics.windows import as_utc
 from dashboards.pages import ENVIRONMENT, render
 from dashboards.reports.charts import breakdown_figure, chart_html, weekly_figures
 from dashboards.reports.keys import (
@@ -137,7 +137,7 @@ def _metrics(rows: Sequence[TeamWindowMetrics], previous: TeamWindowMetrics | No
     return {
         "windows": [r.window for r in rows],
         "window": row.window,
-        "band_window": band_window([WindowSpec(r.window, r.window_days) for r in rows]).label,
+        "band_window": banded(rows).window,
         "compared": previous is not None,
         "rows": table,
         "reference": ", ".join(
