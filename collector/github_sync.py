@@ -53,6 +53,7 @@ from collector.sources.github_parse import (
 from collector.writer import (
     delete_incident_ids,
     delete_incidents,
+    forget_runs,
     relabel_deployments,
     unsettle_runs,
     write_compare,
@@ -330,6 +331,7 @@ class GitHubSync:
         )
         answers: Validators = {}
         unsettled: list[tuple[int, datetime | None, str | None]] = []  # runs re-run to failure
+        foreign: list[int] = []  # runs of another repository's branch of the default branch's name
         listing: Listing
         if target.source == "deployments":
             listing = self.client.deployments(repo, target.environment, self._list_etags())
@@ -355,10 +357,19 @@ class GitHubSync:
                     fact.last_state,
                 )
 
+            home = repository.full_name.casefold()
+
+            def on_default_branch(item: dict[str, Any]) -> bool:
+                # GitHub's branch filter matches the name in any repository: a fork's pull request
+                # from its own branch of that name is listed too, and deploys nothing of this one.
+                head = item.get("head_repository", {"full_name": repository.full_name}) or {}
+                if str(head.get("full_name") or "").casefold() != home:
+                    foreign.append(int(item["id"]))
+                    return False
+                return bool(item.get("head_branch") == repository.default_branch)
+
             try:
-                items, newest = self._newest_first(
-                    listing, lower, lambda item: item.get("head_branch") == repository.default_branch, rerun
-                )
+                items, newest = self._newest_first(listing, lower, on_default_branch, rerun)
             except NotFoundError as exc:
                 # The repo is there (just resolved): its workflow is not, or the token may not read
                 # Actions. Its pull requests and incidents are still collected (SPEC §9 skips a repo
@@ -384,6 +395,7 @@ class GitHubSync:
             relabel_deployments(conn, repo, target.source, renamed, target.environment)
             self.report.deployments += write_deployments(conn, facts)
             unsettle_runs(conn, repo, unsettled)
+            forget_runs(conn, repo, [run for run in foreign if run in stored])
             if adopted is not None:  # kept under its own key from now on
                 cursors.write(conn, key, adopted)
             if legacy != key:  # releases keep the older key: nothing joined it

@@ -369,13 +369,31 @@ def unsettle_runs(
             .values(deployed_at=None, last_state=state)
         ).rowcount
         if undone:  # a failed attempt has no compare: what it shipped now ships with the next one
-            for shipped in (schema.deployment_commits, schema.deployment_compares):
-                conn.execute(
-                    delete(shipped).where(
-                        shipped.c.repo == repo,
-                        shipped.c.source == "workflow_runs",
-                        shipped.c.deployment_id == run_id,
-                    )
-                )
+            _forget_shipped(conn, repo, run_id)
         changed += undone
     return changed
+
+
+def forget_runs(conn: Connection, repo: str, run_ids: Iterable[int]) -> int:
+    """Workflow runs stored as the repository's that are not its own (a fork's run, which GitHub
+    lists under the branch filter too): no deployment, nor a failed attempt, as a fresh sync finds.
+    The next deployment's compare then has another base, and is asked again."""
+    table, ids = schema.deployments, list(run_ids)
+    if not ids:
+        return 0
+    _lock_repositories(conn, [repo])
+    for run_id in ids:
+        _forget_shipped(conn, repo, run_id)
+    of_runs = (table.c.repo == repo, table.c.source == "workflow_runs", table.c.deployment_id.in_(ids))
+    return conn.execute(delete(table).where(*of_runs)).rowcount
+
+
+def _forget_shipped(conn: Connection, repo: str, run_id: int) -> None:
+    for shipped in (schema.deployment_commits, schema.deployment_compares):
+        conn.execute(
+            delete(shipped).where(
+                shipped.c.repo == repo,
+                shipped.c.source == "workflow_runs",
+                shipped.c.deployment_id == run_id,
+            )
+        )

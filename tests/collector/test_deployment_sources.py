@@ -71,6 +71,40 @@ def test_workflow_runs_of_the_named_workflow_on_the_default_branch(engine: Engin
     ]
 
 
+def test_a_forks_run_from_its_own_branch_of_the_default_branchs_name_deploys_nothing(
+    tmp_path: Path, engine: Engine
+) -> None:
+    # GitHub's branch filter matches the branch name in any repository: a fork's pull request from
+    # its own `main` is listed among the repository's runs of `main`, with the fork as head_repository
+    # (a real payload of the kind: tests/test_audit_round9_real_payloads_e2e.py). SPEC §5.1 counts
+    # runs on the default branch, which is this repository's. A store written before, which holds such
+    # a run as a deployment, forgets it at the next sync that lists it: the later deployment's compare
+    # then starts from the deployment before (c0 ... c2: 2 commits, not 1), as a fresh sync finds.
+    dataset = GitHubDataset()
+    repo = dataset.add_repo("acme/web")
+    c = linear(repo, 3)
+    target = RepoTarget("acme/web", "workflow_runs", "production", "deploy.yml")
+    repo.workflow_run(c[0], created_at=at(2), updated_at=at(2, 0.5))
+    fork_run = repo.workflow_run(c[1], created_at=at(3), updated_at=at(3, 0.5), event="pull_request")
+    sync(engine, dataset, target)  # as an older collector stored it: the fork's run is the repo's
+    assert [row[1] for row in stored(engine)] == [c[0], c[1]]
+    run = next(item for item in repo.workflow_runs if item["id"] == fork_run)
+    run["head_repository"] = {**repo.repo_json(), "id": 999, "full_name": "someone/web"}
+    repo.workflow_run(c[2], created_at=at(4), updated_at=at(4, 0.75))
+    sync(engine, dataset, target)
+    expected = [
+        ("workflow_runs", c[0], to_db(at(2, 0.5)), "first", 0),
+        ("workflow_runs", c[2], to_db(at(4, 0.75)), "ahead", 2),
+    ]
+    assert stored(engine) == expected
+    fresh = open_store(f"duckdb:///{tmp_path}/fresh.duckdb")
+    try:
+        sync(fresh, dataset, target)
+        assert stored(fresh) == expected
+    finally:
+        fresh.dispose()
+
+
 def test_published_releases_deploy_their_tag(engine: Engine) -> None:
     dataset = GitHubDataset()
     repo = dataset.add_repo("acme/lib")
