@@ -53,7 +53,7 @@ from collector.sources.github_parse import (
 from collector.writer import (
     delete_incident_ids,
     delete_incidents,
-    forget_runs,
+    forget_deployments,
     relabel_deployments,
     unsettle_runs,
     write_compare,
@@ -331,7 +331,7 @@ class GitHubSync:
         )
         answers: Validators = {}
         unsettled: list[tuple[int, datetime | None, str | None]] = []  # runs re-run to failure
-        foreign: list[int] = []  # runs of another repository's branch of the default branch's name
+        unlisted: list[int] = []  # listed, but no deployment of the repository (any more)
         listing: Listing
         if target.source == "deployments":
             listing = self.client.deployments(repo, target.environment, self._list_etags())
@@ -364,7 +364,7 @@ class GitHubSync:
                 # from its own branch of that name is listed too, and deploys nothing of this one.
                 head = item.get("head_repository", {"full_name": repository.full_name}) or {}
                 if str(head.get("full_name") or "").casefold() != home:
-                    foreign.append(int(item["id"]))
+                    unlisted.append(int(item["id"]))
                     return False
                 return bool(item.get("head_branch") == repository.default_branch)
 
@@ -386,7 +386,7 @@ class GitHubSync:
                 if fact.deployed_at is None and getattr(stored.get(fact.deployment_id), "deployed_at", None)
             ]
         elif target.source == "releases":
-            listing, facts, newest = self._releases(target, stored, answers)
+            listing, facts, newest = self._releases(target, stored, answers, unlisted)
         else:
             raise ValueError(f"unknown deployment source {target.source!r}")
         if listing.etag:
@@ -395,7 +395,7 @@ class GitHubSync:
             relabel_deployments(conn, repo, target.source, renamed, target.environment)
             self.report.deployments += write_deployments(conn, facts)
             unsettle_runs(conn, repo, unsettled)
-            forget_runs(conn, repo, [run for run in foreign if run in stored])
+            forget_deployments(conn, repo, target.source, [found for found in unlisted if found in stored])
             if adopted is not None:  # kept under its own key from now on
                 cursors.write(conn, key, adopted)
             if legacy != key:  # releases keep the older key: nothing joined it
@@ -405,9 +405,11 @@ class GitHubSync:
             self._remember(conn, answers)
 
     def _releases(
-        self, target: RepoTarget, stored: dict[int, Any], answers: Validators
+        self, target: RepoTarget, stored: dict[int, Any], answers: Validators, unlisted: list[int]
     ) -> tuple[Listing, list[DeploymentFact], datetime | None]:
-        """Releases published (not draft, not prerelease) at or after ``github.since``.
+        """Releases published (not draft, not prerelease) at or after ``github.since``; the ids of
+        those listed as drafts or prereleases go to ``unlisted`` (a published release can be made
+        either again, in place).
 
         A release's created_at is its commit's date, and a draft is published later, in place, however
         old its commit (a maintenance branch's). The list is ordered by created_at, so a release
@@ -423,7 +425,9 @@ class GitHubSync:
 
         # A backfill asks every page unconditionally, as it does every first page.
         listing = self.client.releases(repo, None if self.backfill else self._page_etag, self._known_next)
-        items = [item for page in listing for item in page if wanted(item)]
+        listed = [item for page in listing for item in page]
+        items = [item for item in listed if wanted(item)]
+        unlisted.extend(int(item["id"]) for item in listed if item.get("draft") or item.get("prerelease"))
         for key, etag in listing.answers.items():
             answers[key] = (etag, json.dumps({"next": listing.next_links[key]}))
         facts = [

@@ -369,31 +369,32 @@ def unsettle_runs(
             .values(deployed_at=None, last_state=state)
         ).rowcount
         if undone:  # a failed attempt has no compare: what it shipped now ships with the next one
-            _forget_shipped(conn, repo, run_id)
+            _forget_shipped(conn, repo, "workflow_runs", run_id)
         changed += undone
     return changed
 
 
-def forget_runs(conn: Connection, repo: str, run_ids: Iterable[int]) -> int:
-    """Workflow runs stored as the repository's that are not its own (a fork's run, which GitHub
-    lists under the branch filter too): no deployment, nor a failed attempt, as a fresh sync finds.
-    The next deployment's compare then has another base, and is asked again."""
-    table, ids = schema.deployments, list(run_ids)
+def forget_deployments(conn: Connection, repo: str, source: str, deployment_ids: Iterable[int]) -> int:
+    """Stored deployments that their source no longer lists as the repository's: a fork's workflow
+    run (GitHub lists it under the branch filter too), a release made a draft or prerelease again. No
+    deployment, nor a failed attempt, as a fresh sync finds; the next deployment's compare then has
+    another base, and is asked again."""
+    table, ids = schema.deployments, list(deployment_ids)
     if not ids:
         return 0
     _lock_repositories(conn, [repo])
-    for run_id in ids:
-        _forget_shipped(conn, repo, run_id)
-    of_runs = (table.c.repo == repo, table.c.source == "workflow_runs", table.c.deployment_id.in_(ids))
-    return conn.execute(delete(table).where(*of_runs)).rowcount
+    for deployment_id in ids:
+        _forget_shipped(conn, repo, source, deployment_id)
+    ours = (table.c.repo == repo, table.c.source == source, table.c.deployment_id.in_(ids))
+    return conn.execute(delete(table).where(*ours)).rowcount
 
 
-def _forget_shipped(conn: Connection, repo: str, run_id: int) -> None:
+def _forget_shipped(conn: Connection, repo: str, source: str, deployment_id: int) -> None:
     for shipped in (schema.deployment_commits, schema.deployment_compares):
         conn.execute(
             delete(shipped).where(
                 shipped.c.repo == repo,
-                shipped.c.source == "workflow_runs",
-                shipped.c.deployment_id == run_id,
+                shipped.c.source == source,
+                shipped.c.deployment_id == deployment_id,
             )
         )

@@ -122,6 +122,40 @@ def test_published_releases_deploy_their_tag(engine: Engine) -> None:
     ]
 
 
+def test_a_release_made_a_draft_again_after_it_was_stored_is_no_deployment(
+    tmp_path: Path, engine: Engine
+) -> None:
+    # SPEC §5.1 counts published, non-draft releases, and §5 re-syncs in place: v2, stored as a
+    # deployment, is made a draft again (pulled back); the next sync forgets it, and v3's compare
+    # starts from v1 (c0 ... c3: 3 commits), as a fresh sync finds. The same for a prerelease: the
+    # round-9 late-changes audit.
+    dataset = GitHubDataset()
+    repo = dataset.add_repo("acme/lib")
+    c = linear(repo, 4)
+    for name, sha in [("v1", c[0]), ("v2", c[2]), ("v3", c[3])]:
+        repo.tags[name] = sha
+    repo.release("v1", created_at=at(2), published_at=at(2, 1))
+    v2 = repo.release("v2", created_at=at(3), published_at=at(3, 1))
+    target = RepoTarget("acme/lib", "releases")
+    sync(engine, dataset, target)
+    assert [row[1] for row in stored(engine)] == [c[0], c[2]]
+    pulled = next(item for item in repo.releases if item["id"] == v2)
+    pulled.update(draft=True, published_at=None)
+    repo.release("v3", created_at=at(4), published_at=at(4, 1))
+    sync(engine, dataset, target)
+    expected = [
+        ("releases", c[0], to_db(at(2, 1)), "first", 0),
+        ("releases", c[3], to_db(at(4, 1)), "ahead", 3),
+    ]
+    assert stored(engine) == expected
+    fresh = open_store(f"duckdb:///{tmp_path}/fresh.duckdb")
+    try:
+        sync(fresh, dataset, target)
+        assert stored(fresh) == expected
+    finally:
+        fresh.dispose()
+
+
 def test_merged_prs_deploy_their_merge_commit_at_merge_time(engine: Engine) -> None:
     dataset = GitHubDataset()
     repo = dataset.add_repo("acme/svc")
