@@ -35,7 +35,7 @@ def parse(table: Table, definition: SurveyDefinition) -> ParsedExport:
     not_questions = {fold(name) for name in _NOT_QUESTIONS}
     excluded = {stamp} | ({email} if email is not None else set())
     excluded |= {position for position, title in enumerate(table.header) if fold(title) in not_questions}
-    columns = question_columns(table, excluded)
+    columns = question_columns(table, excluded, grid="bracketed")
     stamp_title = table.header[stamp]
     times = parse_timestamps(table, stamp_title, [(row, cells[stamp]) for row, cells in table.rows])
 

@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 from surveys.definition import fold
-from surveys.formats.shapes import Column, ParsedExport, RawResponse, Table
+from surveys.formats.shapes import Column, Grid, ParsedExport, RawResponse, Table
 
 # Google Forms names its first column in the form owner's language.
 GOOGLE_TIMESTAMP = (
@@ -56,16 +56,17 @@ def detect_format(header: Sequence[str]) -> str | None:
 _GRID_ROW_START = re.compile(r"(?<=\S)\s*\[")
 
 
-def question_texts(title: str) -> tuple[str, ...]:
-    """Folded wordings a column title can stand for: the whole title, a grid's row label (Google Forms
-    ``Title [Row]``), a matrix statement (Qualtrics ``Question - Statement``), or a Qualtrics choice
-    question with its ``- Selected Choice`` suffix removed."""
+def question_texts(title: str, grid: Grid = None) -> tuple[str, ...]:
+    """Folded wordings a column title can stand for: the whole title, and in the export's own grid
+    spelling only (elsewhere a question may well hold brackets or a dash) a grid's row label (Google
+    Forms ``Title [Row]``), or a matrix statement (Qualtrics ``Question - Statement``) or a Qualtrics
+    choice question with its ``- Selected Choice`` suffix removed."""
     candidates = [fold(title)]
-    if title.rstrip().endswith("]"):
+    if grid == "bracketed" and title.rstrip().endswith("]"):
         label = title.rstrip()[:-1]
         rows = (label[start.end() :] for start in _GRID_ROW_START.finditer(label))
         candidates.extend(fold(row) for row in rows if row.count("[") == row.count("]"))
-    parts = title.split(" - ")
+    parts = title.split(" - ") if grid == "dashed" else [title]
     for split in range(1, len(parts)):
         head, tail = " - ".join(parts[:split]), " - ".join(parts[split:])
         if fold(tail) == "selected choice":
@@ -78,7 +79,7 @@ def question_texts(title: str) -> tuple[str, ...]:
 def find_column(columns: Iterable[Column], wording: str) -> list[Column]:
     """The columns whose question is ``wording`` (folded comparison)."""
     wanted = fold(wording)
-    return [column for column in columns if wanted in question_texts(column.title)]
+    return [column for column in columns if wanted in question_texts(column.title, column.grid)]
 
 
 def unique_keys(titles: Sequence[str]) -> list[str]:
@@ -119,15 +120,16 @@ def _close_matches(wording: str, titles: Sequence[str]) -> str | None:
 
 
 def question_columns(
-    table: Table, excluded: Iterable[int], *, titles: Sequence[str] | None = None
+    table: Table, excluded: Iterable[int], *, titles: Sequence[str] | None = None, grid: Grid = None
 ) -> list[tuple[int, Column]]:
     """(position, column) of every titled column not in ``excluded``; ``titles`` overrides the header
-    as the question wording (Qualtrics keeps ids in row 1 and wording in row 2)."""
+    as the question wording (Qualtrics keeps ids in row 1 and wording in row 2); ``grid`` is how the
+    format spells a grid row."""
     skip = set(excluded)
     wording = list(titles) if titles is not None else list(table.header)
     keys = unique_keys(list(table.header))
     return [
-        (position, Column(key=keys[position], title=wording[position]))
+        (position, Column(key=keys[position], title=wording[position], grid=grid))
         for position in range(len(table.header))
         if position not in skip and wording[position].strip()
     ]

@@ -89,7 +89,7 @@ def parse(table: Table, definition: SurveyDefinition) -> ParsedExport:
             excluded.add(position)
         elif folded.endswith("_text") or imported.endswith("_text"):
             free_text.add(position)
-    columns = question_columns(table, excluded, titles=wording)
+    columns = question_columns(table, excluded, titles=wording, grid="dashed")
 
     status = table.index("Status")
     finished = table.index("Finished")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from store.errors import SurveyImportError
 from surveys.definition import fold
@@ -13,12 +14,19 @@ from surveys.definition import fold
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
+# How a format writes a grid row's column title: Google Forms ``Title [Row]``, Qualtrics
+# ``Question - Statement``; the other formats give each statement a column of its own title.
+Grid = Literal["bracketed", "dashed"] | None
+
+
 @dataclass(frozen=True)
 class Column:
-    """A question column: ``key`` names it (unique, used in errors), ``title`` is its question wording."""
+    """A question column: ``key`` names it (unique, used in errors), ``title`` is its question wording,
+    ``grid`` how the export spells a grid row in a title, if it has grids."""
 
     key: str
     title: str
+    grid: Grid = None
 
 
 @dataclass(frozen=True)
