@@ -167,7 +167,9 @@ class _Item:
         return (scored - 1) / (self.points - 1) * 100
 
 
-ItemKey = tuple[str, str]  # (survey, item_id): item ids are only unique within a survey
+# (survey, wording fingerprint): within a survey's quarter an item is its question, whatever id it was
+# imported under (an id renamed between two imports of a quarter, its wording kept, is one item).
+ItemKey = tuple[str, str]
 
 
 @dataclass
@@ -217,11 +219,13 @@ def _read(
         responses_q = responses_q.where(responses_t.c.quarter.in_(quarters))
         answers_q = answers_q.where(answers_t.c.quarter.in_(quarters))
     found: dict[str, _Quarter] = defaultdict(_Quarter)
+    question: dict[tuple[str, str, str], ItemKey] = {}  # (quarter, survey, item id) → the item's key
     with engine.connect() as conn:
         for survey, quarter, item_id, dimension, points, favourable, reverse, fingerprint in conn.execute(
             items_q
         ):
-            found[quarter].items[(survey, item_id)] = _Item(
+            question[(quarter, survey, item_id)] = (survey, fingerprint)
+            found[quarter].items[(survey, fingerprint)] = _Item(
                 dimension=dimension,
                 points=int(points),
                 favourable=_favourable_points(favourable),
@@ -235,15 +239,16 @@ def _read(
             team_of[(survey, quarter, respondent)] = team
         for survey, quarter, respondent, item_id, value in conn.execute(answers_q):
             answered = found[quarter]
-            item = answered.items.get((survey, item_id))
+            key = question.get((quarter, survey, item_id))
+            item = None if key is None else answered.items[key]
             team = team_of.get((survey, quarter, respondent))
-            if item is None or team is None or item.points < 2:
+            if key is None or item is None or team is None or item.points < 2:
                 # Not an item of this quarter, an answer without a response, or a one-point scale (no
                 # 0–100 mapping exists): nothing to score.
                 continue
             scored = item.scored(int(value))
             if scored is not None:
-                answered.answers.append((team, respondent, (survey, item_id), scored))
+                answered.answers.append((team, respondent, key, scored))
     for quarter in found:
         quarter_key(quarter)  # a malformed quarter label is an error, not a silently unsorted row
     return found

@@ -410,15 +410,15 @@ def _item_rows(definition: SurveyDefinition, quarter: str) -> list[dict[str, Any
 
 def _check_items(conn: Connection, label: str, definition: SurveyDefinition, quarter: str) -> None:
     # One quarter is asked one way: answers to differently worded or scaled items must not mix.
+    # An item whose id was renamed, its wording kept, is the item it was (analytics score it as one).
     table = schema.survey_items
-    stored = {
-        row.item_id: row
-        for row in conn.execute(
-            select(table).where(table.c.survey == definition.survey, table.c.quarter == quarter)
-        )
-    }
+    rows = conn.execute(
+        select(table).where(table.c.survey == definition.survey, table.c.quarter == quarter)
+    ).all()
+    stored = {row.item_id: row for row in rows}
+    asked = {row.wording_fingerprint: row for row in rows}
     for wanted in _item_rows(definition, quarter):
-        row = stored.get(wanted["item_id"])
+        row = stored.get(wanted["item_id"], asked.get(wanted["wording_fingerprint"]))
         if row is None:
             continue
         changed = [
@@ -433,9 +433,13 @@ def _check_items(conn: Connection, label: str, definition: SurveyDefinition, qua
             if getattr(row, words) != wanted[words]
         ]
         if changed:
+            same = (
+                "" if row.item_id == wanted["item_id"] else f" (as item {row.item_id!r}, the same question)"
+            )
             raise SurveyImportError(
-                f"item {wanted['item_id']!r} of survey {definition.survey!r} was imported for {quarter} "
-                f"with a different {' and '.join(changed)}; a quarter's answers must share one definition",
+                f"item {wanted['item_id']!r} of survey {definition.survey!r} was imported for "
+                f"{quarter}{same} with a different {' and '.join(changed)}; "
+                "a quarter's answers must share one definition",
                 file=label,
             )
 
