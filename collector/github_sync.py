@@ -448,8 +448,15 @@ class GitHubSync:
                 yield deployment_id, row
 
     def _release_sha(self, repo: str, item: dict[str, Any], stored: dict[int, Any]) -> str:
+        """The commit of the release's tag: the stored one while the release is as stored, else asked
+        (a release re-done, its tag made again on another commit and published again, keeps its id)."""
         known = stored.get(int(item["id"]))
-        if known is not None:
+        as_stored = known is not None and (known.ref, known.created_at, known.deployed_at) == (
+            item.get("tag_name"),
+            to_db(parse_instant(item.get("created_at"))),
+            to_db(parse_instant(item.get("published_at"))),
+        )
+        if known is not None and as_stored:
             return str(known.sha)
         return str(self.client.commit(repo, item["tag_name"])["sha"])
 
@@ -551,19 +558,24 @@ class GitHubSync:
                 .order_by(deployments.c.deployed_at, deployments.c.deployment_id)
             )
             successful = [Deployed(row.deployment_id, row.sha) for row in rows]
+            # A compare is asked again when its base deployment changed, or either commit did (a
+            # release re-done on another commit keeps its id).
             existing = {
-                row.deployment_id: row.base_deployment_id
+                row.deployment_id: (row.base_deployment_id, row.base_sha, row.head_sha)
                 for row in conn.execute(
-                    select(compares.c.deployment_id, compares.c.base_deployment_id).where(
-                        and_(compares.c.repo == repo, compares.c.source == target.source)
-                    )
+                    select(
+                        compares.c.deployment_id,
+                        compares.c.base_deployment_id,
+                        compares.c.base_sha,
+                        compares.c.head_sha,
+                    ).where(and_(compares.c.repo == repo, compares.c.source == target.source))
                 )
             }
         pending: list[tuple[Deployed | None, Deployed]] = []
         previous: Deployed | None = None
         for row in successful:
-            base_id = None if previous is None else previous.deployment_id
-            if row.deployment_id not in existing or existing[row.deployment_id] != base_id:
+            base = (None, None) if previous is None else (previous.deployment_id, previous.sha)
+            if existing.get(row.deployment_id) != (*base, row.sha):
                 pending.append((previous, row))
             previous = row
         derived = self._range_compares(target, pending) if self.graphql is not None else {}
