@@ -124,3 +124,26 @@ def test_an_old_draft_published_deep_in_the_list_is_read_again_and_equals_a_fres
     finally:
         incremental.dispose()
         fresh.dispose()
+
+
+def test_a_new_release_shifting_every_page_asks_no_stored_releases_tag_again(
+    world: tuple[GitHubEmulator, dict[str, int]], tmp_path: Path
+) -> None:
+    """v1.2 (tagging f2, 03-04 08:00) is published 03-04 10:00 between two syncs: it shifts both pages,
+    so both are read again (2 billed), but the stored v0.9 and v1.1 are as stored (tag, created_at,
+    published_at): their tags are not asked again. One tag lookup, v1.2's."""
+    emulator, _ = world
+    engine = store(tmp_path / "store.duckdb")
+    try:
+        sync(emulator, engine, at(4))
+        repo = emulator.dataset.repos[REPO]
+        f2 = repo.commit("f2", parents=[repo.tags["v1.1"]], author_date=at(4, 8))
+        repo.tags["v1.2"] = f2
+        v12 = repo.release("v1.2", created_at=at(4, 8), published_at=at(4, 10))
+        mark = len(emulator.requests)
+        assert sync(emulator, engine, at(5)) == (2, 0)
+        lookups = [r.path for r in emulator.requests[mark:] if "/commits/" in r.path]
+        assert lookups == [f"/repos/{REPO}/commits/v1.2"]
+        assert deployments(engine)[-1] == (v12, to_db(at(4, 10)))
+    finally:
+        engine.dispose()
