@@ -241,7 +241,9 @@ def format_table(rows: Sequence[dict[str, Any]], *, title: str | None = None) ->
             return "-"
         if isinstance(value, float):
             return f"{value:.2f}"
-        return str(value)
+        # A name's line feed would split its row, and a control character (an escape sequence) would
+        # reach the terminal: both are shown escaped, as Python writes them (\n, \x1b).
+        return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in str(value))
 
     table = [headers] + [[cell(row[column]) for column in columns] for row in flat]
     widths = [max(len(line[index]) for line in table) for index in range(len(columns))]
