@@ -81,6 +81,7 @@ UNDECIDED_STATES = frozenset({"waiting", "queued", "pending", "in_progress"})
 # trace, where a fresh sync would not store it: incident issues opened this recently are asked again one
 # by one, conditionally (a 304 is free). Labels are mostly corrected within days of the outage.
 INCIDENT_RECHECK = timedelta(days=30)
+PULL_COMMITS_LISTED = 250  # GitHub's most commits of one pull request, in REST and GraphQL alike
 PULL_OVERLAP = timedelta(minutes=5)
 # Facts that cost requests each (a PR's commits and reviews, a deployment's statuses) are committed
 # this many at a time: a sync killed half-way resumes with at most this many to fetch again. The
@@ -799,10 +800,25 @@ class GitHubSync:
 
     def _pull_commits(self, repo: str, number: int, item: dict[str, Any]) -> list[dict[str, Any]]:
         if self.graphql is None or "_commits" not in item:
-            return self.client.pull_commits(repo, number)
-        # Past the first 100, the commits are paged with their own GraphQL query.
-        after = item.get("_commits_after")
-        return list(item["_commits"]) + (self.graphql.pull_commits(repo, number, after) if after else [])
+            listed = self.client.pull_commits(repo, number)
+        else:
+            # Past the first 100, the commits are paged with their own GraphQL query.
+            after = item.get("_commits_after")
+            listed = list(item["_commits"]) + (
+                self.graphql.pull_commits(repo, number, after) if after else []
+            )
+        if len(listed) < PULL_COMMITS_LISTED:
+            return listed
+        # GitHub lists at most 250 commits of a pull request, in either API; the compare of its base and
+        # head, which pages past 250, lists them all (SPEC §5.2 takes the earliest of all).
+        base, head = (item.get("base") or {}).get("sha"), (item.get("head") or {}).get("sha")
+        if not base or not head:
+            return listed
+        try:
+            return self.client.compare(repo, base, head)[1] or listed
+        except NotFoundError as exc:
+            self._warn(f"{repo}#{number}: cannot list its commits past {len(listed)} ({exc})")
+            return listed
 
     # -- incident issues -----------------------------------------------------------------------------
 

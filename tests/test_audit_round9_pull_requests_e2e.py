@@ -494,23 +494,23 @@ def test_squashes_of_exactly_250_and_of_251_commits(team_rows: dict[str, dict[st
       squash-merged 14:00 as s1; D2 (02 16:00): change s1 starts at p249, 00:00 → 16 h (listed:
       exactly 250). PR #1: coding 12, pickup 1, review 1, deploy 2.
     * PR #2 (alice): 251 commits, q_i 03 06:00 + i min, the 251st authored 03 00:00; opened 12:00, no
-      review, squash-merged 14:00 as s2; D3 (03 18:00). GitHub does not list the 251st: the earliest
-      listed is q0 06:00 → lead 12 h, coding 6, deploy 4. (SPEC's words, "the earliest author date
-      among the commits of the merged PR", would give 18 h and coding 12: kept at the product's value,
-      as acme/hugepr keeps its breakdown — see the report.)
+      review, squash-merged 14:00 as s2; D3 (03 18:00). GitHub does not list the 251st, but SPEC's
+      "the earliest author date among the commits of the merged PR" takes all of them (read from the
+      compare of the PR's base and head): 03 00:00 → lead 18 h, coding 12, deploy 4. (The first 250
+      alone would give q0 06:00: 12 h and coding 6, what the product gave before.)
 
-    Deployments 3. Leads (16, 12) → p50 14; p90 12 + 0.9 × 4 = 15.6. Medians: coding (12, 6) → 9;
+    Deployments 3. Leads (16, 18) → p50 17; p90 16 + 0.9 × 2 = 17.8. Medians: coding (12, 12) → 12;
     pickup 1; review 1; deploy (2, 4) → 3.
-    Bands: 3/30 medium; 14 h elite; elite; null.
+    Bands: 3/30 medium; 17 h elite; elite; null.
     """
     check_row(
         team_rows["pr250"],
         team="pr250",
         deployments=3,
-        lead=(14.0, 15.6),
+        lead=(17.0, 17.8),
         cfr=0.0,
         recovery=None,
         rework=0.0,
-        stages=breakdown(9.0, 1.0, 1.0, 3.0),
+        stages=breakdown(12.0, 1.0, 1.0, 3.0),
         row_bands=bands("medium", "elite", "elite", None),
     )

@@ -39,7 +39,7 @@ query DoraspacePulls($owner: String!, $name: String!, $first: Int!, $after: Stri
                  first: $first, after: $after) {{
       pageInfo {{ hasNextPage endCursor }}
       nodes {{
-        number title state baseRefName createdAt updatedAt mergedAt closedAt
+        number title state baseRefName baseRefOid headRefOid createdAt updatedAt mergedAt closedAt
         author {{ __typename login }}
         mergeCommit {{ oid }}
         labels(first: 100) {{ nodes {{ name }} }}
@@ -151,7 +151,8 @@ def rest_pull(node: Json) -> Json:
         "title": node.get("title"),
         "user": _login(node.get("author")),
         "state": "open" if node.get("state") == "OPEN" else "closed",
-        "base": {"ref": node.get("baseRefName")},
+        "base": {"ref": node.get("baseRefName"), "sha": node.get("baseRefOid")},
+        "head": {"sha": node.get("headRefOid")},
         "created_at": node.get("createdAt"),
         "updated_at": node.get("updatedAt"),
         "merged_at": node.get("mergedAt"),

@@ -499,8 +499,9 @@ def test_the_paged_facts_each_mode_stores(facts: dict[str, Any]) -> None:
     * bigpr #1: 130 commits (two pages of 100; GraphQL pages them past 100), the earliest b120 at 03-01
       20:00; 106 reviews (102 by the author, carol, bob, erin's PENDING one, dave): GraphQL's
       ``reviews(first: 100)`` cannot hold them, so all come through REST: 106 rows.
-    * hugepr #7: 260 commits, GitHub lists 250 (p0…p249), the earliest of those p0 at 03-02 06:00;
-      its merge's compare with c0 lists all 261 (260 + the merge commit): ahead 261.
+    * hugepr #7: 260 commits, GitHub lists 250 (p0…p249), so they are read from the compare of its
+      base and head, all 260, the earliest p255 at 03-02 00:00; its merge's compare with c0 lists all
+      261 (260 + the merge commit): ahead 261.
     * bigcompare: compare(h...k259) diverged, 260 commits.
     * resync D2: no success at the first sync; its success 03-06 02:00, read by the second, is its
       deployed_at.
@@ -510,7 +511,7 @@ def test_the_paged_facts_each_mode_stores(facts: dict[str, Any]) -> None:
     assert facts["pull_commits"][("acme/bigpr", 1)] == (130, at(1, 20).replace(tzinfo=None))
     assert facts["reviews"][("acme/bigpr", 1)] == 106
     assert facts["deployed"][("acme/resync", IDS["resync.D2"])] == at(6, 2).replace(tzinfo=None)
-    assert facts["pull_commits"][("acme/hugepr", 7)] == (250, at(2, 6).replace(tzinfo=None))
+    assert facts["pull_commits"][("acme/hugepr", 7)] == (260, at(2).replace(tzinfo=None))
     statuses = sorted(
         value for (repo, _), value in facts["compares"].items() if repo in ("acme/hugepr", "acme/bigcompare")
     )
@@ -726,9 +727,10 @@ def test_a_merge_commit_pr_of_260_commits_past_both_list_limits(team_rows: dict[
     own author date (no PR's merge commit): p_i 32 − i/60 h, p255 38 h. Sorted: p259…p256 (j 0–3),
     p_i at j = 258 − i for i ≤ 254, 38 at j 259. p50 at 129.5: p129, p128 → 32 − 128.5/60; p90 at
     233.1: p25 + 0.1 × (p24 − p25) = 32 − 24.9/60.
-    Breakdown: the PR's first commit author date is read from its commit list, which GitHub cuts at
-    250 (both APIs): the earliest listed is p0 at 06:00 → coding 6 h (p255's 00:00 is not listed:
-    12 h by SPEC's words — see the report, kept at the product's value); no review; deploy 2 h.
+    Breakdown: GitHub cuts a PR's commit list at 250 (both APIs), so the commits of a PR listed 250
+    are read from the compare of its base and head: all 260, the earliest p255 at 03-02 00:00 → coding
+    12 h (SPEC §5.3, the first commit; the first 250 alone would give p0's 06:00, 6 h); no review;
+    deploy 2 h.
     2 deployments, CFR 0, rework 0. Bands: 2/30 medium; 29.9 h high; elite; null.
     """
     check_row(
@@ -739,7 +741,7 @@ def test_a_merge_commit_pr_of_260_commits_past_both_list_limits(team_rows: dict[
         cfr=0.0,
         recovery=None,
         rework=0.0,
-        stages=breakdown(6.0, None, None, 2.0),
+        stages=breakdown(12.0, None, None, 2.0),
         row_bands=bands("medium", "high", "elite", None),
     )
 

@@ -122,6 +122,8 @@ class GraphQLResolver:
             "author": _actor(pull.get("user")),
             "state": state,
             "baseRefName": (pull.get("base") or {}).get("ref"),
+            "baseRefOid": (pull.get("base") or {}).get("sha"),
+            "headRefOid": (pull.get("head") or {}).get("sha"),
             "createdAt": pull.get("created_at"),
             "updatedAt": pull.get("updated_at"),
             "mergedAt": pull.get("merged_at"),
