@@ -757,7 +757,6 @@ def _metrics_statement(
             counted_deployments.c.source,
             counted_deployments.c.deployment_id,
             counted_deployments.c.compare_status,
-            counted_deployments.c.sha,
         )
         .where(counted_deployments.c.compare_status.in_(UNLISTED_COMPARES))
         .subquery("unlisted_deployments")
@@ -815,13 +814,6 @@ def _metrics_statement(
         .where(
             first_shipments.c.pr_last_merged_at.is_not(None),
             unlisted_deployments.c.compare_status.is_distinct_from(UNKNOWN_COMPARE),
-            # Of the first deployment, only the PR at its own commit: the commits before it, which a
-            # later listing (after a rollback past it) shows it shipped too, merged PRs it may or may
-            # not have deployed.
-            or_(
-                unlisted_deployments.c.deployment_id.is_(None),
-                first_shipments.c.sha == unlisted_deployments.c.sha,
-            ),
         )
         .cte("deployed_pull_request_stages")
     )
