@@ -240,13 +240,12 @@ def _read(
         for survey, quarter, respondent, item_id, value in conn.execute(answers_q):
             answered = found[quarter]
             key = question.get((quarter, survey, item_id))
-            item = None if key is None else answered.items[key]
             team = team_of.get((survey, quarter, respondent))
-            if key is None or item is None or team is None or item.points < 2:
+            if key is None or team is None or answered.items[key].points < 2:
                 # Not an item of this quarter, an answer without a response, or a one-point scale (no
                 # 0–100 mapping exists): nothing to score.
                 continue
-            scored = item.scored(int(value))
+            scored = answered.items[key].scored(int(value))
             if scored is not None:
                 answered.answers.append((team, respondent, key, scored))
     for quarter in found:
