@@ -8,12 +8,24 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import freezegun
 import pytest
 from sqlalchemy import Engine
 
 from store.engine import open_store
 from tests.postgres import PostgresServer
 from tests.test_survey_end_to_end_pairs import SECRET, SECRET_VARIABLE, Org
+
+# freezegun patches every loaded module that holds a datetime or time function, at start and at stop:
+# seconds in a worker that has imported plotly, pandas and the rest. None of these libraries' clocks is
+# what a test freezes (ours are read in our own modules), so they are left alone.
+freezegun.configure(
+    extend_ignore_list=[
+        *("plotly", "pandas", "numpy", "sqlalchemy", "pydantic", "pydantic_core", "duckdb", "duckdb_engine"),
+        *("jinja2", "github", "urllib3", "requests", "grafana_foundation_sdk", "_pytest", "pluggy"),
+        *("pygments", "rich", "yaml", "openpyxl", "psycopg", "cryptography"),
+    ]
+)
 
 
 @pytest.fixture(scope="session")
