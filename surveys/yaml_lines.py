@@ -12,6 +12,7 @@ would add a seventh entry to every import rule.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping, Sequence
 
 import yaml
@@ -21,6 +22,10 @@ __all__ = ["compose", "key_path", "line_of", "unknown_key", "where"]
 
 _YAML_MAP = "tag:yaml.org,2002:map"
 _YAML_SEQ = "tag:yaml.org,2002:seq"
+_YAML_INT = "tag:yaml.org,2002:int"
+# YAML 1.1 reads 0123456 as an octal number, 0x1F as hex, 1_000 and 1:30 as numbers too: an id written
+# so (a PagerDuty service, a survey item) would change. Only a plain decimal is a number to us.
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 
 
 def key_path(*parts: str | int) -> str:
@@ -90,6 +95,8 @@ def _construct(
     if id(node) in active:  # a recursive alias (&a [*a]) would otherwise never end
         raise error(f"{label}:{line}: {path}: recursive YAML alias")
     if isinstance(node, ScalarNode):
+        if node.tag == _YAML_INT and not _DECIMAL.fullmatch(node.value):
+            return node.value
         try:
             return loader.construct_object(node, deep=True)
         except (ValueError, OverflowError) as exc:  # PyYAML lets these out for dates like 2025-13-01

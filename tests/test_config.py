@@ -837,6 +837,20 @@ def test_pagerduty_service_ids(tmp_path: Path) -> None:
     assert config.pagerduty.service_ids == ("PABC123", "PXYZ789")
 
 
+def test_ids_that_yaml_1_1_reads_as_numbers_stay_as_written(tmp_path: Path) -> None:
+    # YAML 1.1 reads 0123456 as octal (42798), 0x1F as hex (31), 1_000 as 1000 and 1:30 as 90 (base 60).
+    text = MINIMAL + textwrap.dedent(
+        """\
+        pagerduty: {service_ids: [0123456, 0x1F, 1_000, 1:30, 42]}
+        teams: [{name: ops, pagerduty_services: [0012], headcount: 12}]
+        """
+    )
+    config = load(tmp_path, text)
+    assert config.pagerduty is not None
+    assert config.pagerduty.service_ids == ("0123456", "0x1F", "1_000", "1:30", "42")
+    assert (config.teams[0].pagerduty_services, config.teams[0].headcount) == (("0012",), 12)
+
+
 # --------------------------------------------------------------------------------------------------
 # teams
 # --------------------------------------------------------------------------------------------------
