@@ -78,8 +78,9 @@ UNSETTLED_RECHECK = timedelta(days=3)
 APPROVAL_RECHECK = timedelta(days=30)
 UNDECIDED_STATES = frozenset({"waiting", "queued", "pending", "in_progress"})
 # An issue that loses its incident label, is transferred or is deleted leaves the label lists without a
-# trace, where a fresh sync would not store it: incident issues opened this recently are asked again one
-# by one, conditionally (a 304 is free). Labels are mostly corrected within days of the outage.
+# trace, where a fresh sync would not store it: incident issues opened this recently that the lists no
+# longer show as stored are asked again one by one, conditionally (a 304 is free). Labels are mostly
+# corrected within days of the outage.
 INCIDENT_RECHECK = timedelta(days=30)
 PULL_COMMITS_LISTED = 250  # GitHub's most commits of one pull request, in REST and GraphQL alike
 PULL_OVERLAP = timedelta(minutes=5)
@@ -825,45 +826,71 @@ class GitHubSync:
     def sync_incident_issues(self, target: RepoTarget, labels: Sequence[str]) -> None:
         """Issues with an incident label (SPEC §5.4), by ``updated_at`` descending down to the cursor,
         like pull requests; pull requests, which the issues API lists too, are left out. The list is
-        asked from the configured ``since`` (a URL that does not move), so an unchanged first page is
-        a free 304."""
+        asked from the configured ``since`` (URLs that do not move), each page with its own validator,
+        so an unchanged page is a free 304 answered from what its memo kept of it.
+
+        The walk goes on past the cursor, through the issues opened within ``INCIDENT_RECHECK``: an
+        issue the list shows as stored (same ``updated_at``) still has its label in this repository,
+        and need not be asked again one by one (``_recheck_incident_issues``)."""
         repo = target.name
         listed: set[str] = set()
+        shown: dict[str, datetime] = {}
         for label in labels:
             stream = issues_cursor(label, repo)
             with self.engine.connect() as conn:
                 cursor = _cursor_instant(cursors.read(conn, stream))
             lower = self.since if self.backfill or cursor is None else max(self.since, cursor - PULL_OVERLAP)
+            bound = min(lower, self.now - INCIDENT_RECHECK)
             newest: datetime | None = None
-            listing = self.client.issues_with_label(repo, label, self.since, self._list_etags())
+            answers: Validators = {}
+            # A backfill asks every page unconditionally, as it does every first page.
+            etags = None if self.backfill else self._page_etag
+            listing = self.client.issues_with_label(repo, label, self.since, etags, self._known_next)
             for page in listing:
-                incidents = []
-                reached_end = False
-                for item in page:
-                    updated = parse_instant(item.get("updated_at"))
-                    if updated is not None and updated < lower:
-                        reached_end = True
-                        break
-                    if updated is not None and (newest is None or updated > newest):
-                        newest = updated
-                    if "pull_request" not in item:
-                        incidents.append(parse_incident_issue(repo, item))
-                        listed.add(incidents[-1].incident_id)
-                if incidents:
-                    with self.engine.begin() as conn:
-                        self.report.incidents += write_incidents(conn, incidents)
-                if reached_end:
+                key = listing.keys[-1]
+                if key in listing.unchanged:
+                    memo = json.loads(self._memo(key) or "{}")
+                    issues = {name: parse_instant(when) for name, when in memo.get("issues", {}).items()}
+                    oldest = parse_instant(memo.get("oldest"))
+                else:
+                    issues, oldest, incidents = {}, None, []
+                    for item in page:
+                        updated = oldest = parse_instant(item.get("updated_at"))
+                        if "pull_request" not in item:
+                            fact = parse_incident_issue(repo, item)
+                            issues[fact.incident_id] = fact.updated_at
+                            if updated is None or updated >= lower:
+                                incidents.append(fact)
+                                listed.add(fact.incident_id)
+                        if updated is not None and updated >= lower and (newest is None or updated > newest):
+                            newest = updated
+                    if incidents:
+                        with self.engine.begin() as conn:
+                            self.report.incidents += write_incidents(conn, incidents)
+                shown.update({name: when for name, when in issues.items() if when is not None})
+                if key in listing.answers:
+                    page_memo = {
+                        "next": listing.next_links[key],
+                        "issues": {name: when and _iso(when) for name, when in issues.items()},
+                        "oldest": oldest and _iso(oldest),
+                    }
+                    answers[key] = (listing.answers[key], json.dumps(page_memo))
+                # Sorted by update, newest first: past the bound, no page holds an issue still wanted.
+                if oldest is None or oldest < bound:
                     break
             with self.engine.begin() as conn:
                 if newest is not None and (cursor is None or newest > cursor):
                     cursors.write(conn, stream, _iso(newest))
-                self._remember(conn, {listing.key: (listing.etag, None)} if listing.etag else {})
-        self._recheck_incident_issues(target, labels, listed)
+                self._remember(conn, answers)
+        self._recheck_incident_issues(target, labels, listed, shown)
 
-    def _recheck_incident_issues(self, target: RepoTarget, labels: Sequence[str], listed: set[str]) -> None:
-        """Stored incident issues opened within ``INCIDENT_RECHECK`` and not just listed, asked again:
-        one without an incident label any more (GitHub matches labels whatever their case), moved to
-        another repository or deleted is no incident of this repository, as a fresh sync would find."""
+    def _recheck_incident_issues(
+        self, target: RepoTarget, labels: Sequence[str], listed: set[str], shown: Mapping[str, datetime]
+    ) -> None:
+        """Stored incident issues opened within ``INCIDENT_RECHECK``, neither just listed nor shown by the
+        lists as stored, asked again: one without an incident label any more (GitHub matches labels
+        whatever their case), moved to another repository or deleted is no incident of this repository,
+        as a fresh sync would find."""
         repo, table = target.name, schema.incidents
         wanted = {label.casefold() for label in labels}
         with self.engine.connect() as conn:
@@ -877,7 +904,7 @@ class GitHubSync:
                 .order_by(table.c.started_at, table.c.incident_id)
             ).all()
         for row in stored:
-            if row.incident_id in listed:
+            if row.incident_id in listed or shown.get(row.incident_id, False) == from_db(row.updated_at):
                 continue
             number = int(str(row.incident_id).rpartition("#")[2])
             key = url_key(f"/repos/{repo}/issues/{number}")

@@ -340,11 +340,16 @@ class GitHubClient:
         return self.conditional(f"/repos/{full_name}/issues/{number}", None, etag, modified_since)
 
     def issues_with_label(
-        self, full_name: str, label: str, since: datetime, etags: Lookup | None = None
+        self,
+        full_name: str,
+        label: str,
+        since: datetime,
+        etags: Lookup | None = None,
+        known_next: Lookup | None = None,
     ) -> Listing:
         """Issues (and PRs, which the issues API also lists) carrying ``label`` updated since ``since``,
-        newest update first: the first page's URL stays the same from one sync to the next, so an
-        unchanged one is answered 304."""
+        newest update first, each page asked with its own known etag: the pages' URLs stay the same
+        from one sync to the next, so an unchanged page is answered 304."""
         return Listing(
             self,
             f"/repos/{full_name}/issues",
@@ -356,6 +361,8 @@ class GitHubClient:
                 "since": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             },
             etags=etags,
+            every_page=True,
+            known_next=known_next,
         )
 
     def closed_pulls(self, full_name: str, etags: Lookup | None = None) -> Listing:

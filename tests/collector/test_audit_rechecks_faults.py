@@ -190,11 +190,12 @@ def test_second_sync_with_relabels_deletion_transfer_and_rerun_stopped_anywhere_
     rows of ``expected_second``.
 
     The unbroken second sync asks again, one by one and by started_at, the stored acme/web incidents
-    opened since 02-10 (30 days before 03-12) that the label list (304-free or read down to the cursor
-    03-10 11:00 − 5 min) did not bring: #11 (03-02; 200, label ``bug``: removed), #10 (03-05;
-    If-Modified-Since its updated_at 03-05 04:00: 304), #12 (03-09; 410: removed), #13 (03-10; 301 to
-    acme/api #1, followed: 200, another repository: removed). #14, #15, #16 are listed (updated 03-11),
-    so not asked; acme/api had no incident stored. Then syncs 3 and 4 on the same emulator (its ETags
+    opened since 02-10 (30 days before 03-12) that the label list (read past the cursor 03-10 11:00 −
+    5 min, down to 02-10) neither brought nor showed as stored: #11 (03-02; 200, label ``bug``:
+    removed), #12 (03-09; 410: removed), #13 (03-10; 301 to acme/api #1, followed: 200, another
+    repository: removed). #14, #15, #16 are listed (updated 03-11); #10 (03-05) is shown with its stored
+    updated_at 03-05 04:00, so it still has its label here: none of the four is asked. acme/api had no
+    incident stored. Then syncs 3 and 4 on the same emulator (its ETags
     hold) with nothing changed cost no rate limit and change nothing.
     """
     dataset = GitHubDataset()
@@ -237,7 +238,6 @@ def test_second_sync_with_relabels_deletion_transfer_and_rerun_stopped_anywhere_
                 engine.dispose()
     assert asked == [
         ("/repos/acme/web/issues/11", 200),
-        ("/repos/acme/web/issues/10", 304),
         ("/repos/acme/web/issues/12", 410),
         ("/repos/acme/web/issues/13", 301),
         ("/repos/acme/api/issues/1", 200),
@@ -288,12 +288,13 @@ def test_second_sync_with_a_retried_fault_at_any_request_ends_with_the_fresh_sto
 def test_faults_on_each_issue_re_ask_are_waited_out_and_the_store_is_the_fresh_one(
     engines: Callable[[str], Engine],
 ) -> None:
-    """The shop's second sync re-asks #11, #10, #12, #13 (then the 301's target, acme/api #1), in that
-    order (started_at). Each first answer is a fault (§9): #11 a 502 (backoff 1 s), #10 a secondary
-    rate limit with retry-after 3, #12 a 429 with retry-after 2, #13 a secondary limit without a hint
-    (GitHub's docs: wait a minute, 60 s), acme/api #1 (reached through the redirect) a 503: that is
-    the second attempt of the one GET of #13 (the 301 is followed inside it), backoff 1 × 2 = 2 s.
-    Waits [1, 3, 2, 60, 2]; the store equals a fresh sync's (``expected_second``)."""
+    """The shop's second sync re-asks #11, #12, #13 (then the 301's target, acme/api #1), in that order
+    (started_at); #10, shown as stored by its label list, is not asked. Each first answer is a fault
+    (§9): #11 a 502 (backoff 1 s), then again a secondary rate limit with retry-after 3, #12 a 429 with
+    retry-after 2, #13 a secondary limit without a hint (GitHub's docs: wait a minute, 60 s), acme/api
+    #1 (reached through the redirect) a 503: that is the second attempt of the one GET of #13 (the 301
+    is followed inside it), backoff 1 × 2 = 2 s. Waits [1, 3, 2, 60, 2]; the store equals a fresh
+    sync's (``expected_second``)."""
     dataset = GitHubDataset()
     built = build_shop(dataset)
     incremental, fresh = engines("incremental"), engines("fresh")
@@ -302,7 +303,7 @@ def test_faults_on_each_issue_re_ask_are_waited_out_and_the_store_is_the_fresh_o
         run(emulator, incremental, SHOP, now=FIRST, labels=LABELS)
         change_shop(built)
         emulator.inject(r"^/repos/acme/web/issues/11$", Fault.server_error(502))
-        emulator.inject(r"^/repos/acme/web/issues/10$", Fault.secondary_rate_limit(retry_after=3))
+        emulator.inject(r"^/repos/acme/web/issues/11$", Fault.secondary_rate_limit(retry_after=3))
         emulator.inject(r"^/repos/acme/web/issues/12$", Fault.too_many_requests(retry_after=2))
         emulator.inject(r"^/repos/acme/web/issues/13$", Fault.secondary_rate_limit())
         emulator.inject(r"^/repos/acme/api/issues/1$", Fault.server_error(503))
@@ -361,10 +362,11 @@ def test_only_incident_issues_opened_within_30_days_are_asked_again_and_each_onc
     #5 is relabelled ``INCIDENT`` (03-11, listed again: the list filter ignores case); #6 loses its
     label (03-11 01:00) and gets it back (03-11 02:00), so it is listed.
 
-    The label list is read down to its cursor (#6's 03-02 01:00 … now 03-11 02:00): #5 and #6. Asked
-    again: the stored, unlisted incidents opened since 02-10 00:00, by started_at: #3 (200, no label:
-    removed) then #4 (If-Modified-Since 02-20 01:00: a free 304); #1 and #2 are not asked (docs/
-    operations.md: a label removed from an issue opened more than 30 days ago goes unseen, they stay).
+    The label list brings what changed since its cursor (#6's 03-02 01:00 … now 03-11 02:00): #6 and #5,
+    and is read on down to 02-10 00:00, where it shows #4 as stored (updated 02-20 01:00). Asked again:
+    the stored incidents opened since 02-10 00:00 that it neither brought nor showed, by started_at: #3
+    (200, no label: removed); #1 and #2 are not asked (docs/operations.md: a label removed from an
+    issue opened more than 30 days ago goes unseen, they stay).
     Billed by the second sync: the repository (304 free), the deployments list (304), the pulls list
     (304), the issues list (changed: 1) and #3 (1): 2. Stored: #1, #2, #4, #5, #6; a fresh sync
     stores #4, #5, #6."""
@@ -394,7 +396,7 @@ def test_only_incident_issues_opened_within_30_days_are_asked_again_and_each_onc
         run(emulator, incremental, target, now=SECOND, since=feb(1), labels=LABELS)
         asked, cost = issue_asks(emulator, before), emulator.billed_requests - billed
         run(emulator, fresh, target, now=SECOND, since=feb(1), labels=LABELS)
-    assert asked == [("/repos/acme/ops/issues/3", 200), ("/repos/acme/ops/issues/4", 304)]
+    assert asked == [("/repos/acme/ops/issues/3", 200)]
     assert cost == 2
     assert [row[0] for row in incident_rows(incremental)] == [f"acme/ops#{n}" for n in (1, 2, 4, 5, 6)]
     assert [row[0] for row in incident_rows(fresh)] == [f"acme/ops#{n}" for n in (4, 5, 6)]
