@@ -100,6 +100,13 @@ def previous_quarter(quarter: str) -> str:
     return f"{year - 1}-Q4" if number == 1 else f"{year}-Q{number - 1}"
 
 
+# The SPEC §7.5 object's keys, in the SPEC's order (also the CSV header, with or without rows).
+SCORE_FIELDS = (
+    *("team", "quarter", "dimension"),
+    *("score", "favourable", "respondents", "response_rate", "change"),
+)
+
+
 @dataclass(frozen=True)
 class SpaceScore:
     """One shown (not suppressed) team (``"*"``: the organisation), quarter and dimension (SPEC §7.5)."""
@@ -122,16 +129,7 @@ class SpaceScore:
 
     def to_json_dict(self) -> dict[str, Any]:
         """The SPEC §7.5 object, keys in the SPEC's order."""
-        return {
-            "team": self.team,
-            "quarter": self.quarter,
-            "dimension": self.dimension,
-            "score": self.score,
-            "favourable": self.favourable,
-            "respondents": self.respondents,
-            "response_rate": self.response_rate,
-            "change": self.change,
-        }
+        return {name: getattr(self, name) for name in SCORE_FIELDS}
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ from analytics.ownership import (
     load_components,
     resolve_ownership,
 )
-from analytics.space import QUARTER
-from analytics.windows import parse_instant, parse_window
+from analytics.space import QUARTER, SCORE_FIELDS
+from analytics.windows import band_window, parse_instant, parse_window
 from collector.progress import LOG_FORMATS, configure_logging, progress_for
 from doraspace.config import DEFAULT_CONFIG_PATH, Config, Secret, load_config, repository_source
 from doraspace.errors import ConfigError, DoraspaceError
@@ -255,12 +255,14 @@ def format_table(rows: Sequence[dict[str, Any]], *, title: str | None = None) ->
     return heading + "\n" + "\n".join(lines) + "\n"
 
 
-def format_csv(rows: Sequence[dict[str, Any]]) -> str:
+def format_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] = ()) -> str:
+    """``rows`` under a header; ``columns`` is the header when there is no row (a reader of the file
+    then still finds its columns)."""
     flat = [_flatten(row) for row in rows]
     out = io.StringIO()
-    if flat:
-        # RFC 4180 line ends: with "\n", a bare "\r" in a name would go unquoted and split its record.
-        writer = csv.DictWriter(out, fieldnames=list(flat[0]), lineterminator="\r\n")
+    # RFC 4180 line ends: with "\n", a bare "\r" in a name would go unquoted and split its record.
+    writer = csv.DictWriter(out, fieldnames=list(flat[0]) if flat else list(columns), lineterminator="\r\n")
+    if writer.fieldnames:
         writer.writeheader()
         writer.writerows(flat)
     return out.getvalue()
@@ -359,7 +361,7 @@ def cmd_survey(args: argparse.Namespace, config: Config, now: datetime) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
     elif args.format == "csv":
-        sys.stdout.write(format_csv(rows))
+        sys.stdout.write(format_csv(rows, SCORE_FIELDS))
     elif rows:
         sys.stdout.write(format_table(rows, title="SPACE scores (0-100; suppressed groups are not shown)"))
     else:
@@ -411,7 +413,9 @@ def cmd_survey_import(args: argparse.Namespace, config: Config) -> int:
 def cmd_dashboards(args: argparse.Namespace, config: Config, now: datetime) -> int:
     from dashboards.grafana import write_dashboards
 
-    for path in write_dashboards(Path(args.out), benchmarks=config.benchmarks):
+    for path in write_dashboards(
+        Path(args.out), benchmarks=config.benchmarks, band=band_window(config.windows)
+    ):
         print(path)
     return 0
 

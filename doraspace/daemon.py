@@ -55,6 +55,7 @@ from apscheduler.schedulers.background import BackgroundScheduler  # type: ignor
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from analytics.snapshot import Snapshot
+from analytics.windows import band_window
 from collector.sources.retry import RetryPolicy
 from dashboards.exporter import Exposition, Health
 from dashboards.grafana import write_dashboards
@@ -266,7 +267,9 @@ class Daemon:
         output = self._output_dir()
         dashboards, self._reports_dir = output / "dashboards", output / "reports"
         try:
-            write_dashboards(dashboards, benchmarks=self.config.benchmarks)
+            write_dashboards(
+                dashboards, benchmarks=self.config.benchmarks, band=band_window(self.config.windows)
+            )
         except OSError as exc:
             log.error(
                 "dashboards: cannot write to %s: %s; /dashboards/ serves what is there", dashboards, exc

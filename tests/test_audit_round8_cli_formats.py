@@ -809,9 +809,9 @@ def test_survey_scores_name_the_configured_team_however_it_was_typed_in_every_fo
 def test_survey_team_option_with_odd_names(survey_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """``survey scores --team`` × odd names × formats: the formula team as configured gives its two rows
     (CSV exact: 55.0, 0.6, 5, 0.625); MULTI with its line break, with ``--quarter 2026-Q3``, its two rows;
-    ``@ops``, configured but without answers, is known and shows nothing (JSON ``[]``, CSV empty, the
-    table's sentence); the formula name as typed in the export is no configured name: refused, exit 2,
-    one line."""
+    ``@ops``, configured but without answers, is known and shows nothing (JSON ``[]``, CSV its header
+    alone, the table's sentence); the formula name as typed in the export is no configured name:
+    refused, exit 2, one line."""
     want = score_rows()
     rows = json.loads(scores(capsys, survey_config, "--team", FORMULA))
     assert_scores(rows, [row for row in want if row["team"] == FORMULA])
@@ -830,7 +830,10 @@ def test_survey_team_option_with_odd_names(survey_config: Path, capsys: pytest.C
         scores(capsys, survey_config, "--team", MULTI, "--quarter", "2026-Q3", fmt="csv"), rows
     )
     assert json.loads(scores(capsys, survey_config, "--team", AT)) == []
-    assert scores(capsys, survey_config, "--team", AT, fmt="csv") == ""
+    assert (
+        scores(capsys, survey_config, "--team", AT, fmt="csv")
+        == "team,quarter,dimension,score,favourable,respondents,response_rate,change\r\n"
+    )
     assert scores(capsys, survey_config, "--team", AT, fmt="table").startswith("no SPACE scores to show")
     typed = TYPED[FORMULA][0]
     message = refused(

@@ -75,6 +75,9 @@ def test_cli_shows_only_the_organisation_and_the_large_team(
     assert rows[0]["response_rate"] == pytest.approx(40 / 53)  # every respondent ÷ every headcount
     assert main(["survey", "scores", "--config", str(config_path), "--team", "small"]) == 0
     assert "no SPACE scores to show" in capsys.readouterr().out
+    # As CSV: the header alone, so that a spreadsheet or script reading it still finds its columns.
+    assert main(["survey", "scores", "--config", str(config_path), "--team", "small", "--format", "csv"]) == 0
+    assert capsys.readouterr().out == ",".join(large) + "\r\n"
 
 
 def test_scores_of_an_unknown_team_are_refused_in_one_line(

@@ -22,10 +22,12 @@ from typing import Any
 import yaml
 
 from analytics.dora import BREAKDOWN_STAGES
+from analytics.windows import WindowSpec
 from dashboards.grafana import overview, space, team
 from dashboards.grafana.overview import overview_dashboard
 from dashboards.grafana.shared import (
     BAND_SCORES,
+    DEFAULT_BAND_WINDOW,
     DEFAULT_BENCHMARKS,
     TEAM_REGEX,
     Json,
@@ -75,11 +77,14 @@ PROVIDER_FILE = "doraspace-dashboards.yaml"
 INDEX_FILE = "index.html"
 
 
-def build_dashboards(benchmarks: str = DEFAULT_BENCHMARKS) -> dict[str, Json]:
-    """File name → dashboard, in the order ``/dashboards/`` lists them."""
+def build_dashboards(
+    benchmarks: str = DEFAULT_BENCHMARKS, band: WindowSpec = DEFAULT_BAND_WINDOW
+) -> dict[str, Json]:
+    """File name → dashboard, in the order ``/dashboards/`` lists them; ``band`` is the configured band
+    window (``analytics.windows.band_window``), named in the bands' titles and shown first."""
     return {
-        OVERVIEW_FILE: overview_dashboard(benchmarks),
-        TEAM_FILE: team_dashboard(benchmarks),
+        OVERVIEW_FILE: overview_dashboard(benchmarks, band),
+        TEAM_FILE: team_dashboard(benchmarks, band),
         SPACE_FILE: space_dashboard(),
     }
 
@@ -139,7 +144,11 @@ def dashboard_json(board: Mapping[str, Any]) -> str:
 
 
 def write_dashboards(
-    out_dir: Path, *, benchmarks: str = DEFAULT_BENCHMARKS, provider_path: str | None = None
+    out_dir: Path,
+    *,
+    benchmarks: str = DEFAULT_BENCHMARKS,
+    band: WindowSpec = DEFAULT_BAND_WINDOW,
+    provider_path: str | None = None,
 ) -> list[Path]:
     """Writes the dashboards, the provider YAML and ``index.html`` into ``out_dir``; returns the paths.
 
@@ -147,7 +156,7 @@ def write_dashboards(
     when Grafana runs on this machine, to be adjusted when it reads the files from elsewhere.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    boards = build_dashboards(benchmarks)
+    boards = build_dashboards(benchmarks, band)
     written: list[Path] = []
     for name, board in boards.items():
         path = out_dir / name

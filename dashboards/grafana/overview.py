@@ -8,7 +8,9 @@ from grafana_foundation_sdk.builders import stat, table
 from grafana_foundation_sdk.models import dashboard as models
 
 from analytics.benchmarks import METRICS
+from analytics.windows import WindowSpec
 from dashboards.grafana.shared import (
+    DEFAULT_BAND_WINDOW,
     DEFAULT_BENCHMARKS,
     KEY_DECIMALS,
     KEY_DESCRIPTIONS,
@@ -40,8 +42,9 @@ UID = "doraspace-overview"
 FILE = "doraspace-overview.json"
 
 
-def overview_dashboard(benchmarks: str = DEFAULT_BENCHMARKS) -> Json:
-    """The organisation overview: organisation keys, every team's keys and bands, trends, health."""
+def overview_dashboard(benchmarks: str = DEFAULT_BENCHMARKS, band: WindowSpec = DEFAULT_BAND_WINDOW) -> Json:
+    """The organisation overview: organisation keys, every team's keys and bands, trends, health;
+    ``band`` is the configured band window."""
     thresholds = key_thresholds_config(benchmarks)
     organisation: list[Placed] = [
         (key_stat(key, ORGANISATION, thresholds[key], benchmarks, "organisation"), 6, 5) for key in METRICS
@@ -66,11 +69,11 @@ def overview_dashboard(benchmarks: str = DEFAULT_BENCHMARKS) -> Json:
         f"Every team's DORA four keys with {benchmarks} band colours.",
         [
             ("Organisation — $window window", organisation),
-            ("Teams — $window window", [(_teams_table(thresholds), 24, 10), (_bands_table(), 24, 10)]),
+            ("Teams — $window window", [(_teams_table(thresholds), 24, 10), (_bands_table(band), 24, 10)]),
             ("Trends per team — $window window", trends),
             ("doraspace health", _health_panels()),
         ],
-        [window_variable()],
+        [window_variable(band)],
     )
 
 
@@ -114,13 +117,13 @@ def _teams_table(thresholds: Mapping[str, models.ThresholdsConfig]) -> table.Pan
     )
 
 
-def _bands_table() -> table.Panel:
+def _bands_table(band: WindowSpec) -> table.Panel:
     # Grouping to a matrix names its first column "<row field>\\<column field>". Names are set by
     # overrides rather than by renaming, so the overrides can match the columns' original names.
     corner = "team\\metric"
     order = {corner: 0, **{key: index + 1 for index, key in enumerate(METRICS)}}
     return table_panel(
-        "Bands per team (90-day window)",
+        f"Bands per team ({band.days}-day window)",
         [target(band_score_expr(TEAMS, "team, metric"), table=True)],
         description="The band of each key, as the analytics gave it (always from the 90-day window, or "
         "the longest configured). An empty cell: nothing to measure.",

@@ -26,6 +26,7 @@ from grafana_foundation_sdk.models import dashboard as models
 from grafana_foundation_sdk.models import prometheus as prometheus_models
 
 from analytics.benchmarks import BANDS, BENCHMARK_SETS
+from analytics.windows import WindowSpec
 from dashboards.words import BAND_COLOURS, KEY_TITLES
 
 Json = dict[str, Any]
@@ -34,7 +35,9 @@ Threshold = models.Threshold
 Override = tuple[str, list[models.DynamicConfigValue]]
 
 DEFAULT_BENCHMARKS = "dora-2023"
-DEFAULT_WINDOW = "90d"  # bands come from the 90-day window: by default a stat's colour is its band
+# Bands come from the band window (SPEC §6.3: 90 days, else the longest configured): it is the window
+# shown first, so that by default a stat's colour is its band.
+DEFAULT_BAND_WINDOW = WindowSpec("90d", 90)
 TAGS = ["doraspace", "dora"]
 TEAM_UID = "doraspace-team"
 DATASOURCE = models.DataSourceRef(type_val="prometheus", uid="${datasource}")
@@ -460,13 +463,13 @@ def query_variable(
     return variable
 
 
-def window_variable() -> builders.QueryVariable:
+def window_variable(band: WindowSpec) -> builders.QueryVariable:
     # Numerical: 7d, 30d, 90d rather than 30d, 7d, 90d.
     return query_variable(
         "window",
         "Window",
         "label_values(dora_deployments, window)",
-        default=DEFAULT_WINDOW,
+        default=band.label,
         sort=models.VariableSort.NUMERICAL_ASC,
     )
 

@@ -7,7 +7,9 @@ from grafana_foundation_sdk.builders import stat
 
 from analytics.benchmarks import METRICS
 from analytics.dora import BREAKDOWN_STAGES
+from analytics.windows import WindowSpec
 from dashboards.grafana.shared import (
+    DEFAULT_BAND_WINDOW,
     DEFAULT_BENCHMARKS,
     KEY_UNITS,
     NEUTRAL,
@@ -45,13 +47,14 @@ BREAKDOWN = (
 )
 
 
-def team_dashboard(benchmarks: str = DEFAULT_BENCHMARKS) -> Json:
-    """One team's keys (stat panels with band thresholds), detail, trends and lead-time breakdown."""
+def team_dashboard(benchmarks: str = DEFAULT_BENCHMARKS, band: WindowSpec = DEFAULT_BAND_WINDOW) -> Json:
+    """One team's keys (stat panels with band thresholds), detail, trends and lead-time breakdown;
+    ``band`` is the configured band window."""
     thresholds = key_thresholds_config(benchmarks)
     keys: list[Placed] = [
         (key_stat(key, TEAM, thresholds[key], benchmarks, "$team"), 6, 5) for key in METRICS
     ]
-    keys.append((_band_stat(), 24, 4))
+    keys.append((_band_stat(band), 24, 4))
     return dashboard(
         UID,
         "doraspace — team",
@@ -83,13 +86,13 @@ def team_dashboard(benchmarks: str = DEFAULT_BENCHMARKS) -> Json:
                 ],
             ),
         ],
-        [team_variable(), window_variable()],
+        [team_variable(), window_variable(band)],
     )
 
 
-def _band_stat() -> stat.Panel:
+def _band_stat(band: WindowSpec) -> stat.Panel:
     return stat_panel(
-        "Bands (90-day window)",
+        f"Bands ({band.days}-day window)",
         [target(band_score_expr(TEAM, "metric"), legend="{{metric}}")],
         unit="none",
         mappings=band_mapping_models(),

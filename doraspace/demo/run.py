@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
+from analytics.windows import band_window
 from dashboards.exporter import Exposition, Health
 from dashboards.grafana import write_dashboards
 from dashboards.reports import write_reports
@@ -69,7 +70,7 @@ def prepare(
         snapshot = build_snapshot(config, engine, now=now)
     finally:
         engine.dispose()
-    write_dashboards(out_dir / "dashboards", benchmarks=config.benchmarks)
+    write_dashboards(out_dir / "dashboards", benchmarks=config.benchmarks, band=band_window(config.windows))
     write_reports(snapshot, out_dir / "reports", previous=snapshot.previous)
     # No source was called: the "syncs" are the load, and there is no GitHub rate limit to report.
     sources = configured_sources(config)

@@ -27,6 +27,7 @@ from analytics.snapshot import Snapshot
 from analytics.space import SpaceScore
 from dashboards import grafana
 from dashboards.exporter import Exposition, Health
+from doraspace.cli import main
 from tests.dashboards.space_quarters import quarters_of
 from tests.prometheus import Prometheus, require_binary, running_prometheus
 
@@ -269,6 +270,30 @@ def test_write_dashboards_writes_json_provider_and_index(tmp_path: Path) -> None
     index = (out / "index.html").read_text()
     assert 'href="doraspace-overview.json"' in index and 'href="doraspace-team.json"' in index
     assert 'href="doraspace-dashboards.yaml"' in index
+
+
+@pytest.mark.parametrize(
+    ("windows", "band", "days"),
+    [("[7d, 30d, 90d, 365d]", "90d", 90), ("[7d, 30d]", "30d", 30), ("[7d, 12w6d, 365d]", "12w6d", 90)],
+)
+def test_the_bands_name_the_configured_band_window_which_is_shown_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], windows: str, band: str, days: int
+) -> None:
+    # SPEC §6.3: bands come from the 90-day window, else the longest configured. Without a 90-day
+    # window the bands' titles said "90-day" and the window shown first (90d) had no series at all.
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database: {{url: 'duckdb:///store.duckdb'}}\nmetrics: {{windows: {windows}}}\n")
+    assert main(["dashboards", "--config", str(config), "--out", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    overview, team = (
+        json.loads((tmp_path / "out" / name).read_text())
+        for name in (grafana.OVERVIEW_FILE, grafana.TEAM_FILE)
+    )
+    titles = {panel["title"] for board in (overview, team) for panel in panels_of(board)}
+    assert {f"Bands per team ({days}-day window)", f"Bands ({days}-day window)"} <= titles
+    assert not {title for title in titles if "-day window" in title and f"{days}-day" not in title}
+    for board in (overview, team):
+        assert variable(board, "window")["current"]["value"] == band
 
 
 def test_provider_path_can_be_given(tmp_path: Path) -> None:

@@ -596,7 +596,11 @@ def test_suppressed_and_differencing_teams_are_absent_from_json_csv_metrics_and_
     }
     for hidden in ("tiny", "mid"):
         assert json.loads(cli(capsys, *args, "--format", "json", "--team", hidden)) == []
-        assert cli(capsys, *args, "--format", "csv", "--team", hidden).strip() == ""
+        # The header alone: no row of the hidden team.
+        assert (
+            cli(capsys, *args, "--format", "csv", "--team", hidden).strip()
+            == "team,quarter,dimension,score,favourable,respondents,response_rate,change"
+        )
 
     snapshot = snapshot_of(org)
     text = exposition_text(snapshot)
