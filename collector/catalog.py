@@ -28,6 +28,7 @@ from store import schema
 from store.errors import InputError
 from store.locks import lock_scopes, repository_scope
 from store.upsert import upsert
+from store.yaml_lines import TextLoader
 
 log = logging.getLogger(__name__)
 
@@ -72,17 +73,6 @@ def parse_owner(reference: str) -> str | None:
     return name if kind.strip().lower() == "group" else None
 
 
-class _TextLoader(yaml.SafeLoader):
-    """Safe loading with numbers left as written: a service id like ``012345`` or ``0x1F`` is that text,
-    not the octal or hex number YAML 1.1 would read (nothing in a catalog file is a number to us)."""
-
-
-_TextLoader.yaml_implicit_resolvers = {
-    first: [pair for pair in resolvers if pair[0] not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def parse_catalog(file_repo: str, text: str) -> list[ComponentFact]:
     """Every ``kind: Component`` document of one catalog-info.yaml, in file order.
 
@@ -90,7 +80,7 @@ def parse_catalog(file_repo: str, text: str) -> list[ComponentFact]:
     Documents of other kinds (System, API, Group, …) are read past without further checks.
     """
     try:
-        documents: list[Any] = list(yaml.load_all(text, Loader=_TextLoader))  # a SafeLoader
+        documents: list[Any] = list(yaml.load_all(text, Loader=TextLoader))  # a SafeLoader
     except RecursionError:
         # PyYAML composes nested collections recursively: a file nested deeply enough is malformed
         # for us, and must not stop the sync (SPEC §4).
@@ -101,6 +91,8 @@ def parse_catalog(file_repo: str, text: str) -> list[ComponentFact]:
         raise CatalogError(file_repo, f"invalid YAML{where}: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise CatalogError(file_repo, f"invalid YAML: {exc}") from None
+    except (ValueError, OverflowError) as exc:  # a tag asked for explicitly (!!timestamp 2025-13-01)
+        raise CatalogError(file_repo, f"invalid value: {exc}") from None
     components: list[ComponentFact] = []
     for position, document in enumerate(documents):
         if document is None:

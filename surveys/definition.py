@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from store.errors import InputError
-from surveys.yaml_lines import compose, unknown_key, where
+from store.yaml_lines import compose, unknown_key, where
 
 __all__ = [
     "DEFAULT_DEFINITION",

@@ -40,7 +40,7 @@ from doraspace.config.values import Secret as Secret
 from doraspace.config.values import problem
 from store.errors import ConfigError
 from store.urls import check_database_url, redact
-from surveys.yaml_lines import compose, unknown_key
+from store.yaml_lines import compose, unknown_key
 
 DEFAULT_CONFIG_PATH = "./doraspace.yaml"
 DEFAULT_SINCE_DAYS = 365  # the first sync reaches this far back when github.since is not given

@@ -23,7 +23,7 @@ from pydantic_core import PydanticCustomError
 from analytics.windows import SpanError, WindowSpec, parse_instant
 from collector.models import REPOSITORY
 from store.errors import ConfigError
-from surveys.yaml_lines import key_path, where
+from store.yaml_lines import key_path, where
 
 ORGANIZATION = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$"
 BCRYPT = r"^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$"
