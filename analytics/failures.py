@@ -239,6 +239,28 @@ def _key(table: Any) -> tuple[Any, ...]:
     return (table.c.repo, table.c.source, table.c.environment, table.c.deployment_id)
 
 
+def _rollbacks(deployments: Any) -> Any:
+    """The rollbacks (compare ``behind`` their previous deployment), with their deployed_at twice (the
+    instant they became rework): none made at its previous deployment's own instant (rule 2)."""
+    base = deployments.alias("rollback_base")
+    same_instant = and_(
+        base.c.repo == deployments.c.repo,
+        base.c.source == deployments.c.source,
+        base.c.environment == deployments.c.environment,
+        base.c.deployment_id == deployments.c.base_deployment_id,
+        base.c.deployed_at == deployments.c.deployed_at,
+    )
+    return (
+        select(*_key(deployments), deployments.c.deployed_at, deployments.c.deployed_at.label("rework_at"))
+        .select_from(deployments.outerjoin(base, same_instant))
+        .where(
+            deployments.c.compare_status == "behind",
+            deployments.c.base_deployment_id.is_not(None),
+            base.c.deployment_id.is_(None),
+        )
+    )
+
+
 def _same_deployment(left: Any, right: Any) -> ColumnElement[bool]:
     return and_(*[a == b for a, b in zip(_key(left), _key(right), strict=True)])
 
@@ -388,7 +410,9 @@ def _attribution(
     if since is not None:  # a link to a deployment before since only ends the window rule (below)
         explicit = explicit.where(explicit_links.c.deployed_at > to_db(since))
 
-    # 2. rollback: a later deployment compared "behind" against F, its previous deployment.
+    # 2. rollback: a later deployment compared "behind" against F, its previous deployment. Later in
+    # time: of two deployments at one instant (a merge queue's group, merged_prs), the order by id is no
+    # order in time, and the one compared behind the other is no rollback of it (``_rollbacks``).
     later, failed = deployments.alias("later"), deployments.alias("rolled_back")
     rollback = (
         select(
@@ -406,7 +430,7 @@ def _attribution(
                 ),
             )
         )
-        .where(later.c.compare_status == "behind")
+        .where(later.c.compare_status == "behind", later.c.deployed_at > failed.c.deployed_at)
     )
 
     # 3. revert: a change saying "This reverts commit <sha>" reverts an earlier deployment's change
@@ -561,9 +585,7 @@ def _attribution(
     # merged PR labelled as rework (from its merge on), or one made while its service had an open
     # incident (started at or before it, not resolved at or before it).
     rework_from = [
-        select(
-            *_key(deployments), deployments.c.deployed_at, deployments.c.deployed_at.label("rework_at")
-        ).where(deployments.c.compare_status == "behind", deployments.c.base_deployment_id.is_not(None)),
+        _rollbacks(deployments),
         select(*_key(revert_commits), revert_commits.c.deployed_at, revert_commits.c.deployed_at),
     ]
     if rework_labels:

@@ -318,7 +318,7 @@ def team_rows(
 # ------------------------------------------------------------------------------------------- the tests
 
 
-def test_merge_queue_group_merged_at_one_instant_orders_by_number_into_a_rollback_and_a_window_failure(
+def test_merge_queue_group_merged_at_one_instant_is_no_rollback_and_the_window_fails_the_later_by_number(
     team_rows: dict[str, dict[str, Any]],
 ) -> None:
     """acme/mq (team mq), source merged_prs. AMBIGUOUS in SPEC (§5.2 orders deployments by deployed_at
@@ -334,29 +334,30 @@ def test_merge_queue_group_merged_at_one_instant_orders_by_number_into_a_rollbac
       M#2: compare(s1...s2) = s3, s2, both new → s3 is PR #3's merge_commit_sha → from b1 06:00: 4 h;
         s2 PR #2's → from a1 04:00: 6 h. M#2's compare contains both merge commits → PR #2 (coding 1,
         deploy 0) and PR #3 (coding 1, pickup 1, review 2, deploy 0) are deployed by it.
-      M#3: s3 is an ancestor of s2 → compare ``behind`` → a rollback (§5.2): no changes; M#2 failed
-        (rule 2), recovered at M#3's deployed_at: 10:00 − 10:00 = 0 h (not before F: kept); M#3 rework.
+      M#3: s3 is an ancestor of s2 → compare ``behind``: no changes (§5.2). Rule 2 wants a *later*
+        deployment: at one instant neither is later (docs/metrics.md), so M#3 is no rollback: M#2 not
+        failed, M#3 not rework. (The audit found M#2 failed by a 0 h "rollback" and M#3 rework: CFR 2/4,
+        recovery 2.0, rework 1/4, where git's order gives 1/4, 4, 0.)
     * Issue "Search slow" (incident) 02 12:00 → 14:00, no sha: the latest deployment before 12:00 is
       M#3 (the later of the two at 10:00 in the same order) → M#3 failed (rule 4), recovered 14:00: 4 h.
     * PR #4 (dave; d1 03 06:00, opened 07:00, no review) squash-merged onto s2 at 03 09:00 → M#4:
       compare(s3...s4) = s2, s4; s2 was M#2's change → s4 from d1: 3 h. PR #4 coding 1, deploy 0.
-    Deployments 4; lead 3, 4, 6 → p50 4, p90 at 1.8: 4 + 0.8 × 2 = 5.6. CFR 2/4 = 0.5; recovery 0, 4
-    → 2.0; restore 2 h; incidents 1; rework M#3 → 1/4.
-    (Ordered as git merged them, s3 then s2: no rollback, M#3 4 h, M#2 6 h, the window failing M#2 → CFR
-    1/4, recovery 4, rework 0.)
+    Deployments 4; lead 3, 4, 6 → p50 4, p90 at 1.8: 4 + 0.8 × 2 = 5.6. CFR 1/4 = 0.25; recovery 4 h;
+    restore 2 h; incidents 1; rework 0.
+    (Ordered as git merged them, s3 then s2, the window fails M#2 instead: the same numbers.)
     Breakdown: coding (1, 1, 1, 1) 1.0; pickup 1.0; review 2.0; deploy (0, 0, 0) 0.0.
-    Bands: 4/30 < 1/7 → medium; 4 h elite; 50 % low; 2 h high.
+    Bands: 4/30 < 1/7 → medium; 4 h elite; 25 % low; 4 h high.
     """
     check_row(
         team_rows["mq"],
         team="mq",
         deployments=4,
         lead=(4.0, 5.6),
-        cfr=0.5,
-        recovery=2.0,
+        cfr=0.25,
+        recovery=4.0,
         restore=(2.0, 2.0),
         incidents=1,
-        rework=0.25,
+        rework=0.0,
         stages=breakdown(coding=1.0, pickup=1.0, review=2.0, deploy=0.0),
         row_bands=bands("medium", "elite", "low", "high"),
     )
@@ -559,27 +560,27 @@ def test_the_organisation_row_pools_every_merged_prs_repository(team_rows: dict[
     collected").
 
     Deployments mq 4 + mprev 4 + mpforce 3 + mpgone 4 + trunk 3 + renamed 2 = 20 → 20/30 a day.
-    Failed: mq M#2, M#3; mprev M2; mpforce M2; mpgone M3; trunk M3 → 6/20 = 0.3. Recoveries 0, 4, 5, 28,
-    3, 5 → sorted 0, 3, 4, 5, 5, 28 → p50 at 2.5: (4 + 5) / 2 = 4.5.
+    Failed: mq M#3; mprev M2; mpforce M2; mpgone M3; trunk M3 → 5/20 = 0.25. Recoveries 4, 5, 28, 3, 5 →
+    sorted 3, 4, 5, 5, 28 → p50 5.
     Restores 2, 8, 1, 1, 4, 1 → sorted 1, 1, 1, 2, 4, 8 → p50 at 2.5: 1.5; p90 at 4.5: 4 + 0.5 × 4 = 6.
-    Incidents 6. Rework mq 1, mprev 1, trunk 2 → 4/20 = 0.2.
+    Incidents 6. Rework mprev 1, trunk 2 → 3/20 = 0.15.
     Lead (12): mq 3, 4, 6; mprev 2, 2, 4; mpforce 3, 4; mpgone 3; trunk 3, 10; renamed 4 → sorted 2, 2, 3,
     3, 3, 3, 4, 4, 4, 4, 6, 10 → p50 at 5.5: (3 + 4) / 2 = 3.5; p90 at 9.9: 4 + 0.9 × 2 = 5.8.
     Breakdown: coding — every deployed PR 1 but mprev #3 0.5 and trunk #4 6 → 1.0; pickup mq #3 1, mprev
     #2 1, #3 0.5, mpforce #3 1, trunk #3 1, renamed #4 1 → 1.0; review 2, 2, 1, 2, 1, 2 → sorted 1, 1,
     2, 2, 2, 2 → 2.0; deploy all 0 but trunk #2 7 → 0.0.
-    Bands: 0.667 a day ≥ 1/7 → high; 3.5 h elite; 30 % low; 4.5 h high.
+    Bands: 0.667 a day ≥ 1/7 → high; 3.5 h elite; 25 % low; 5 h high.
     """
     check_row(
         team_rows["*"],
         team="*",
         deployments=20,
         lead=(3.5, 5.8),
-        cfr=0.3,
-        recovery=4.5,
+        cfr=0.25,
+        recovery=5.0,
         restore=(1.5, 6.0),
         incidents=6,
-        rework=0.2,
+        rework=0.15,
         stages=breakdown(coding=1.0, pickup=1.0, review=2.0, deploy=0.0),
         row_bands=bands("high", "elite", "low", "high"),
     )

@@ -19,6 +19,7 @@ from collector.models import (
 )
 
 Json = dict[str, Any]
+GHOST = "ghost"  # GitHub's stand-in for a deleted account in REST answers
 
 
 def parse_instant(value: str | None) -> datetime | None:
@@ -39,7 +40,12 @@ def _required_instant(item: Json, key: str) -> datetime:
 
 
 def _login(user: Json | None) -> str | None:
-    return None if not user else user.get("login")
+    # A deleted account: REST names it the ghost user (login "ghost", reserved by GitHub) where it was an
+    # issue's or PR's author, and null where it was a reviewer; GraphQL says null in both places. One
+    # spelling, so that both modes store the same PR and a deleted reviewer is never "someone other
+    # than" a deleted author.
+    login = None if not user else user.get("login")
+    return None if login == GHOST else login
 
 
 def parse_repository(item: Json) -> RepositoryFact:

@@ -7,10 +7,12 @@ import codecs
 import csv
 import io
 import itertools
+import re
 import warnings
 import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 from store.errors import SurveyImportError
 from surveys.formats.shapes import MAX_FILE_BYTES, Table
@@ -74,7 +76,9 @@ def _decode(label: str, data: bytes) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        # Lines end as the file ends them: CRLF, LF, or a bare CR (Excel for Mac's "CSV (Macintosh)").
+        before = data[: exc.start].decode(encoding, errors="replace")
+        line = len(re.findall(r"\r\n|\r|\n", before)) + 1
         raise SurveyImportError(
             f"not {encoding.removesuffix('-sig').upper()} text: byte {exc.start} on line {line} "
             "(export the file as UTF-8 CSV)",
@@ -134,20 +138,13 @@ def _xlsx_records(label: str, data: bytes) -> list[tuple[int, list[str]]]:
         with warnings.catch_warnings():
             # "Workbook contains no default style" and friends say nothing about the answers.
             warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                if not workbook.worksheets:
-                    raise SurveyImportError("the workbook has no worksheet", file=label)
-                sheet = workbook.worksheets[0]
-                # Read-only mode trusts the sheet's <dimension>, which is optional (openpyxl's own
-                # streamed writer leaves it out) and can be stale: rows past it would be lost silently.
-                sheet.reset_dimensions()
-                records = [
-                    (number, [_cell_text(value) for value in values])
-                    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-                ]
-            finally:
-                workbook.close()
+            rows = _xlsx_rows(openpyxl, label, data, data_only=True)
+            if any(value is None for row in rows for value in row):
+                # A formula saved without its value (a workbook written by a script; Excel and
+                # LibreOffice save both) reads as an empty cell: an answer would go missing without a
+                # word. Its formula text instead is no answer, refused with its row and column.
+                rows = _with_unsaved_formulas(rows, _xlsx_rows(openpyxl, label, data, data_only=False))
+            records = [(number, [_cell_text(value) for value in row]) for number, row in enumerate(rows, 1)]
     except SurveyImportError:
         raise
     except Exception as exc:  # see above: any parser failure means a malformed file
@@ -155,6 +152,34 @@ def _xlsx_records(label: str, data: bytes) -> list[tuple[int, list[str]]]:
             f"cannot read the .xlsx workbook: {type(exc).__name__}: {exc}", file=label
         ) from None
     return records
+
+
+def _xlsx_rows(openpyxl: Any, label: str, data: bytes, *, data_only: bool) -> list[tuple[object, ...]]:
+    """The first sheet's cells, row by row: values (``data_only``), else formulas where there are any."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+    try:
+        if not workbook.worksheets:
+            raise SurveyImportError("the workbook has no worksheet", file=label)
+        sheet = workbook.worksheets[0]
+        # Read-only mode trusts the sheet's <dimension>, which is optional (openpyxl's own streamed
+        # writer leaves it out) and can be stale: rows past it would be lost silently.
+        sheet.reset_dimensions()
+        return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _with_unsaved_formulas(
+    values: list[tuple[object, ...]], formulas: list[tuple[object, ...]]
+) -> list[tuple[object, ...]]:
+    def cell(value: object, formula: object) -> object:
+        unsaved = value is None and isinstance(formula, str) and formula.startswith("=")
+        return formula if unsaved else value
+
+    return [
+        tuple(cell(value, formula) for value, formula in itertools.zip_longest(row, formula_row))
+        for row, formula_row in itertools.zip_longest(values, formulas, fillvalue=())
+    ]
 
 
 def _cell_text(value: object) -> str:

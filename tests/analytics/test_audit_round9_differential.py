@@ -264,9 +264,14 @@ def reference(world: World, as_of: datetime) -> dict[tuple[str, str], dict[str, 
             latest = max(before, key=lambda d: (d.deployed_at, d.repo, d.id))
             if inc.started - latest.deployed_at <= world.aw:
                 fail(latest, resolved)
-    # Rule 2 rollback, rule 3 revert.
+
+    # Rule 2 rollback (by a later deployment: one compared behind a deployment of its own instant is no
+    # rollback, docs/metrics.md), rule 3 revert.
+    def rollback(d: Dep) -> bool:
+        return d.status == "behind" and not (d.id in previous and previous[d.id].deployed_at == d.deployed_at)
+
     for d in deps:
-        if d.status == "behind" and d.id in previous:
+        if rollback(d) and d.id in previous:
             fail(previous[d.id], d.deployed_at)
         for c in changes[d.id]:
             for prefix in reverted_prefixes(world.commits[(d.repo, c)].message):
@@ -282,7 +287,7 @@ def reference(world: World, as_of: datetime) -> dict[tuple[str, str], dict[str, 
             labelled.update((pr.repo, s) for s in pr.commit_shas)
 
     def rework(d: Dep) -> bool:
-        if d.status == "behind":
+        if rollback(d):
             return True
         for c in changes[d.id]:
             if REVERT in world.commits[(d.repo, c)].message or (d.repo, c) in labelled:

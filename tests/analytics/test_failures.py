@@ -114,6 +114,27 @@ def test_rollback_fails_the_deployment_it_rolls_back_and_is_rework(facts: Facts)
     assert metrics.rework_rate == approx(1 / 3)  # the rollback itself
 
 
+def test_two_deployments_at_one_instant_compared_behind_by_id_are_no_rollback(facts: Facts) -> None:
+    """A merge queue merges a group at one instant: PR #3's commit c3 lands first, PR #2's c2 on top.
+    Ordered by deployed_at then id (docs/metrics.md), D(#2) comes first and D(#3) compares ``behind`` it.
+    Rule 2 wants a *later* deployment: at one instant neither is later, so there is no rollback, no
+    failure, no 0 h recovery and no rework (D(#2) ships both changes, as in git's order).
+    An hour later, a real rollback to d1 fails D(#3), the latest (SPEC §6.1 rule 2)."""
+    c3 = facts.commit(sha("c3"), at(9, 20))
+    c2 = facts.commit(sha("c2"), at(9, 22))
+    facts.deployment(at(10), ships=[c3, c2], deployment_id=1002)
+    facts.deployment(at(10), sha=c3, compare="behind", deployment_id=1003)
+    metrics, result = failures(facts)
+    assert rules(result) == {}
+    assert (metrics.deployments, metrics.change_failure_rate, metrics.rework_rate) == (3, 0.0, 0.0)
+    assert metrics.failed_deployment_recovery_hours_p50 is None
+    facts.deployment(at(10, 1), sha=sha("d1"), compare="behind", deployment_id=1004)
+    metrics, result = failures(facts)
+    assert rules(result) == {1003: ["rollback"]}
+    assert (metrics.change_failure_rate, metrics.rework_rate) == (approx(1 / 4), approx(1 / 4))
+    assert metrics.failed_deployment_recovery_hours_p50 == approx(1.0)
+
+
 def test_revert_commit_fails_the_deployment_of_the_reverted_change(facts: Facts) -> None:
     c2 = ship(facts, at(10), "c2")
     ship(facts, at(10, 6), "r2", message=f'Revert "Add cart"\n\nThis reverts commit {c2}.')
