@@ -258,6 +258,14 @@ def _raise(message: str) -> NoReturn:
     raise ConfigError(message)
 
 
+def _one_line(text: str, where: str) -> str:
+    """A secret, stripped, goes into one HTTP header: empty or broken over lines it cannot (an HTTP
+    client's error would then show it), so it stops here, naming ``where`` and never the text."""
+    if not text or "\n" in text or "\r" in text:
+        _raise(f"{where} is {'more than one line' if text else 'empty'}")
+    return text
+
+
 NO_SECRET = Secret("secret", "none", lambda: _raise("secret: no value"))
 
 
@@ -276,10 +284,13 @@ def secret(data: dict[str, Any], section: str, name: str, variable: str, source:
 
         def read_file() -> str:
             # Read at each use, so a rotated secret file (Kubernetes, Vault agent) is picked up.
-            try:
-                return Path(path).read_text(encoding="utf-8").strip() or _raise(f"{prefix}{path} is empty")
+            try:  # utf-8-sig: the BOM Windows editors write is no part of the token
+                text = Path(path).read_text(encoding="utf-8-sig")
             except OSError as exc:
                 raise ConfigError(f"{prefix}cannot read {path}: {exc.strerror}") from None
+            except UnicodeDecodeError:
+                raise ConfigError(f"{prefix}cannot read {path}: not UTF-8 text") from None
+            return _one_line(text.strip(), f"{prefix}{path}")
 
         data[name] = Secret(key, f"file {path}", read_file)
         return
@@ -290,5 +301,7 @@ def secret(data: dict[str, Any], section: str, name: str, variable: str, source:
     hint = "" if raw else f" ({key} defaults to ${{{variable}}}; set it or give {section}.{file_name})"
     raw = raw or "${" + variable + "}"
     text, unset = substitute(raw, source.environ, lambda message: problem(message, name))
-    failure = unset + hint if unset else None if text.strip() else f"{raw} is empty"
-    data[name] = Secret(key, raw, lambda: _raise(source.message(key, failure)) if failure else text.strip())
+    failure, where = unset + hint if unset else None, source.message(key, raw)
+    data[name] = Secret(
+        key, raw, lambda: _raise(source.message(key, failure)) if failure else _one_line(text.strip(), where)
+    )
