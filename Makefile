@@ -35,8 +35,9 @@ system-packages:
 	@scripts/system-packages.sh
 
 # One worker per core (pytest-xdist): the suite's real servers and emulators each bind their own port.
+# worksteal: a worker left idle takes tests queued on the other, so no one long test ends the run alone.
 pytest: install system-packages
-	.venv/bin/pytest -q -n auto
+	.venv/bin/pytest -q -n auto --dist worksteal
 
 test: lint typecheck pytest
 

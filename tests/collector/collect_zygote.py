@@ -16,6 +16,9 @@ import json
 import os
 import sys
 
+import duckdb_engine  # noqa: F401  (SQLAlchemy loads the DuckDB dialect by entry point, at first use)
+
+import doraspace.collect  # noqa: F401  (the CLI imports it at first use: once here, not in each child)
 from doraspace.cli import main
 
 
