@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from dateutil.parser import isoparse
 
@@ -82,10 +82,16 @@ def as_utc(instant: datetime) -> datetime:
     return instant.astimezone(UTC)
 
 
+_WEEK_DATE = re.compile(r"(\d{4})-?W(\d\d)")
+
+
 def parse_instant(text: str) -> datetime:
     """An instant as written in the configuration (``github.since``) or asked for (``--as-of``,
     ``--since``): an ISO 8601 date (its midnight) or timestamp, UTC unless it gives an offset."""
+    week = _WEEK_DATE.match(text.strip())
     try:
+        if week:  # dateutil takes a week 53 in any year; the ISO calendar has one only in long years
+            date.fromisocalendar(int(week[1]), int(week[2]), 1)
         parsed = isoparse(text.strip())
     except (ValueError, OverflowError):
         raise SpanError("instant", text, "must be a date like 2025-01-01") from None

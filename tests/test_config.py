@@ -937,6 +937,29 @@ def test_pagerduty_service_of_two_teams(tmp_path: Path) -> None:
     )
 
 
+def test_survey_spelling_of_another_team_as_survey_answers_compare_it(tmp_path: Path) -> None:
+    """A survey answer is matched through NFKC and case folding (docs/surveys.md), so team b's
+    spelling ``STRASSE`` is team ``Straße``'s own name, and ``ｏｒｄｅｒｓ`` (fullwidth) is team a's
+    ``orders``: each would stop every survey import ("names both"), so the configuration refuses it.
+    A team listing its own name among its spellings is no conflict."""
+    text = (
+        MINIMAL
+        + "teams:\n  - {name: Straße, survey_names: [straße]}\n  - {name: b, survey_names: [STRASSE]}\n"
+    )
+    assert error_of(tmp_path, text) == (
+        "config.yaml:4: teams[1].survey_names[0]: survey name STRASSE is listed by teams Straße "
+        "(config.yaml:3) and b; it can belong to only one"
+    )
+    text = (
+        MINIMAL
+        + "teams:\n  - {name: a, survey_names: [orders]}\n  - {name: b, survey_names: [ｏｒｄｅｒｓ]}\n"
+    )
+    assert error_of(tmp_path, text) == (
+        "config.yaml:4: teams[1].survey_names[0]: survey name ｏｒｄｅｒｓ is listed by teams a "
+        "(config.yaml:3) and b; it can belong to only one"
+    )
+
+
 def test_team_repository_names_validated(tmp_path: Path) -> None:
     assert error_of(tmp_path, MINIMAL + "teams:\n  - name: a\n    repositories: [cart]\n") == (
         "config.yaml:4: teams[0].repositories[0]: must be a repository as owner/name (got 'cart')"

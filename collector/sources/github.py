@@ -66,7 +66,9 @@ def classify(exc: BaseException, clock: Callable[[], float] = time.time) -> Base
                 source=SOURCE,
                 status=401,
             )
-        if status in (403, 429):
+        # 451: a repository blocked for legal reasons (a DMCA takedown) is as hidden from this token as a
+        # 403 one: skipped, not a stop of the whole sync.
+        if status in (403, 429, 451):
             # Secondary limit: GitHub asks for retry-after seconds.
             if retry_after is not None:
                 return TransientSourceError(

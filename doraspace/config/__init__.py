@@ -41,6 +41,7 @@ from doraspace.config.values import problem
 from store.errors import ConfigError
 from store.urls import check_database_url, redact
 from store.yaml_lines import compose, unknown_key
+from surveys.definition import fold
 
 DEFAULT_CONFIG_PATH = "./doraspace.yaml"
 DEFAULT_SINCE_DAYS = 365  # the first sync reaches this far back when github.since is not given
@@ -209,18 +210,31 @@ class TeamConfig(_Section):
 
 
 def _distinct_teams(teams: tuple[TeamConfig, ...]) -> tuple[TeamConfig, ...]:
-    """Team names are unique whatever their case, as owners and survey answers match them; a repository,
-    service or survey name belongs to one team."""
-    v.unique(teams, "duplicate team {name!r}", "name")
+    """Team names are unique as survey answers are matched to them (``fold``: case, Unicode forms), the
+    widest of the comparisons that match them; a repository, service or survey spelling (a team's name
+    is one) belongs to one team."""
+    v.unique(teams, "duplicate team {name!r}", "name", fold=fold)
     claims = (
-        ((field, name.lower()), (index, field, position), (f"{kind} {name}", team.name))
+        ((field, key), at, (f"{kind} {name}", team.name))
         for index, team in enumerate(teams)
         for field, kind in _CLAIMED.items()
-        for position, name in enumerate(getattr(team, field))
+        for key, (at, name) in _spellings(index, team, field).items()
     )
     owners = "{} is listed by teams {} ({{first}}) and {}; it can belong to only one"
     v.once(claims, lambda claim, first: owners.format(claim[0], first[1], claim[1]))
     return teams
+
+
+def _spellings(index: int, team: TeamConfig, field: str) -> dict[str, tuple[tuple[Any, ...], str]]:
+    """The team's names of ``field`` as compared → (where first, as written); its survey spellings
+    include its own name, which survey answers match too."""
+    named = [((index, field, position), name) for position, name in enumerate(getattr(team, field))]
+    if field != "survey_names":
+        return {name.lower(): (at, name) for at, name in named}  # each once: the field is Unique
+    found: dict[str, tuple[tuple[Any, ...], str]] = {}
+    for at, name in [((index, "name"), team.name), *named]:
+        found.setdefault(fold(name), (at, name))
+    return found
 
 
 _CLAIMED = {

@@ -220,10 +220,16 @@ def once(entries: Iterable[tuple[Hashable, Place, Item]], words: Callable[[Item,
         first[key] = (at, item)
 
 
-def unique(values: Any, words: str = "{name!r} is listed twice", *at: str | int, fold: bool = True) -> Any:
-    """``values`` (names, or objects with a ``name``), each listed once, by default whatever its case."""
+def unique(
+    values: Any,
+    words: str = "{name!r} is listed twice",
+    *at: str | int,
+    fold: Callable[[str], str] = str.lower,
+) -> Any:
+    """``values`` (names, or objects with a ``name``), each listed once as ``fold`` compares them (by
+    default whatever its case)."""
     names = [getattr(value, "name", value) for value in values]
-    entries = ((name.lower() if fold else name, (index, *at), name) for index, name in enumerate(names))
+    entries = ((fold(name), (index, *at), name) for index, name in enumerate(names))
     once(entries, lambda name, _: words.format(name=name) + " (first at {first})")
     return values
 

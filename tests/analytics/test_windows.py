@@ -6,7 +6,14 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from analytics.windows import WindowSpec, parse_duration, parse_window, window_bounds
+from analytics.windows import (
+    SpanError,
+    WindowSpec,
+    parse_duration,
+    parse_instant,
+    parse_window,
+    window_bounds,
+)
 
 AS_OF = datetime(2026, 6, 30, tzinfo=UTC)
 
@@ -67,3 +74,23 @@ def test_parse_duration(text: str, expected: timedelta) -> None:
 def test_parse_duration_says_what_is_wrong(text: str, problem: str) -> None:
     with pytest.raises(ValueError, match=f"^duration {text!r}: {problem}$"):
         parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "instant"),
+    [
+        ("2026-W53", datetime(2026, 12, 28, tzinfo=UTC)),  # 2026 starts on a Thursday: 53 ISO weeks
+        ("2026-W53-7T24:00Z", datetime(2027, 1, 4, tzinfo=UTC)),
+        ("2027W011", datetime(2027, 1, 4, tzinfo=UTC)),
+    ],
+)
+def test_iso_week_dates_are_instants(text: str, instant: datetime) -> None:
+    assert parse_instant(text) == instant
+
+
+@pytest.mark.parametrize("text", ["2027-W53", "2027-W53-1", "2027W537", "2025-W00"])
+def test_a_week_the_iso_year_does_not_have_is_refused(text: str) -> None:
+    """2027 starts on a Friday: 52 ISO weeks, so its week 53 names no day (dateutil would take it as the
+    first week of 2028)."""
+    with pytest.raises(SpanError, match="must be a date like 2025-01-01"):
+        parse_instant(text)
