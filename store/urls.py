@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from urllib.parse import unquote
 
 __all__ = ["check_database_url", "duckdb_file", "is_duckdb_file", "redact"]
 
@@ -18,11 +19,13 @@ def check_database_url(url: str, resolve: Callable[[str], str]) -> str:
     are the caller's to anchor). A URL the store cannot open raises ``ValueError`` saying why."""
     scheme, sep, rest = url.partition("://")
     if not sep:
-        raise ValueError(f"must be a URL like duckdb:///data/doraspace.duckdb (got {url!r})")
+        raise ValueError(f"must be a URL like duckdb:///data/doraspace.duckdb (got {redact(url)!r})")
     if scheme == "duckdb":
         # SQLAlchemy's convention: three slashes then the path, so a fourth slash makes it absolute.
         if not rest.startswith("/"):
-            raise ValueError(f"must be duckdb:///relative/path or duckdb:////absolute/path (got {url!r})")
+            raise ValueError(
+                f"must be duckdb:///relative/path or duckdb:////absolute/path (got {redact(url)!r})"
+            )
         location, qmark, query = rest[1:].partition("?")
         if not location:
             raise ValueError("needs a file path after duckdb:/// (or :memory:)")
@@ -42,7 +45,8 @@ def duckdb_file(url: str) -> str | None:
     """The file of a DuckDB store (without the URL's query), None for one in memory or a server."""
     if not is_duckdb_file(url):
         return None
-    return url.removeprefix("duckdb:///").partition("?")[0]
+    # Percent-decoded, as SQLAlchemy reads the database part: team%20data is the folder "team data".
+    return unquote(url.removeprefix("duckdb:///").partition("?")[0])
 
 
 def is_duckdb_file(url: str) -> bool:
@@ -52,11 +56,12 @@ def is_duckdb_file(url: str) -> bool:
 
 def redact(url: str) -> str:
     """``url`` with any password replaced by ``***``, fit for logs and messages."""
-    # String surgery rather than urlunsplit, which would turn duckdb:////abs into duckdb://abs.
     scheme, sep, rest = url.partition("://")
-    authority, slash, tail = rest.partition("/")
-    userinfo, at, host = authority.rpartition("@")
-    if at and ":" in userinfo:
-        authority = f"{userinfo.partition(':')[0]}:***@{host}"
-    tail = re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", tail)
-    return f"{scheme}{sep}{authority}{slash}{tail}" if sep else url
+    if not sep:  # not a URL (a libpq "host=… password=…" string): all from password= on, spaces and all
+        return re.sub(r"(?i)(password\s*=).*", r"\1***", url)
+    # String surgery rather than urlunsplit, which would turn duckdb:////abs into duckdb://abs. The
+    # password is what SQLAlchemy reads as one: after the user and its ':', up to the next '@' (a raw
+    # '/' or ':' in it included).
+    rest = re.sub(r"^([^:/]*):[^@]*@", r"\1:***@", rest, count=1)
+    rest = re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", rest)
+    return f"{scheme}{sep}{rest}"

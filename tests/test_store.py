@@ -53,6 +53,22 @@ def test_database_url_helpers() -> None:
     assert redact("duckdb:////srv/dora/s.duckdb") == "duckdb:////srv/dora/s.duckdb"
 
 
+def test_redact_hides_the_password_the_driver_reads() -> None:
+    """SQLAlchemy reads the password from the user's ':' to the next '@', a raw '/' or ':' in it
+    included; a libpq keyword string is no URL, but its password is hidden too, spaces and all."""
+    assert (
+        redact("postgresql+psycopg://dora:p/w:x@db:5432/dora") == "postgresql+psycopg://dora:***@db:5432/dora"
+    )
+    assert redact("postgresql+psycopg://db:5432/dora") == "postgresql+psycopg://db:5432/dora"
+    assert redact("host=db user=dora password=p w@x dbname=d") == "host=db user=dora password=***"
+    assert redact("data.duckdb") == "data.duckdb"
+
+
+def test_a_duckdb_file_is_its_path_percent_decoded_as_sqlalchemy_reads_it() -> None:
+    assert duckdb_file("duckdb:///team%20data/s.duckdb") == "team data/s.duckdb"
+    assert duckdb_file("duckdb:////srv/a%25b/s.duckdb?threads=2") == "/srv/a%b/s.duckdb"
+
+
 def test_a_store_that_cannot_be_opened_is_named_without_its_password() -> None:
     with pytest.raises(StoreError) as info:
         open_store("postgresql+psycopg://dora:hunter2@127.0.0.1:1/dora", lock_timeout=0)
