@@ -117,6 +117,7 @@ class SyncReport:
     pull_requests: int = 0
     incidents: int = 0
     warnings: list[str] = field(default_factory=list)
+    heads: dict[str, str] = field(default_factory=dict)  # repository, lower case → RepositoryFact.head
 
 
 def _iso(value: datetime) -> str:
@@ -222,12 +223,14 @@ class GitHubSync:
                 self._warn(f"repository {target.name} skipped: {exc}")
                 continue
             if answer.not_modified and memo:
-                name, branch = json.loads(memo)
-                fact = RepositoryFact(full_name=name, default_branch=branch)
+                fact = RepositoryFact(*json.loads(memo))  # an earlier version's memo has no pushed_at
             else:
                 fact = parse_repository(answer.data)
             if answer.etag:
-                answers[key] = (answer.etag, json.dumps([fact.full_name, fact.default_branch]))
+                answers[key] = (
+                    answer.etag,
+                    json.dumps([fact.full_name, fact.default_branch, fact.pushed_at]),
+                )
             # GitHub's spelling from here on (names are case-insensitive there, and a renamed repository
             # answers under its new name): the facts, the cursors and the discovery below all agree.
             found.setdefault(fact.full_name.lower(), (fact, replace(target, name=fact.full_name)))
@@ -238,8 +241,7 @@ class GitHubSync:
                     key = listing.keys[-1]
                     if key in listing.unchanged:
                         facts = [
-                            RepositoryFact(full_name=name, default_branch=branch)
-                            for name, branch in json.loads(self._memo(key) or "{}")["repos"]
+                            RepositoryFact(*repo) for repo in json.loads(self._memo(key) or "{}")["repos"]
                         ]
                     else:
                         # Archived repositories deploy nothing new: not discovered (what was
@@ -248,7 +250,9 @@ class GitHubSync:
                     if key in listing.answers:
                         page_memo = {
                             "next": listing.next_links[key],
-                            "repos": [[fact.full_name, fact.default_branch] for fact in facts],
+                            "repos": [
+                                [fact.full_name, fact.default_branch, fact.pushed_at] for fact in facts
+                            ],
                         }
                         answers[key] = (listing.answers[key], json.dumps(page_memo))
                     for fact in facts:
@@ -264,6 +268,7 @@ class GitHubSync:
             write_repositories(conn, [fact for fact, _ in found.values()], discovered_from, self.now)
             self._remember(conn, answers)
         self.report.repositories = len(found)
+        self.report.heads = {name: fact.head for name, (fact, _) in found.items() if fact.head}
         return list(found.values())
 
     # -- deployments ---------------------------------------------------------------------------------

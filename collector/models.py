@@ -14,6 +14,14 @@ REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$"
 class RepositoryFact:
     full_name: str
     default_branch: str
+    # GitHub's last push to any branch, as listed (not stored as a fact): a catalog file found absent
+    # cannot have appeared while it and the default branch stay as they were.
+    pushed_at: str | None = None
+
+    @property
+    def head(self) -> str | None:
+        """What a file at the default branch's tip can change only with: None where GitHub gave no push."""
+        return f"{self.default_branch} {self.pushed_at}" if self.pushed_at else None
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,8 @@ def collect(
             result.warnings += report.warnings
             if config.catalog_discover:
                 progress("catalog: reading catalog-info.yaml")
-                result.warnings += sync_catalog(engine, client, collected_repositories(engine), progress)
+                repos = collected_repositories(engine)
+                result.warnings += sync_catalog(engine, client, repos, progress, heads=report.heads, now=now)
         finally:
             client.close()
         result.github_rate_limit_remaining = client.rate_limit_remaining

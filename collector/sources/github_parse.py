@@ -49,7 +49,11 @@ def _login(user: Json | None) -> str | None:
 
 
 def parse_repository(item: Json) -> RepositoryFact:
-    return RepositoryFact(full_name=item["full_name"], default_branch=item.get("default_branch") or "main")
+    return RepositoryFact(
+        full_name=item["full_name"],
+        default_branch=item.get("default_branch") or "main",
+        pushed_at=item.get("pushed_at") or None,
+    )
 
 
 def parse_deployment(

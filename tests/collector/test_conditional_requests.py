@@ -5,14 +5,17 @@ rate-limit point. The org of ``tests/github_org.py`` is collected through organi
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from collector.catalog import CATALOG_PATH, sync_catalog
 from collector.github_sync import GitHubSync, RepoTarget
 from collector.sources.github import GitHubClient
 from collector.sources.retry import RetryPolicy
+from store import schema
 from store.engine import open_store
 from tests.collector.test_github_sync import dump
 from tests.emulators.github import GitHubDataset, GitHubEmulator
@@ -88,3 +91,58 @@ def test_a_backfill_asks_lists_unconditionally(emulator: GitHubEmulator, engine:
     assert all("if-none-match" not in r.headers for r in lists)
     assert billed == 6
     assert dump(engine) == stored
+
+
+def sync_with_catalog(
+    emulator: GitHubEmulator, engine: Engine, now: datetime
+) -> tuple[int, list[tuple[str, int]]]:
+    """One sync and its catalog read, as `doraspace collect` runs them; returns (billed requests, the
+    catalog files asked with their answers)."""
+    billed, served = emulator.billed_requests, len(emulator.requests)
+    client = GitHubClient(emulator.base_url, "test-token", retry=RetryPolicy(sleep=lambda _: None))
+    try:
+        sync = GitHubSync(engine, client, since=at(1), now=now)
+        report = sync.run([RepoTarget("acme/orders")], ["acme"], RepoTarget(""), incident_labels=[LABEL])
+        repos = ["acme/orders", "acme/payments"]
+        assert sync_catalog(engine, client, repos, heads=report.heads, now=now) == []
+    finally:
+        client.close()
+    asked = [
+        (r.path.split("/")[3], r.status)
+        for r in emulator.requests[served:]
+        if r.path.endswith(f"/contents/{CATALOG_PATH}")
+    ]
+    return emulator.billed_requests - billed, asked
+
+
+def test_a_missing_catalog_file_is_asked_again_after_a_push_or_a_day(
+    emulator: GitHubEmulator, engine: Engine
+) -> None:
+    """GitHub answers a missing catalog-info.yaml with a 404: a point each time, and no validator. Most
+    repositories of an organisation without Backstage have none, so re-asking them at every sync would
+    cost a point per repository per sync. A file found absent is asked again only when the listing
+    shows its repository pushed to (pushed_at or the default branch changed), or a day later.
+
+    Sync 1: both files asked, 404 (2 points beside the sync's own). Sync 2, nothing changed: none
+    asked, 0 points in all. A catalog file is pushed to acme/payments: the organisation's page shows
+    its new pushed_at (200, 1 point), so its file is asked (200, 1 point) and acme/orders' is not: 2
+    points. From then on acme/payments' file is asked with its ETag (a free 304), and a day after sync
+    1's check acme/orders' is asked again (404, 1 point)."""
+    first, asked = sync_with_catalog(emulator, engine, AS_OF)
+    assert asked == [("orders", 404), ("payments", 404)]
+    assert first > 2
+    assert sync_with_catalog(emulator, engine, AS_OF) == (0, [])
+    emulator.dataset.repos["acme/payments"].files[CATALOG_PATH] = (
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: pay}\nspec: {owner: pay-team}\n"
+    )
+    assert sync_with_catalog(emulator, engine, AS_OF + timedelta(hours=1)) == (2, [("payments", 200)])
+    assert sync_with_catalog(emulator, engine, AS_OF + timedelta(hours=23)) == (0, [("payments", 304)])
+    assert sync_with_catalog(emulator, engine, AS_OF + timedelta(days=1)) == (
+        1,
+        [("orders", 404), ("payments", 304)],
+    )
+    with engine.connect() as conn:
+        owners = conn.execute(
+            select(schema.catalog_components.c.file_repo, schema.catalog_components.c.owner)
+        )
+        assert [tuple(row) for row in owners] == [("acme/payments", "pay-team")]

@@ -843,6 +843,16 @@ class RepoData:
 
     # ------------------------------------------------------------------ repository JSON and refs
 
+    def pushed_at(self) -> str:
+        """GitHub's last push to any branch. Here it moves with the files (a file changes only with a
+        push: the collector trusts that a missing catalog file has not appeared while it stays), not
+        with commits, so that a commit alone leaves the repository listings' ETags as they were."""
+        if not self.files:
+            return "2020-01-01T00:00:00Z"
+        content = json.dumps(sorted(self.files.items())).encode()
+        seconds = int(hashlib.sha1(content, usedforsecurity=False).hexdigest()[:7], 16)
+        return iso(datetime(2020, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds))
+
     def repo_json(self) -> dict[str, Any]:
         """The full repository object GitHub returns from ``GET /repos/{owner}/{repo}``."""
         api = self.api_url
@@ -897,7 +907,7 @@ class RepoData:
             "deployments_url": f"{api}/deployments",
             "created_at": "2020-01-01T00:00:00Z",
             "updated_at": "2020-01-01T00:00:00Z",
-            "pushed_at": "2020-01-01T00:00:00Z",
+            "pushed_at": self.pushed_at(),
             "git_url": f"git://github.com/{self.full_name}.git",
             "ssh_url": f"git@github.com:{self.full_name}.git",
             "clone_url": f"{WEB}/{self.full_name}.git",
