@@ -16,7 +16,6 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import yaml
@@ -36,9 +35,10 @@ log = logging.getLogger(__name__)
 
 CATALOG_PATH = "catalog-info.yaml"
 # GitHub answers a missing file with a 404, which costs a point and has no validator. A file found absent
-# is not asked again while its repository's default branch and last push stay as the listing shows them
-# (a file appears only with a push), but still once a day, in case a push left pushed_at alone.
-ABSENT_RECHECK = timedelta(days=1)
+# is not asked again while its repository's default branch and last push stay as the listing shows them:
+# a file appears only with a push. The mark is the head alone (no clock), so that a resumed or a second
+# collector's store is the store of an unbroken run.
+ABSENT = "absent"
 PROJECT_SLUG = "github.com/project-slug"
 PAGERDUTY_SERVICE = "pagerduty.com/service-id"
 
@@ -167,15 +167,14 @@ def sync_catalog(
     progress: Callable[[str], None] = lambda _message: None,
     *,
     heads: Mapping[str, str] | None = None,
-    now: datetime | None = None,
 ) -> list[str]:
     """Read each repository's catalog-info.yaml and replace its rows; returns the warnings.
 
     A missing file removes the repository's rows. A malformed file or a repository that is gone is a
     warning and leaves the rows as they were. Rate limits and server errors propagate like in every
     other stream (the client has already retried them); repositories done before stay committed.
-    ``heads`` (lower-case name → ``RepositoryFact.head``, as listed by this sync) and ``now`` spare
-    the 404 of a file found absent before (``ABSENT_RECHECK``).
+    ``heads`` (lower-case name → ``RepositoryFact.head``, as listed by this sync) spare the 404 of a
+    file found absent at the same head.
     """
     warnings: list[str] = []
 
@@ -193,9 +192,8 @@ def sync_catalog(
         with engine.connect() as conn:
             etag = cursors.read(conn, catalog_cursor(file_repo))
         head = (heads or {}).get(file_repo.lower())
-        if etag and etag.startswith("["):  # found absent: [checked at, head]
-            checked, absent_head = json.loads(etag)
-            if now and head == absent_head and now - datetime.fromisoformat(checked) < ABSENT_RECHECK:
+        if etag and etag.startswith("["):  # found absent at a head: [ABSENT, head]
+            if head is not None and json.loads(etag) == [ABSENT, head]:
                 continue
             etag = None
         try:
@@ -211,8 +209,8 @@ def sync_catalog(
             # No etag is kept: the file is read (and warned about) again until it is fixed.
             warn(f"repository {file_repo}: {CATALOG_PATH} skipped: {exc.reason}")
             continue
-        if read.state == "absent" and head and now:
-            read = FileRead("absent", etag=json.dumps([now.isoformat(), head]))
+        if read.state == "absent" and head:
+            read = FileRead("absent", etag=json.dumps([ABSENT, head]))
         write_components(engine, file_repo, components, etag=read.etag)
     return warnings
 
@@ -222,7 +220,7 @@ def write_components(
 ) -> None:
     """Replace every row read from ``file_repo``'s file with ``components``, in one transaction, with
     the file's ``etag`` (the next sync asks GitHub whether it changed since), or for a file found
-    absent when and at which head (``sync_catalog``)."""
+    absent the head it was found absent at (``sync_catalog``)."""
     table = schema.catalog_components
     with engine.begin() as conn:
         # Another collector replacing the same file's rows waits: the rows are one read's, never two.

@@ -115,7 +115,7 @@ def collect(
             if config.catalog_discover:
                 progress("catalog: reading catalog-info.yaml")
                 repos = collected_repositories(engine)
-                result.warnings += sync_catalog(engine, client, repos, progress, heads=report.heads, now=now)
+                result.warnings += sync_catalog(engine, client, repos, progress, heads=report.heads)
         finally:
             client.close()
         result.github_rate_limit_remaining = client.rate_limit_remaining
