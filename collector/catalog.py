@@ -39,6 +39,13 @@ CATALOG_PATH = "catalog-info.yaml"
 # a file appears only with a push. The mark is the head alone (no clock), so that a resumed or a second
 # collector's store is the store of an unbroken run.
 ABSENT = "absent"
+
+
+def _absent_mark(head: str) -> str:
+    """The catalog cursor of a file found absent at ``head``: not an ETag (one starts with '"' or W/)."""
+    return json.dumps([ABSENT, head])
+
+
 PROJECT_SLUG = "github.com/project-slug"
 PAGERDUTY_SERVICE = "pagerduty.com/service-id"
 
@@ -192,8 +199,8 @@ def sync_catalog(
         with engine.connect() as conn:
             etag = cursors.read(conn, catalog_cursor(file_repo))
         head = (heads or {}).get(file_repo.lower())
-        if etag and etag.startswith("["):  # found absent at a head: [ABSENT, head]
-            if head is not None and json.loads(etag) == [ABSENT, head]:
+        if etag and etag.startswith("["):  # found absent at a head
+            if head is not None and etag == _absent_mark(head):
                 continue
             etag = None
         try:
@@ -210,7 +217,7 @@ def sync_catalog(
             warn(f"repository {file_repo}: {CATALOG_PATH} skipped: {exc.reason}")
             continue
         if read.state == "absent" and head:
-            read = FileRead("absent", etag=json.dumps([ABSENT, head]))
+            read = FileRead("absent", etag=_absent_mark(head))
         write_components(engine, file_repo, components, etag=read.etag)
     return warnings
 
