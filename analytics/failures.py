@@ -639,13 +639,14 @@ def _null_key() -> list[Any]:
 
 def _stored_spellings(conn: Connection, labels: Sequence[str]) -> tuple[str, ...]:
     """The pull request labels stored that are one of ``labels`` whatever their case (GitHub's label names
-    are case-insensitive: a repository cannot hold both Hotfix and hotfix), as stored. Folded here, not
-    with SQL's lower(), which on PostgreSQL follows the database's locale (under C, ASCII only)."""
-    wanted = {label.lower() for label in labels}
+    are case-insensitive: a repository cannot hold both Hotfix and hotfix), as stored. Case-folded (ß is
+    ss), as the collector compares incident labels, and here, not with SQL's lower(), which on
+    PostgreSQL follows the database's locale (under C, ASCII only)."""
+    wanted = {label.casefold() for label in labels}
     if not wanted:
         return ()
     stored = conn.scalars(select(schema.pull_request_labels.c.label).distinct())
-    return tuple(sorted(label for label in stored if label.lower() in wanted))
+    return tuple(sorted(label for label in stored if label.casefold() in wanted))
 
 
 def _labelled_rework(facts: FactCtes, labels: Sequence[str]) -> Select[Any]:

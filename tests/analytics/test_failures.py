@@ -227,6 +227,23 @@ def test_a_pull_request_labelled_hotfix_makes_its_deployment_rework(facts: Facts
     assert metrics.change_failure_rate == 0.0
 
 
+def test_rework_labels_match_as_incident_labels_do_whatever_the_case_even_beyond_ascii(facts: Facts) -> None:
+    """rework.labels [Straße-Fix, hotfix]: PR 5 labelled STRASSE-FIX (its case-folded form is
+    strasse-fix, as Straße-Fix's is), PR 6 labelled HOTFIX, PR 7 labelled feature. The collector
+    compares incident labels case-folded; rework labels are compared the same way, so 2 of the 4
+    deployments (the first included) are rework: 0.5."""
+    for number, name, label in ((5, "strasse", "STRASSE-FIX"), (6, "hot", "HOTFIX"), (7, "feat", "feature")):
+        commit = facts.commit(sha(name), at(8 + number))
+        facts.pull_request(
+            number, created_at=at(8 + number, 1), merged_at=at(8 + number, 2), merge_commit_sha=commit
+        )
+        add_label(facts, number, label)
+        facts.deployment(at(9 + number), ships=[commit])
+    metrics, _ = failures(facts, rework_labels=["Straße-Fix", "hotfix"])
+    assert metrics.deployments == 4
+    assert metrics.rework_rate == 0.5
+
+
 def test_nothing_to_measure_is_null_and_counts_are_zero(store_engine: Engine) -> None:
     empty = Facts(store_engine)
     metrics, _ = failures(empty)
