@@ -42,7 +42,7 @@ system-packages:
 # The default distribution: worksteal and loadscope were tried and were slower or set a module's
 # fixtures up twice (measured: 662 s and 742 s against 611 s).
 pytest: install system-packages
-	.venv/bin/pytest -q -n auto
+	.venv/bin/pytest -q -n auto --durations=20
 
 test: lint typecheck pytest
 

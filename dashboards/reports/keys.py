@@ -63,9 +63,11 @@ def key_value(metric: str, row: TeamWindowMetrics) -> str:
 
 
 def format_hours(hours: float | None) -> str:
-    """``0.5`` → ``30 min``, ``3.2`` → ``3.2 h``, ``50.4`` → ``2.1 d``."""
+    """``0.5`` → ``30 min``, ``3.2`` → ``3.2 h``, ``50.4`` → ``2.1 d``, ``-6`` → ``−6.0 h``."""
     if hours is None:
         return NO_DATA
+    if hours < 0:  # a restore time of an incident resolved before it started: its unit by its size
+        return "−" + format_hours(-hours)
     if hours < 1:
         return f"{hours * 60:.0f} min"
     if hours < 48:

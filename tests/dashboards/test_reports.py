@@ -510,7 +510,19 @@ def test_an_empty_snapshot_writes_an_index_only(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("hours", "text"),
-    [(None, "n/a"), (0.25, "15 min"), (3.2, "3.2 h"), (47.9, "47.9 h"), (50.4, "2.1 d"), (240.0, "10.0 d")],
+    [
+        (None, "n/a"),
+        (0.25, "15 min"),
+        (3.2, "3.2 h"),
+        (47.9, "47.9 h"),
+        (50.4, "2.1 d"),
+        (240.0, "10.0 d"),
+        # A time to restore below 0 (an incident resolved before it started, docs/metrics.md) takes
+        # the unit of its size: -6 h read "-360 min" before.
+        (-6.0, "−6.0 h"),
+        (-0.25, "−15 min"),
+        (-50.4, "−2.1 d"),
+    ],
 )
 def test_hours_read_as_minutes_hours_or_days(hours: float | None, text: str) -> None:
     assert reports.format_hours(hours) == text
