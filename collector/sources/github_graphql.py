@@ -234,6 +234,13 @@ class GitHubGraphQL:
                     raise TransientSourceError(
                         "GitHub GraphQL rate limit exhausted", source=SOURCE, status=200, retry_after=wait
                     )
+                if not any(error.get(key) for error in errors for key in ("type", "locations", "extensions")):
+                    # GitHub's own failure in a 200 answer, untyped: "Something went wrong while executing
+                    # your query. This may be the result of a timeout…". Asked again, like a 5xx; an error
+                    # of the query itself (it has locations or extensions) or a typed one stops the run.
+                    raise TransientSourceError(
+                        f"GitHub GraphQL error: {first.get('message')}", source=SOURCE, status=200
+                    )
                 raise FatalSourceError(f"GitHub GraphQL error: {first.get('message')}", source=SOURCE)
             result: Json = data["data"]
             rate = result.get("rateLimit") or {}

@@ -21,6 +21,7 @@ from collector.sources.github_graphql import GitHubGraphQL, database_id
 from collector.sources.retry import RetryPolicy
 from store import schema
 from store.engine import open_store
+from store.errors import FatalSourceError, TransientSourceError
 from tests.collector.test_github_sync import dump
 from tests.emulators.github import Fault, GitHubDataset, GitHubEmulator
 from tests.emulators.github_graphql import legacy_node_id
@@ -175,3 +176,69 @@ def test_a_github_without_graphql_is_collected_over_rest(
             assert stored[table.name] == stores["rest"]["dump"][table.name], table.name
     finally:
         engine.dispose()
+
+
+# -- errors in a 200 answer --------------------------------------------------------------------------
+
+TIMEOUT = (
+    "Something went wrong while executing your query. This may be the result of a timeout, or it could be "
+    "a GitHub bug. Please include `DC62:0D71:19D3BA:47EC9C:614CEB86` when reporting this issue."
+)
+
+
+class _Requester:
+    graphql_url = "https://ghe.example.com/api/graphql"
+
+    def __init__(self, answers: list[dict[str, Any]]) -> None:
+        self.answers, self.asked = answers, 0
+
+    def requestJsonAndCheck(self, verb: str, url: str, input: Any) -> tuple[dict[str, str], Any]:
+        self.asked += 1
+        return {}, self.answers.pop(0)
+
+
+class _Client:
+    """What ``GitHubGraphQL`` reads of a ``GitHubClient``: its requester, retry policy and clock."""
+
+    def __init__(self, answers: list[dict[str, Any]]) -> None:
+        self.requester = _Requester(answers)
+        self.retry = RetryPolicy(sleep=lambda _: None)
+        self.graphql_remaining = self.graphql_limit = self.graphql_reset = None
+
+    def keep_reserve(self, *_: Any) -> None:
+        pass
+
+    def clock(self) -> float:
+        return 0.0
+
+
+def test_githubs_untyped_failure_in_a_200_answer_is_asked_again_like_a_5xx() -> None:
+    """GitHub answers a query that timed out on its side with 200 and one untyped error without a place
+    in the query ("Something went wrong while executing your query. This may be the result of a
+    timeout…"); asked again after the first back-off (1 s), it answers."""
+    data = {"data": {"repository": None, "rateLimit": {"cost": 1, "remaining": 4999}}}
+    client = _Client([{"data": None, "errors": [{"message": TIMEOUT, "path": ["repository"]}]}, data])
+    assert GitHubGraphQL(client).query("query {}", {}) == data["data"]  # type: ignore[arg-type]
+    assert (client.requester.asked, client.retry.waits) == (2, [1.0])
+
+
+def test_githubs_untyped_failure_every_time_stops_after_the_retries() -> None:
+    client = _Client([{"errors": [{"message": TIMEOUT}]}] * 8)
+    with pytest.raises(TransientSourceError, match=r"^GitHub GraphQL error: Something went wrong"):
+        GitHubGraphQL(client).query("query {}", {})  # type: ignore[arg-type]
+    assert (client.requester.asked, client.retry.waits) == (8, [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0])
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        {"message": "Field 'x' doesn't exist on type 'Repository'", "locations": [{"line": 2, "column": 3}]},
+        {"message": "Argument 'first' is invalid", "extensions": {"code": "argumentLiteralsIncompatible"}},
+        {"type": "FORBIDDEN", "message": "Resource protected by organization SAML enforcement."},
+    ],
+)
+def test_an_error_of_the_query_or_a_typed_one_stops_at_once(error: dict[str, Any]) -> None:
+    client = _Client([{"errors": [error]}])
+    with pytest.raises(FatalSourceError, match=r"^GitHub GraphQL error: "):
+        GitHubGraphQL(client).query("query {}", {})  # type: ignore[arg-type]
+    assert (client.requester.asked, client.retry.waits) == (1, [])

@@ -83,7 +83,10 @@ class GraphQLResolver:
             "DoraspaceOrgRepositories": self._org_repositories,
         }.get(name)
         if handler is None:
-            return {"errors": [{"message": f"unknown operation {name!r}"}]}, 1
+            # As GitHub answers a query it cannot run: an error placed in the query (untyped ones
+            # without a place are GitHub's own failures, which the collector asks again).
+            error = {"message": f"unknown operation {name!r}", "locations": [{"line": 1, "column": 1}]}
+            return {"errors": [error]}, 1
         return handler(variables)
 
     def _repo(self, variables: Json) -> RepoData | None:
