@@ -100,6 +100,7 @@ from doraspace.pipeline import build_snapshot, compute_all
 from store import schema
 from store.engine import open_store
 from store.upsert import upsert
+from tests.analytics.facts import METRIC_KEYS
 from tests.analytics.test_audit_round9_differential import (
     ENV,
     REVERT,
@@ -133,23 +134,6 @@ WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
 BAND_WINDOW = "90d"
 STAGES = ("coding", "pickup", "review", "deploy")
 RULES = ("explicit", "rollback", "revert", "window")
-ROW_KEYS = [
-    "team",
-    "window",
-    "as_of",
-    "deployments",
-    "deployment_frequency_per_day",
-    "lead_time_hours_p50",
-    "lead_time_hours_p90",
-    "change_failure_rate",
-    "failed_deployment_recovery_hours_p50",
-    "time_to_restore_hours_p50",
-    "time_to_restore_hours_p90",
-    "incidents",
-    "rework_rate",
-    "lead_time_breakdown_hours_p50",
-    "bands",
-]
 
 
 def iso(instant: datetime) -> str:
@@ -349,7 +333,7 @@ def test_the_json_rows_equal_the_independent_reference(served: Served) -> None:
     assert [row["window"] for row in served.rows] == list(WINDOWS) * len(teams)
     diffs = []
     for key, row in got.items():
-        assert list(row) == ROW_KEYS, key
+        assert list(row) == METRIC_KEYS, key
         assert row["as_of"] == iso(served.world.as_of)
         for name, value in want[key].items():
             if not close(value, row[name]):
