@@ -64,6 +64,7 @@ from collector.writer import (
 )
 from store import schema
 from store.cursors import read_etags, write_etags
+from store.errors import SourceError, TransientSourceError
 from store.timeutil import from_db, to_db
 
 log = logging.getLogger(__name__)
@@ -987,3 +988,11 @@ class GitHubSync:
                     raise
                 self._warn(f"{exc}: collecting over REST (github.api: rest skips this try)")
                 self.graphql = None
+            except SourceError as exc:
+                # A failure of this repository's requests (a 5xx after the retries, GitHub's GraphQL
+                # failure, an answer we cannot use) names it, so that the one line says where to look.
+                # A rejected token or a rate limit is the whole sync's, not the repository's.
+                rate_limit = isinstance(exc, TransientSourceError) and exc.retry_after is not None
+                if exc.status != 401 and not rate_limit and not str(exc).startswith("repository "):
+                    exc.args = (f"repository {name}: {exc}", *exc.args[1:])
+                raise
