@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, NamedTuple, cast
@@ -228,10 +228,7 @@ class GitHubSync:
             else:
                 fact = parse_repository(answer.data)
             if answer.etag:
-                answers[key] = (
-                    answer.etag,
-                    json.dumps([fact.full_name, fact.default_branch, fact.pushed_at]),
-                )
+                answers[key] = (answer.etag, json.dumps(astuple(fact)))
             # GitHub's spelling from here on (names are case-insensitive there, and a renamed repository
             # answers under its new name): the facts, the cursors and the discovery below all agree.
             found.setdefault(fact.full_name.lower(), (fact, replace(target, name=fact.full_name)))
@@ -251,9 +248,7 @@ class GitHubSync:
                     if key in listing.answers:
                         page_memo = {
                             "next": listing.next_links[key],
-                            "repos": [
-                                [fact.full_name, fact.default_branch, fact.pushed_at] for fact in facts
-                            ],
+                            "repos": [astuple(fact) for fact in facts],
                         }
                         answers[key] = (listing.answers[key], json.dumps(page_memo))
                     for fact in facts:
@@ -993,6 +988,6 @@ class GitHubSync:
                 # failure, an answer we cannot use) names it, so that the one line says where to look.
                 # A rejected token or a rate limit is the whole sync's, not the repository's.
                 rate_limit = isinstance(exc, TransientSourceError) and exc.retry_after is not None
-                if exc.status != 401 and not rate_limit and not str(exc).startswith("repository "):
+                if exc.status != 401 and not rate_limit:
                     exc.args = (f"repository {name}: {exc}", *exc.args[1:])
                 raise
