@@ -197,10 +197,14 @@ class GitHubSync:
         return None if self.backfill else self._etag
 
     def _remember(self, conn: Connection, answers: Validators) -> None:
-        """Store validators in the transaction that commits the facts behind them."""
-        if answers:
-            write_etags(conn, SOURCE, answers)
-            self._stored_validators().update(answers)
+        """Store validators in the transaction that commits the facts behind them. Those already
+        stored as they are (a 304, the common case) are not written again: three statements fewer
+        per repository and sync."""
+        known = self._stored_validators()
+        changed = {key: answer for key, answer in answers.items() if known.get(key) != answer}
+        if changed:
+            write_etags(conn, SOURCE, changed)
+            known.update(changed)
 
     def _warn(self, message: str) -> None:
         log.warning("%s", message)
@@ -311,6 +315,7 @@ class GitHubSync:
             environments = set(conn.scalars(select(table.c.environment).distinct().where(of_repo)))
             ours = {env for env in environments if target.source != "deployments" or env.casefold() == wanted}
             cursor = _cursor_instant(cursors.read(conn, key))
+            first_under_key = cursor is None
             # A cursor of the older key (no environment, no workflow) is taken over where the stored
             # deployments show it was kept for this environment; stored runs cannot show which
             # workflow it was kept for, so workflow_runs list from since once instead.
@@ -401,7 +406,9 @@ class GitHubSync:
             forget_deployments(conn, repo, target.source, [found for found in unlisted if found in stored])
             if adopted is not None:  # kept under its own key from now on
                 cursors.write(conn, key, adopted)
-            if legacy != key:  # releases keep the older key: nothing joined it
+            # Releases keep the older key: nothing joined it. Once this key is written, the older one
+            # is gone (deleted with that write), so later syncs need not delete it again.
+            if legacy != key and first_under_key:
                 cursors.delete(conn, legacy)
             if newest is not None and (cursor is None or newest > cursor):
                 cursors.write(conn, key, _iso(newest))

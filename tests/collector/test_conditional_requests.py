@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 
 from collector.catalog import CATALOG_PATH, sync_catalog
 from collector.github_sync import GitHubSync, RepoTarget
@@ -68,6 +68,31 @@ def test_a_resync_with_no_change_costs_no_rate_limit(emulator: GitHubEmulator, e
     assert sync(emulator, engine) == (0, 1 + 1 + 2 * 3 + 1)
     assert sync(emulator, engine) == (0, 9)
     assert dump(engine) == stored
+
+
+def test_a_resync_with_no_change_writes_no_validator_again(emulator: GitHubEmulator, engine: Engine) -> None:
+    """Every answer of an unchanged resync is a 304 whose validator is stored as it is: none is written
+    again (each was an upsert, three per repository and sync), so the stored rows, their
+    ``updated_at`` included, stay as the first sync left them."""
+    sync(emulator, engine)
+    with engine.connect() as conn:
+        before = sorted(conn.execute(select(schema.http_etags)).all())
+    written: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if "http_etags" in statement and not statement.lstrip().upper().startswith("SELECT"):
+            written.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert sync(emulator, engine) == (0, 9)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    with engine.connect() as conn:
+        after = sorted(conn.execute(select(schema.http_etags)).all())
+    # The 9 URLs re-asked, and the statuses of 8 settled deployments, never asked again.
+    assert len(before) == 9 + 8
+    assert (written, after) == ([], before)
 
 
 def test_a_resync_after_a_change_pays_only_for_what_changed(emulator: GitHubEmulator, engine: Engine) -> None:
