@@ -78,6 +78,8 @@ DEPLOYMENT_OVERLAP = timedelta(days=1)
 UNSETTLED_RECHECK = timedelta(days=3)
 APPROVAL_RECHECK = timedelta(days=30)
 UNDECIDED_STATES = frozenset({"waiting", "queued", "pending", "in_progress"})
+# This many repositories failing one after the other (each after its retries) stop the sync: an outage.
+FAILING_IN_A_ROW = 3
 # An issue that loses its incident label, is transferred or is deleted leaves the label lists without a
 # trace, where a fresh sync would not store it: incident issues opened this recently that the lists no
 # longer show as stored are asked again one by one, conditionally (a 304 is free). Labels are mostly
@@ -119,6 +121,8 @@ class SyncReport:
     incidents: int = 0
     warnings: list[str] = field(default_factory=list)
     heads: dict[str, str] = field(default_factory=dict)  # repository, lower case → RepositoryFact.head
+    # Repositories GitHub kept failing for after every retry → why; asked again at the next sync.
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 def _iso(value: datetime) -> str:
@@ -165,6 +169,7 @@ class GitHubSync:
         )
         self.report = SyncReport()
         self._validators: Validators | None = None
+        self._failing_in_a_row: list[str] = []
 
     # -- conditional requests ------------------------------------------------------------------------
 
@@ -968,6 +973,7 @@ class GitHubSync:
             self._repository(fact.full_name, partial(first_round, fact, target))
         if deeper:
             self.progress(f"github: older pull requests of {len(deeper)} repositories")
+        deeper = [(fact, target) for fact, target in deeper if fact.full_name not in self.report.failed]
         for index, (fact, target) in enumerate(deeper, start=1):
             self.repository_progress(SOURCE, index, len(deeper), fact.full_name)
             self._repository(fact.full_name, partial(self.sync_pull_requests, target, fact))
@@ -981,6 +987,7 @@ class GitHubSync:
         while True:
             try:
                 work()
+                self._failing_in_a_row.clear()
                 return
             except NotFoundError as exc:
                 self._warn(f"repository {name} skipped: {exc}")
@@ -991,10 +998,32 @@ class GitHubSync:
                 self._warn(f"{exc}: collecting over REST (github.api: rest skips this try)")
                 self.graphql = None
             except SourceError as exc:
-                # A failure of this repository's requests (a 5xx after the retries, GitHub's GraphQL
-                # failure, an answer we cannot use) names it, so that the one line says where to look.
                 # A rejected token or a rate limit is the whole sync's, not the repository's.
                 rate_limit = isinstance(exc, TransientSourceError) and exc.retry_after is not None
-                if exc.status != 401 and not rate_limit:
+                if exc.status == 401 or rate_limit:
+                    raise
+                if not isinstance(exc, TransientSourceError):
+                    # An answer we cannot use names the repository, so the one line says where to look.
                     exc.args = (f"repository {name}: {exc}", *exc.args[1:])
-                raise
+                    raise
+                self._failed(name, exc)
+                return
+
+    def _failed(self, name: str, exc: TransientSourceError) -> None:
+        """GitHub kept failing for ``name`` after every retry (a 5xx, its GraphQL failure, a timeout): a
+        compare it cannot compute or a repository too large for its time limit fails again at every
+        sync, and stopping there would leave every later repository uncollected for good. It is skipped
+        (asked again at the next sync, from its own cursors, so nothing is lost) and the run ends in
+        error. Several in a row are GitHub's outage, not theirs: the sync stops rather than wait out
+        each repository's back-offs."""
+        self._failing_in_a_row.append(name)
+        if len(self._failing_in_a_row) >= FAILING_IN_A_ROW:
+            names = ", ".join(self._failing_in_a_row)
+            raise TransientSourceError(
+                f"GitHub failed for {len(self._failing_in_a_row)} repositories in a row ({names}); "
+                f"stopped: {exc}",
+                source=SOURCE,
+                status=exc.status,
+            ) from exc
+        self.report.failed[name] = str(exc)
+        self._warn(f"repository {name} skipped this sync: {exc}; asked again at the next sync")

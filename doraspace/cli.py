@@ -30,7 +30,7 @@ from analytics.space import QUARTER, SCORE_FIELDS
 from analytics.windows import band_window, parse_instant, parse_window
 from collector.progress import LOG_FORMATS, configure_logging, progress_for
 from doraspace.config import DEFAULT_CONFIG_PATH, Config, Secret, load_config, repository_source
-from doraspace.errors import ConfigError, DoraspaceError
+from doraspace.errors import ConfigError, DoraspaceError, SourceError
 from doraspace.pipeline import build_snapshot, compute_all, compute_survey_scores, known_teams
 from doraspace.settings import SOURCES, ownership_settings
 from store.engine import STORE_FAILURES, DeferredStore, Engine, open_store, store_exists
@@ -188,11 +188,13 @@ def cmd_collect(args: argparse.Namespace, config: Config, now: datetime) -> int:
         summaries.setLevel(logging.INFO)  # what the user asked for, as the progress is
         for summary in result.summaries:
             summaries.info("%s", summary)
-        return 0
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    for summary in result.summaries:
-        print(summary, file=sys.stderr)
+    else:
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        for summary in result.summaries:
+            print(summary, file=sys.stderr)
+    if (failure := result.failure()) is not None:  # after the rest was collected and reported
+        raise SourceError(failure, source="github")
     return 0
 
 

@@ -41,6 +41,18 @@ class CollectResult:
     # Seconds the sync waited for a rate-limit reset to keep github.rate_limit_reserve (for the daemon
     # to export; no SPEC metric carries it yet).
     github_rate_limit_reserve_waited: float = 0.0
+    not_collected: dict[str, str] = field(default_factory=dict)  # repository → why (GitHub kept failing)
+
+    def failure(self) -> str | None:
+        """The one error line of a sync that skipped repositories GitHub kept failing for, or None."""
+        if not self.not_collected:
+            return None
+        count = len(self.not_collected)
+        which = "; ".join(f"{name} ({reason})" for name, reason in self.not_collected.items())
+        return (
+            f"github: {count} {'repository' if count == 1 else 'repositories'} not collected, "
+            f"asked again at the next sync: {which}"
+        )
 
 
 def github_targets(config: Config) -> tuple[list[RepoTarget], RepoTarget]:
@@ -112,6 +124,7 @@ def collect(
             )
             report = sync.run(targets, github.organizations, default, incident_labels=github.incident_labels)
             result.warnings += report.warnings
+            result.not_collected.update(report.failed)
             if config.catalog_discover:
                 progress("catalog: reading catalog-info.yaml")
                 repos = collected_repositories(engine)

@@ -17,9 +17,11 @@ from typing import Any
 import pytest
 import yaml
 
+import doraspace.collect
 from analytics.windows import WindowSpec
+from collector.sources.retry import RetryPolicy
 from doraspace.cli import main, parse_window_arg
-from tests.emulators.github import GitHubDataset, GitHubEmulator
+from tests.emulators.github import Fault, GitHubDataset, GitHubEmulator
 from tests.github_org import ORDERS_LEAD_TIMES, build_org, payments_lead_times, write_github_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -343,3 +345,59 @@ def test_repositories_configured_in_another_letter_case_give_the_same_numbers(
     ]
     want = {(row["team"], row["window"]): row["lead_time_hours_p50"] for row in expected_rows()}
     assert {(row["team"], row["window"]): row["lead_time_hours_p50"] for row in rows} == pytest.approx(want)
+
+
+def test_a_repository_github_keeps_failing_for_ends_collect_in_error_after_the_rest_is_collected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """acme/orders' deployments answer 502 at all 8 attempts (no wait here): `collect` still collects
+    acme/payments and reports it, then exits 1 with one line naming what it left for the next sync.
+    The next run, GitHub answering again, exits 0 with the metrics of a sync never faulted."""
+    waits: list[float] = []
+    real = doraspace.collect.collect
+    monkeypatch.setattr(
+        doraspace.collect,
+        "collect",
+        lambda *args, **kwargs: real(*args, **{**kwargs, "retry": lambda: RetryPolicy(sleep=waits.append)}),
+    )
+    monkeypatch.setenv("E2E_GITHUB_TOKEN", "e2e-token")
+    dataset = GitHubDataset()
+    build_org(dataset)
+    teams = (
+        "teams:\n"
+        "  - {name: orders, repositories: [acme/orders]}\n"
+        "  - {name: payments, repositories: [acme/payments]}\n"
+    )
+    with GitHubEmulator(dataset, token="e2e-token") as emulator:
+        stores = {
+            name: write_github_config(
+                tmp_path / name, emulator.base_url, "E2E_GITHUB_TOKEN", "since: 2026-03-01", teams
+            )
+            for name in ("faulted", "clean")
+        }
+        emulator.inject(r"^/repos/acme/orders/deployments$", Fault.server_error(502), times=8)
+        assert main(["collect", "--config", str(stores["faulted"])]) == 1
+        lines = capsys.readouterr().err.splitlines()
+        assert [line for line in lines if line.startswith(("warning:", "doraspace: error:"))] == [
+            "warning: repository acme/orders skipped this sync: GitHub server error 502; "
+            "asked again at the next sync",
+            "doraspace: error: github: 1 repository not collected, asked again at the next sync: "
+            "acme/orders (GitHub server error 502)",
+        ]
+        assert any(line.startswith("github: 2 repositories,") for line in lines)
+        assert waits == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0]
+
+        def metrics(name: str) -> list[dict[str, Any]]:
+            as_of = ["--format", "json", "--as-of", "2026-03-07T00:00:00Z"]
+            assert main(["metrics", "--config", str(stores[name]), *as_of]) == 0
+            rows: list[dict[str, Any]] = json.loads(capsys.readouterr().out)
+            return rows
+
+        faulted = {row["window"]: row["deployments"] for row in metrics("faulted") if row["team"] == "orders"}
+        assert faulted == {"7d": 0, "30d": 0, "90d": 0}
+        payments = [row for row in metrics("faulted") if row["team"] == "payments"]
+        assert main(["collect", "--config", str(stores["faulted"])]) == 0
+        assert main(["collect", "--config", str(stores["clean"])]) == 0
+        capsys.readouterr()
+        assert metrics("faulted") == metrics("clean")
+        assert payments == [row for row in metrics("clean") if row["team"] == "payments"]

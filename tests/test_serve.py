@@ -12,6 +12,7 @@ import base64
 import gzip
 import http.client
 import json
+import logging
 import os
 import shutil
 import signal
@@ -563,6 +564,35 @@ def test_a_failed_run_is_counted_and_never_fatal(tmp_path: Path) -> None:
         assert health.last_sync == {"github": AS_OF} and health.github_rate_limit_remaining == 4000
         assert health.github_rate_limit_reserve_wait_seconds == 61.5
         assert daemon.exposition.ready  # a successful sync refreshed the snapshot at once
+    finally:
+        assert daemon.stop()
+
+
+def test_a_sync_that_skipped_a_repository_github_kept_failing_for_is_a_failed_run(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What the sync stored stays (the rate limit it saw is exported), but the run counts as failed,
+    logged with the line naming the repository, and the last successful sync does not move."""
+    result = CollectResult(github_rate_limit_remaining=3000)
+    result.not_collected["acme/payments"] = "GitHub server error 502"
+    daemon = Daemon(
+        daemon_config(tmp_path),
+        collect_fn=lambda *_a, **_k: result,
+        build_fn=empty_snapshot,
+        clock=lambda: AS_OF,
+    )
+    daemon.start(schedule=False)
+    try:
+        with caplog.at_level(logging.ERROR, logger="doraspace.daemon"):
+            assert daemon.run_job("github") is False
+        health = daemon.health()
+        assert (health.up, health.sync_errors["github"], dict(health.last_sync)) == (False, 1, {})
+        assert health.github_rate_limit_remaining == 3000
+        errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+        assert [record.getMessage() for record in errors] == [
+            "github failed: github: 1 repository not collected, asked again at the next sync: "
+            "acme/payments (GitHub server error 502)"
+        ]
     finally:
         assert daemon.stop()
 

@@ -259,15 +259,67 @@ def test_primary_rate_limit_waits_for_the_reset(
     assert dump(engine) == clean_dump
 
 
-def test_5xx_beyond_the_retry_budget_stops_and_a_rerun_completes(
+def test_5xx_beyond_the_retry_budget_skips_the_repository_and_a_rerun_completes(
     org: Org, engine: Engine, clean_dump: dict[str, list[tuple[Any, ...]]]
 ) -> None:
+    """acme/payments' compare answers 503 at all 3 attempts: that repository is skipped for this sync
+    (what it stored before the compare stays), acme/orders is collected whole, and the next sync
+    completes the data of a clean one."""
     org.emulator.inject(r"/repos/acme/payments/compare/", Fault.server_error(503), times=3)
-    with pytest.raises(TransientSourceError):
-        org.sync(engine, max_attempts=3)
-    assert dump(engine) != clean_dump
-    org.sync(engine)
+    report = org.sync(engine, max_attempts=3)
+    assert report.failed == {"acme/payments": "GitHub server error 503"}
+    assert report.warnings == [
+        "repository acme/payments skipped this sync: GitHub server error 503; asked again at the next sync"
+    ]
+    faulted = dump(engine)
+    assert faulted != clean_dump
+    assert _of_repo(faulted, "acme/orders") == _of_repo(clean_dump, "acme/orders")
+    assert org.sync(engine).failed == {}
     assert dump(engine) == clean_dump
+
+
+def _of_repo(dumped: dict[str, list[tuple[Any, ...]]], repo: str) -> dict[str, list[tuple[Any, ...]]]:
+    return {table: [row for row in rows if row[0] == repo] for table, rows in dumped.items()}
+
+
+def test_three_repositories_failing_in_a_row_stop_the_sync_as_an_outage(org: Org, engine: Engine) -> None:
+    """GitHub failing for every repository is an outage: the sync stops at the third failing in a row,
+    naming them, rather than wait out every repository's back-offs."""
+    org.emulator.dataset.add_repo("acme/search")
+    org.emulator.inject(r"^/repos/acme/[a-z]+/deployments$", Fault.server_error(502), times=3 * 2)
+    client = org.client(max_attempts=2)
+    targets = [RepoTarget("acme/orders"), RepoTarget("acme/payments"), RepoTarget("acme/search")]
+    try:
+        with pytest.raises(TransientSourceError) as stopped:
+            GitHubSync(engine, client, since=SINCE, now=AS_OF).run(targets, [], RepoTarget(""))
+    finally:
+        client.close()
+    assert str(stopped.value) == (
+        "GitHub failed for 3 repositories in a row (acme/orders, acme/payments, acme/search); "
+        "stopped: GitHub server error 502"
+    )
+    assert stopped.value.status == 502
+
+
+def test_a_repository_collected_between_two_failing_ones_keeps_the_sync_going(
+    org: Org, engine: Engine
+) -> None:
+    """Failures apart from one another are the repositories' own: each is skipped, the rest collected."""
+    org.emulator.dataset.add_repo("acme/search")
+    org.emulator.dataset.add_repo("acme/users")
+    org.emulator.inject(
+        r"^/repos/acme/(orders|search|users)/deployments$", Fault.server_error(502), times=3 * 2
+    )
+    targets = [RepoTarget(f"acme/{name}") for name in ("orders", "payments", "search", "users")]
+    client = org.client(max_attempts=2)
+    try:
+        report = GitHubSync(engine, client, since=SINCE, now=AS_OF).run(targets, [], RepoTarget(""))
+    finally:
+        client.close()
+    assert report.failed == dict.fromkeys(
+        ("acme/orders", "acme/search", "acme/users"), "GitHub server error 502"
+    )
+    assert _of_repo(dump(engine), "acme/payments")["deployments"] != []
 
 
 @pytest.mark.parametrize(

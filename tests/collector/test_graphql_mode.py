@@ -244,22 +244,27 @@ def test_an_error_of_the_query_or_a_typed_one_stops_at_once(error: dict[str, Any
     assert (client.requester.asked, client.retry.waits) == (1, [])
 
 
-def test_a_repository_whose_requests_keep_failing_is_named_in_the_error(
+def test_a_repository_whose_requests_keep_failing_is_skipped_and_named(
     emulator: GitHubEmulator, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """acme/payments' deployments answer 502 at all 8 attempts: the sync stops, and its one line says
-    which repository to look at (a compare GitHub cannot compute, a repository too large for its time
-    limit); a rejected token or a rate limit, the whole sync's, would name none."""
+    """acme/payments' deployments answer 502 at all 8 attempts: the repository is skipped for this sync
+    (a compare GitHub cannot compute, a repository too large for its time limit, fails again at every
+    sync, and would otherwise stop every later repository for good), named in a warning and in the
+    report's failures that end the run in error; a rejected token or a rate limit, the whole sync's,
+    still stops it."""
     engine = open_store(f"duckdb:///{tmp_path_factory.mktemp('failing')}/store.duckdb")
     emulator.inject(r"^/repos/acme/payments/deployments$", Fault.server_error(502), times=8)
     client = GitHubClient(emulator.base_url, "test-token", retry=RetryPolicy(sleep=lambda _: None))
     try:
-        with pytest.raises(TransientSourceError) as stopped:
-            GitHubSync(engine, client, since=SINCE, now=AS_OF).run(
-                [RepoTarget("acme/payments")], [], RepoTarget("")
-            )
-        assert str(stopped.value) == "repository acme/payments: GitHub server error 502"
-        assert (stopped.value.status, client.retry.waits) == (502, [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0])
+        report = GitHubSync(engine, client, since=SINCE, now=AS_OF).run(
+            [RepoTarget("acme/payments")], [], RepoTarget("")
+        )
+        assert report.failed == {"acme/payments": "GitHub server error 502"}
+        assert report.warnings == [
+            "repository acme/payments skipped this sync: GitHub server error 502; "
+            "asked again at the next sync"
+        ]
+        assert client.retry.waits == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0]
     finally:
         client.close()
         engine.dispose()
