@@ -971,9 +971,9 @@ class GitHubSync:
         for index, (fact, target) in enumerate(repos, start=1):
             self.repository_progress(SOURCE, index, len(repos), fact.full_name)
             self._repository(fact.full_name, partial(first_round, fact, target))
+        deeper = [(fact, target) for fact, target in deeper if fact.full_name not in self.report.failed]
         if deeper:
             self.progress(f"github: older pull requests of {len(deeper)} repositories")
-        deeper = [(fact, target) for fact, target in deeper if fact.full_name not in self.report.failed]
         for index, (fact, target) in enumerate(deeper, start=1):
             self.repository_progress(SOURCE, index, len(deeper), fact.full_name)
             self._repository(fact.full_name, partial(self.sync_pull_requests, target, fact))

@@ -13,7 +13,7 @@ from collector.sources.github import GitHubClient
 from collector.sources.retry import RetryPolicy
 from store import schema
 from store.engine import open_store
-from tests.emulators.github import GitHubDataset, GitHubEmulator
+from tests.emulators.github import Fault, GitHubDataset, GitHubEmulator
 from tests.github_scale import ORG, build_scale_org, minimum_rest_pages
 
 
@@ -51,3 +51,27 @@ def test_recent_pull_requests_of_every_repository_come_before_older_ones(tmp_pat
     assert stored == sum(merged.values())
     # The second round asks each large repository's first page again: 2 requests over the minimum.
     assert emulator.billed_requests == minimum_rest_pages(dataset, org, labels=0) + 2
+
+
+def test_a_repository_skipped_in_the_first_round_is_not_asked_again_in_the_second(tmp_path: Path) -> None:
+    """The first large repository's compares answer 502 at all 8 attempts, after its first page of pull
+    requests: it is skipped for this sync, and the second round reads only the other one's older pages."""
+    dataset = GitHubDataset()
+    org = build_scale_org(dataset, repos=3, weeks=5, deploy_every=7, pulls_per_deploy=26)
+    small = dataset.repos[org.repos[2]]
+    small.pulls[:] = small.pulls[:5]
+    engine = open_store(f"duckdb:///{tmp_path}/store.duckdb")
+    with GitHubEmulator(dataset, rate_limit=100_000) as emulator:
+        emulator.inject(rf"^/repos/{org.repos[0]}/compare/", Fault.server_error(502), times=8)
+        client = GitHubClient(emulator.base_url, "test-token", retry=RetryPolicy(sleep=lambda _: None))
+        report = GitHubSync(engine, client, since=org.since, now=org.now).run([], [ORG], RepoTarget(""))
+        client.close()
+    engine.dispose()
+    assert list(report.failed) == [org.repos[0]]
+    names = [name.split("/")[1] for name in org.repos]
+    lists = [
+        (r.path.split("/")[3], r.query.get("page", "1"))
+        for r in emulator.requests
+        if r.path.endswith("/pulls")
+    ]
+    assert lists == [(names[0], "1"), (names[1], "1"), (names[2], "1"), (names[1], "1"), (names[1], "2")]
