@@ -152,10 +152,10 @@ def set_up_postgresql(conn: Connection) -> None:
     analysed when a statement is planned), so it estimates a handful of rows where there are
     hundreds of thousands, and picks nested loops that take minutes; every statement here reads whole
     tables, where hash joins are right. Merge joins are off too: on those same wrong estimates it sorted
-    millions of rows to join them to a few thousand (a million-deployment snapshot took 21.5 s with
-    them, 17.4 s without, the same numbers; docs/operations.md). Hash joins and sorts of millions of
-    rows want more than the default 4 MB each; and JIT compiling these large plans costs more than it
-    saves."""
+    millions of rows to join them to a few thousand (a million-deployment snapshot took 20.7 s with
+    them, 17.9 s without, medians, the same numbers; docs/operations.md). Hash joins and sorts of
+    millions of rows want more than the default 4 MB each; and JIT compiling these large plans costs
+    more than it saves."""
     for setting in ("enable_nestloop = off", "enable_mergejoin = off", "work_mem = '256MB'", "jit = off"):
         conn.execute(text(f"SET LOCAL {setting}"))
 
