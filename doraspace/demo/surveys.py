@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from analytics.space import previous_quarter
 from doraspace.demo.facts import DemoOrganisation, DemoTeam
 from store.engine import Engine
 from surveys.definition import DEFAULT_DEFINITION, SurveyDefinition, load_definition
@@ -40,11 +41,6 @@ LEVEL_SHIFT = {"struggling": 0.5, "elite": -0.1}  # the second quarter: billing 
 
 def quarter_of(moment: datetime) -> str:
     return f"{moment.year}-Q{(moment.month - 1) // 3 + 1}"
-
-
-def quarter_before(quarter: str) -> str:
-    year, number = int(quarter[:4]), int(quarter[-1])
-    return f"{year - 1}-Q4" if number == 1 else f"{year}-Q{number - 1}"
 
 
 def _answer(rng: random.Random, level: float, item_reverse: bool, labels: Sequence[str]) -> str:
@@ -87,7 +83,7 @@ def import_demo_surveys(
     definition = load_definition(DEFAULT_DEFINITION)
     folder.mkdir(parents=True, exist_ok=True)
     current = quarter_of(organisation.end)
-    quarters = [quarter_before(current), current]
+    quarters = [previous_quarter(current), current]
     rng = random.Random(seed)
     names = team_spellings({team.name: team.survey_names for team in organisation.teams})
     reports = []
