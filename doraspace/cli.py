@@ -30,7 +30,7 @@ from analytics.space import QUARTER, SCORE_FIELDS
 from analytics.windows import band_window, parse_instant, parse_window
 from collector.progress import LOG_FORMATS, configure_logging, progress_for
 from doraspace.config import DEFAULT_CONFIG_PATH, Config, Secret, load_config, repository_source
-from doraspace.errors import ConfigError, DoraspaceError, SourceError
+from doraspace.errors import ConfigError, DoraspaceError
 from doraspace.pipeline import build_snapshot, compute_all, compute_survey_scores, known_teams
 from doraspace.settings import SOURCES, ownership_settings
 from store.engine import STORE_FAILURES, DeferredStore, Engine, open_store, store_exists
@@ -193,8 +193,7 @@ def cmd_collect(args: argparse.Namespace, config: Config, now: datetime) -> int:
             print(f"warning: {warning}", file=sys.stderr)
         for summary in result.summaries:
             print(summary, file=sys.stderr)
-    if (failure := result.failure()) is not None:  # after the rest was collected and reported
-        raise SourceError(failure, source="github")
+    result.raise_if_incomplete()  # after the rest was collected and reported
     return 0
 
 

@@ -26,7 +26,7 @@ from collector.sources.github_graphql import GitHubGraphQL
 from collector.sources.pagerduty import PagerDutyClient
 from collector.sources.retry import RetryPolicy
 from doraspace.config import Config, repository_source
-from doraspace.errors import ConfigError
+from doraspace.errors import ConfigError, SourceError
 from doraspace.settings import ownership_settings
 from store.engine import Engine
 
@@ -43,15 +43,18 @@ class CollectResult:
     github_rate_limit_reserve_waited: float = 0.0
     not_collected: dict[str, str] = field(default_factory=dict)  # repository → why (GitHub kept failing)
 
-    def failure(self) -> str | None:
-        """The one error line of a sync that skipped repositories GitHub kept failing for, or None."""
+    def raise_if_incomplete(self) -> None:
+        """A sync that skipped repositories GitHub kept failing for has stored the rest, and still fails:
+        a ``SourceError`` whose one line names them. Raised by its callers once they have reported the
+        rest (the CLI's summaries, the daemon's health)."""
         if not self.not_collected:
-            return None
+            return
         count = len(self.not_collected)
         which = "; ".join(f"{name} ({reason})" for name, reason in self.not_collected.items())
-        return (
+        raise SourceError(
             f"github: {count} {'repository' if count == 1 else 'repositories'} not collected, "
-            f"asked again at the next sync: {which}"
+            f"asked again at the next sync: {which}",
+            source="github",
         )
 
 

@@ -62,7 +62,7 @@ from dashboards.grafana import write_dashboards
 from dashboards.reports import write_reports
 from doraspace.collect import CollectResult, collect
 from doraspace.config import Config
-from doraspace.errors import ConfigError, DoraspaceError, SourceError
+from doraspace.errors import ConfigError, DoraspaceError
 from doraspace.http_server import HttpServer
 from doraspace.pipeline import build_snapshot
 from doraspace.settings import SOURCES
@@ -415,8 +415,7 @@ class Daemon:
                 self._health.github_reserve_waited = (
                     self._health.github_reserve_waited or 0.0
                 ) + result.github_rate_limit_reserve_waited
-        if (failure := result.failure()) is not None:  # the rest is stored; this run failed all the same
-            raise SourceError(failure, source="github")
+        result.raise_if_incomplete()  # the rest is stored; this run failed all the same
 
     @contextlib.contextmanager
     def _holding_the_file(self, engine: Engine) -> Iterator[None]:
