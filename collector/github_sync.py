@@ -4,8 +4,8 @@ Streams per repository:
 * ``deployments`` — production deployments and their statuses, newest first, down to the cursor
   (minus an overlap, so statuses that arrived late are seen) or ``since``;
 * compares — derived from the store, not from a cursor: every successful deployment whose stored
-  compare does not start at its current predecessor gets one, each in its own transaction, so a sync
-  killed half-way resumes exactly where it stopped;
+  compare does not start at its current predecessor gets one, committed ``FLUSH_EVERY`` at a time, so
+  a sync killed half-way resumes where it stopped, asking at most that many again;
 * ``pulls`` — closed PRs by ``updated_at`` descending down to the cursor; merged ones are stored with
   their commits, reviews and labels. A PR already stored with the same ``updated_at`` is not fetched
   again, so a resumed or overlapping sync costs one list request per 100 PRs.
@@ -56,7 +56,7 @@ from collector.writer import (
     forget_deployments,
     relabel_deployments,
     unsettle_runs,
-    write_compare,
+    write_compares,
     write_deployments,
     write_incidents,
     write_pull_requests,
@@ -87,9 +87,9 @@ FAILING_IN_A_ROW = 3
 INCIDENT_RECHECK = timedelta(days=30)
 PULL_COMMITS_LISTED = 250  # GitHub's most commits of one pull request, in REST and GraphQL alike
 PULL_OVERLAP = timedelta(minutes=5)
-# Facts that cost requests each (a PR's commits and reviews, a deployment's statuses) are committed
-# this many at a time: a sync killed half-way resumes with at most this many to fetch again. The
-# cursor (and the first page's ETag) still moves only when the whole stream is stored.
+# Facts that cost requests each (a PR's commits and reviews, a deployment's statuses, a compare) are
+# committed this many at a time: a sync killed half-way resumes with at most this many to fetch again.
+# The cursor (and the first page's ETag) still moves only when the whole stream is stored.
 FLUSH_EVERY = 5
 
 
@@ -586,6 +586,15 @@ class GitHubSync:
                     ).where(and_(compares.c.repo == repo, compares.c.source == target.source))
                 )
             }
+            # The pairs compared already, by any source: those are read back instead of asked again.
+            answered = {
+                (row.base_sha, row.head_sha)
+                for row in conn.execute(
+                    select(compares.c.base_sha, compares.c.head_sha)
+                    .where(and_(compares.c.repo == repo, compares.c.status != "unknown"))
+                    .distinct()
+                )
+            }
         pending: list[tuple[Deployed | None, Deployed]] = []
         previous: Deployed | None = None
         for row in successful:
@@ -594,11 +603,23 @@ class GitHubSync:
                 pending.append((previous, row))
             previous = row
         derived = self._range_compares(target, pending) if self.graphql is not None else {}
-        for previous, row in pending:
-            fact = self._compare(target, row.deployment_id, row.sha, previous, derived)
-            with self.engine.begin() as conn:
-                write_compare(conn, fact)
-            self.report.compares += 1
+        batch: list[CompareFact] = []
+
+        def known(base_sha: str, head_sha: str) -> CompareFact | None:
+            for fact in batch:  # compared in this batch, not written yet
+                if (fact.base_sha, fact.head_sha) == (base_sha, head_sha) and fact.status != "unknown":
+                    return fact
+            stored = (base_sha, head_sha) in answered
+            return self._stored_compare(repo, base_sha, head_sha) if stored else None
+
+        for index, (previous, row) in enumerate(pending, start=1):
+            batch.append(self._compare(target, row.deployment_id, row.sha, previous, derived, known))
+            if len(batch) >= FLUSH_EVERY or index == len(pending):
+                with self.engine.begin() as conn:
+                    write_compares(conn, batch)
+                self.report.compares += len(batch)
+                answered.update((fact.base_sha, fact.head_sha) for fact in batch if fact.status != "unknown")
+                batch = []
 
     def _range_compares(
         self, target: RepoTarget, pending: Sequence[tuple[Deployed | None, Deployed]]
@@ -648,6 +669,7 @@ class GitHubSync:
         sha: str,
         previous: Deployed | None,
         derived: Mapping[tuple[str, str], PairCompare],
+        known: Callable[[str, str], CompareFact | None],
     ) -> CompareFact:
         def fact(status: str, total: int = 0, commits: tuple[CommitFact, ...] = ()) -> CompareFact:
             return CompareFact(
@@ -668,11 +690,11 @@ class GitHubSync:
         if previous.sha == sha:
             # A redeploy of the same commit: GitHub would answer "identical"; save the request.
             return fact("identical")
-        known = self._stored_compare(target.name, previous.sha, sha)
-        if known is not None:
+        same = known(previous.sha, sha)
+        if same is not None:
             # The same pair was compared for another deployment (a redeploy after a rollback, or the
             # same commits shipped by two sources): GitHub would answer the same, so ask once.
-            return fact(known.status, known.total_commits, known.commits)
+            return fact(same.status, same.total_commits, same.commits)
         answer = derived.get((previous.sha, sha))
         if answer is not None:
             return fact(answer.status, len(answer.commits), answer.commits)
