@@ -124,13 +124,9 @@ def _commit_row(repo: str, commit: CommitFact) -> dict[str, object]:
     }
 
 
-def write_compare(conn: Connection, fact: CompareFact) -> None:
-    """Replace the compare of one deployment (its base may have changed since it was last fetched)."""
-    write_compares(conn, [fact])
-
-
 def write_compares(conn: Connection, facts: Iterable[CompareFact]) -> None:
-    """Replace the compares of several deployments in a few statements (loading a whole history)."""
+    """Replace the compares of deployments (a base may have changed since it was last fetched), in a
+    few statements whatever their number."""
     facts = list(facts)
     if not facts:
         return

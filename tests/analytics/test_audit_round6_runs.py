@@ -8,7 +8,7 @@ last good commit re-run as a rollback, is a deployment at its new updated_at …
 to failure is a failed attempt". So a run is one row: one deployment at most, at the instant of its last
 successful end; its earlier successes are gone. The store is written here exactly as the collector writes
 it (``collector.writer``: ``write_deployments`` for the run, ``unsettle_runs`` for a re-run to failure,
-``write_compare`` for each compare ``sync_compares`` derives again when the order of the runs changed), and
+``write_compares`` for each compare ``sync_compares`` derives again when the order of the runs changed), and
 the metrics are computed before and after the re-run on the same store, as a running daemon does
 (docs/metrics.md "Kept between snapshots": a deployment re-derived in place must change the numbers).
 
@@ -29,7 +29,7 @@ from analytics.metrics import MetricsResult
 from analytics.ownership import RepoScope
 from analytics.windows import WindowSpec
 from collector.models import CommitFact, CompareFact, DeploymentFact
-from collector.writer import unsettle_runs, write_compare, write_deployments
+from collector.writer import unsettle_runs, write_compares, write_deployments
 from tests.analytics.facts import PRODUCTION, REPO, Facts, add_incident, at, sha
 from tests.analytics.scenario import P1, TEAM, W7, W30, check, failed, failed_recovered, rows, run
 
@@ -102,7 +102,7 @@ def compared(
         ),
     )
     with facts.engine.begin() as conn:
-        write_compare(conn, fact)
+        write_compares(conn, [fact])
 
 
 def first_run(facts: Facts) -> None:

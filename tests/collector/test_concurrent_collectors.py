@@ -38,7 +38,7 @@ from collector.models import (
     IncidentFact,
     PullRequestFact,
 )
-from collector.writer import write_compare, write_deployments, write_incidents, write_pull_requests
+from collector.writer import write_compares, write_deployments, write_incidents, write_pull_requests
 from doraspace.cli import main
 from store import schema
 from store.engine import open_store
@@ -302,8 +302,8 @@ def test_a_compare_written_by_two_collectors_at_once_is_one_of_them(pg_engine: E
     # had not): the stored commits are the last writer's, not the union of both.
     race(
         pg_engine,
-        lambda conn: write_compare(conn, compared("ab")),
-        lambda conn: write_compare(conn, compared("c")),
+        lambda conn: write_compares(conn, [compared("ab")]),
+        lambda conn: write_compares(conn, [compared("c")]),
     )
     with pg_engine.connect() as conn:
         shipped = conn.execute(select(schema.deployment_commits.c.sha)).scalars().all()
