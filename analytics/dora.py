@@ -56,9 +56,10 @@ from sqlalchemy.types import NullType
 
 from analytics.benchmarks import METRICS as BAND_METRICS
 from analytics.ownership import ORGANISATION, RepoScope
-from analytics.shipments import UNKNOWN_COMPARE, UNLISTED_COMPARES, refresh_first_shipments
+from analytics.shipments import UNLISTED_COMPARES, refresh_first_shipments
 from analytics.windows import WindowSpec, as_utc, window_bounds
 from store import schema
+from store.schema import UNKNOWN_COMPARE
 from store.timeutil import to_db
 
 BREAKDOWN_STAGES: tuple[str, ...] = ("coding", "pickup", "review", "deploy")

@@ -20,6 +20,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from store import schema
+from store.schema import FIRST_COMPARE, UNKNOWN_COMPARE
 from store.upsert import upsert
 
 # What the derivation reads of each fact table, per repository: a change to any other column (a
@@ -40,15 +41,11 @@ _REFRESH_LOCK = 0x64657269766564  # "derived"
 
 # A change whose message holds this reverts the commit named after it (SPEC §6.1 rule 3).
 REVERT_MARKER = "This reverts commit"
-# The compare of the first deployment of the collected history: nothing before it to compare with.
-FIRST_COMPARE = "first"
 # A compare GitHub answered: what the deployment shipped is known (possibly nothing).
 _KNOWN_COMPARES = "'ahead', 'behind', 'identical', 'diverged'"
 # Compares whose commits are changes. ``behind`` is a rollback and ``identical`` a redeploy: no changes.
 # ``first`` (start of the collected history) and ``unknown`` (GitHub could not compare): changes unknown.
 _COMPARES_WITH_CHANGES = "'ahead', 'diverged'"
-# The compare of a deployment GitHub could not compare with the previous one (its base force-pushed away).
-UNKNOWN_COMPARE = "unknown"
 # Compares that list nothing although the deployment shipped something: its own commit and those before it.
 UNLISTED_COMPARES = (FIRST_COMPARE, UNKNOWN_COMPARE)
 _UNLISTED_IN_SQL = ", ".join(f"'{status}'" for status in UNLISTED_COMPARES)

@@ -65,6 +65,7 @@ from collector.writer import (
 from store import schema
 from store.cursors import read_etags, write_etags
 from store.errors import SourceError, TransientSourceError
+from store.schema import FIRST_COMPARE, UNKNOWN_COMPARE
 from store.timeutil import from_db, to_db
 
 log = logging.getLogger(__name__)
@@ -591,7 +592,7 @@ class GitHubSync:
                 (row.base_sha, row.head_sha)
                 for row in conn.execute(
                     select(compares.c.base_sha, compares.c.head_sha)
-                    .where(and_(compares.c.repo == repo, compares.c.status != "unknown"))
+                    .where(and_(compares.c.repo == repo, compares.c.status != UNKNOWN_COMPARE))
                     .distinct()
                 )
             }
@@ -607,7 +608,7 @@ class GitHubSync:
 
         def known(base_sha: str, head_sha: str) -> CompareFact | None:
             for fact in batch:  # compared in this batch, not written yet
-                if (fact.base_sha, fact.head_sha) == (base_sha, head_sha) and fact.status != "unknown":
+                if (fact.base_sha, fact.head_sha) == (base_sha, head_sha) and fact.status != UNKNOWN_COMPARE:
                     return fact
             stored = (base_sha, head_sha) in answered
             return self._stored_compare(repo, base_sha, head_sha) if stored else None
@@ -618,7 +619,9 @@ class GitHubSync:
                 with self.engine.begin() as conn:
                     write_compares(conn, batch)
                 self.report.compares += len(batch)
-                answered.update((fact.base_sha, fact.head_sha) for fact in batch if fact.status != "unknown")
+                answered.update(
+                    (fact.base_sha, fact.head_sha) for fact in batch if fact.status != UNKNOWN_COMPARE
+                )
                 batch = []
 
     def _range_compares(
@@ -686,7 +689,7 @@ class GitHubSync:
 
         if previous is None:
             # The first deployment of the collected history: what it shipped is unknown (SPEC §5.2).
-            return fact("first")
+            return fact(FIRST_COMPARE)
         if previous.sha == sha:
             # A redeploy of the same commit: GitHub would answer "identical"; save the request.
             return fact("identical")
@@ -704,9 +707,11 @@ class GitHubSync:
             self._warn(
                 f"{target.name}: cannot compare {previous.sha[:12]}...{sha[:12]} ({exc}); changes unknown"
             )
-            return fact("unknown")
+            return fact(UNKNOWN_COMPARE)
         commits = tuple(parse_commit(item) for item in items)
-        return fact(str(summary.get("status") or "unknown"), int(summary.get("total_commits") or 0), commits)
+        return fact(
+            str(summary.get("status") or UNKNOWN_COMPARE), int(summary.get("total_commits") or 0), commits
+        )
 
     def _stored_compare(self, repo: str, base_sha: str, head_sha: str) -> CompareFact | None:
         """A compare of ``base_sha...head_sha`` already stored for this repository, with its commits."""
@@ -719,7 +724,7 @@ class GitHubSync:
                         compares.c.repo == repo,
                         compares.c.base_sha == base_sha,
                         compares.c.head_sha == head_sha,
-                        compares.c.status != "unknown",
+                        compares.c.status != UNKNOWN_COMPARE,
                     )
                 )
                 .limit(1)

@@ -61,6 +61,11 @@ commits = Table(
 
 # The compare between a deployment and the deployment before it (same repo, source, environment),
 # as GitHub answered it. Its commits are in ``deployment_commits``.
+# The status of the first deployment of the collected history: nothing before it to compare with.
+FIRST_COMPARE = "first"
+# The status of a deployment GitHub could not compare with the previous one (its base force-pushed
+# away): not an answer, so neither a compare to reuse for the same pair nor a list of changes.
+UNKNOWN_COMPARE = "unknown"
 deployment_compares = Table(
     "deployment_compares",
     metadata,
@@ -70,7 +75,7 @@ deployment_compares = Table(
     Column("base_deployment_id", BigInteger),  # null: first deployment of the collected history
     Column("base_sha", String),
     Column("head_sha", String, nullable=False),
-    Column("status", String, nullable=False),  # ahead | behind | identical | diverged | first
+    Column("status", String, nullable=False),  # ahead | behind | identical | diverged | first | unknown
     Column("total_commits", Integer, nullable=False),
 )
 
