@@ -33,6 +33,7 @@ from sqlalchemy import Engine, func, select
 from analytics.ordering import bytewise
 from analytics.windows import WindowSpec
 from store import schema
+from store.folding import fold
 
 __all__ = [
     "ORGANISATION",
@@ -207,17 +208,19 @@ def resolve_ownership(
 
     # Backstage entity references ignore case: a catalog owner spelled differently from a config team
     # is that team, and two spellings of one owner are one team, spelled as first met in file order.
+    # Compared as team names are everywhere (``fold``), so that the team a survey answer names and
+    # the team that owns a repository are one (``STRASSE`` in the catalog is the configured ``Straße``).
     # An owner spelled "Unowned" is the team of what nobody owns, not a second one beside it.
-    owner_spelling = {UNOWNED: UNOWNED} | {team.name.lower(): team.name for team in settings.teams}
+    owner_spelling = {UNOWNED: UNOWNED} | {fold(team.name): team.name for team in settings.teams}
     in_file_order = sorted(components, key=lambda c: (c.file_repo.lower(), c.file_repo, c.position))
     for component in in_file_order:
         if component.owner is not None:
-            owner_spelling.setdefault(component.owner.lower(), component.owner)
+            owner_spelling.setdefault(fold(component.owner), component.owner)
 
     def team_of(component: CatalogComponent) -> str:
         if component.owner is None:
             return UNOWNED
-        return owner_spelling[component.owner.lower()]
+        return owner_spelling[fold(component.owner)]
 
     repo_team: dict[str, str] = {}
     repo_origin: dict[str, str] = {}

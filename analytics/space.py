@@ -59,6 +59,7 @@ from sqlalchemy import Engine, select
 
 from analytics.ownership import ORGANISATION
 from store import schema
+from store.folding import fold
 
 __all__ = [
     "CHANGE_MIN_POINTS",
@@ -188,8 +189,8 @@ def _read(
     engine: Engine, quarters: Sequence[str] | None, spelling: Mapping[str, str] | None = None
 ) -> dict[str, _Quarter]:
     """The stored items, respondents and answers of ``quarters`` (None: all). A stored team name is read
-    in the configured spelling (``spelling``: lower-case name → name) whatever its letter case, as the
-    import matches answers: a team renamed only in letter case keeps its history."""
+    in the configured spelling (``spelling``: folded name → name) whatever its letter case and Unicode
+    form, as the import matches answers: a team renamed only so keeps its history."""
     spelling = spelling or {}
     items_t, responses_t, answers_t = schema.survey_items, schema.survey_responses, schema.survey_answers
     items_q = select(
@@ -232,7 +233,7 @@ def _read(
             )
         team_of: dict[tuple[str, str, str], str] = {}
         for survey, quarter, respondent, stored_team in conn.execute(responses_q):
-            team = spelling.get(stored_team.lower(), stored_team)
+            team = spelling.get(fold(stored_team), stored_team)
             found[quarter].respondents[team].add(respondent)
             team_of[(survey, quarter, respondent)] = team
         for survey, quarter, respondent, item_id, value in conn.execute(answers_q):
@@ -416,7 +417,7 @@ def compute_space_quarters(
     if quarters is not None:
         wanted = list(dict.fromkeys(quarters))
         read = sorted({*wanted, *(previous_quarter(quarter) for quarter in wanted)}, key=quarter_key)
-    stored = _read(engine, read, {name.lower(): name for name in teams})
+    stored = _read(engine, read, {fold(name): name for name in teams})
     shown = {quarter: _shown_quarter(data, teams, min_group_size) for quarter, data in stored.items()}
 
     scores: list[SpaceScore] = []

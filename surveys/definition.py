@@ -4,23 +4,23 @@ Every error is one ``InputError`` line naming the file, the YAML line and the ke
 
     devex.yaml:14: items[2].scale: unknown scale 'agree7' (defined: agree5, freq5)
 
-Text is compared the way people read it: ``fold`` ignores case, Unicode compatibility forms, curly
-versus straight quotes and runs of whitespace. Answers, column titles and item wording all go through
-it, and so does the wording fingerprint, so that a cosmetic edit (a double space, a curly apostrophe)
-does not count as a changed question while any change of words does.
+Text is compared the way people read it: ``fold`` (``store.folding``) ignores case, Unicode
+compatibility forms, curly versus straight quotes and runs of whitespace. Answers, column titles and
+item wording all go through it, and so does the wording fingerprint, so that a cosmetic edit (a
+double space, a curly apostrophe) does not count as a changed question while any change of words does.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
 from store.errors import InputError
+from store.folding import fold
 from store.yaml_lines import compose, unknown_key, where
 
 __all__ = [
@@ -30,7 +30,6 @@ __all__ = [
     "Scale",
     "SurveyDefinition",
     "fingerprint",
-    "fold",
     "load_definition",
     "parse_definition",
 ]
@@ -43,14 +42,6 @@ DEFAULT_DEFINITION = Path(__file__).resolve().parent / "definitions" / "space-de
 MAX_POINTS = 11
 _ITEM_ID = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*\Z")
 _NUMBER = re.compile(r"\d+\Z")
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"'})
-_WHITESPACE = re.compile(r"\s+")
-
-
-def fold(text: str) -> str:
-    """``text`` as compared: NFKC, straight quotes, case-folded, whitespace runs folded, trimmed."""
-    normal = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
-    return _WHITESPACE.sub(" ", normal).strip()
 
 
 @dataclass(frozen=True)

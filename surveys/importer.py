@@ -32,8 +32,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from store import schema
 from store.errors import ConfigError, StoreError, SurveyImportError
+from store.folding import fold
 from store.upsert import upsert
-from surveys.definition import Item, Scale, SurveyDefinition, fingerprint, fold
+from surveys.definition import Item, Scale, SurveyDefinition, fingerprint
 from surveys.formats import (
     FORMATS,
     ParsedExport,

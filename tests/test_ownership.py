@@ -70,6 +70,30 @@ def test_catalog_owners_without_config() -> None:
     assert ownership.warnings == []
 
 
+def test_catalog_owners_compare_as_team_names_do_whatever_their_letter_case_and_unicode_form() -> None:
+    """A catalog owner is the configured team it folds to (``STRASSE`` is ``Straße``), as survey answers
+    are; without a configured team, owners that fold alike are one team, spelled as first in file order."""
+    teams = """\
+        - name: Straße
+        """
+    ownership = resolve_ownership(
+        config(teams),
+        ["acme/a", "acme/b", "acme/c", "acme/d"],
+        [
+            comp("acme/a", 0, "a", "STRASSE"),
+            comp("acme/b", 0, "b", "Zu\u0308rich"),  # decomposed ü, first met
+            comp("acme/c", 0, "c", "Z\u00fcrich"),  # composed
+            comp("acme/d", 0, "d", "ZÜRICH"),
+        ],
+    )
+    assert ownership.repo_team == {
+        "acme/a": "Straße",
+        "acme/b": "Zu\u0308rich",
+        "acme/c": "Zu\u0308rich",
+        "acme/d": "Zu\u0308rich",
+    }
+
+
 def test_catalog_discovery_off_ignores_stored_components() -> None:
     ownership = resolve_ownership(
         config(discover=False), ["acme/orders"], [comp("acme/orders", 0, "orders", "order-team", service="P")]

@@ -39,9 +39,9 @@ from doraspace.config import values as v
 from doraspace.config.values import Secret as Secret
 from doraspace.config.values import problem
 from store.errors import ConfigError
+from store.folding import fold
 from store.urls import check_database_url, redact
 from store.yaml_lines import compose, unknown_key
-from surveys.definition import fold
 
 DEFAULT_CONFIG_PATH = "./doraspace.yaml"
 DEFAULT_SINCE_DAYS = 365  # the first sync reaches this far back when github.since is not given

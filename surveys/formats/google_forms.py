@@ -10,7 +10,8 @@ timestamp as written (a second response in the same second gets ``#2``).
 
 from __future__ import annotations
 
-from surveys.definition import SurveyDefinition, fold
+from store.folding import fold
+from surveys.definition import SurveyDefinition
 from surveys.formats import (
     GOOGLE_EMAIL,
     GOOGLE_TIMESTAMP,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from surveys.definition import SurveyDefinition, fold
+from store.folding import fold
+from surveys.definition import SurveyDefinition
 from surveys.formats import Column, ParsedExport, RawResponse, Table, parse_timestamps
 
 FORMAT = "long"

@@ -8,7 +8,7 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
-from surveys.definition import fold
+from store.folding import fold
 from surveys.formats.shapes import Column, Grid, ParsedExport, RawResponse, Table
 
 # Google Forms names its first column in the form owner's language.

@@ -9,7 +9,8 @@ there is one, else the response ``ID``; the submission time is ``Completion time
 
 from __future__ import annotations
 
-from surveys.definition import SurveyDefinition, fold
+from store.folding import fold
+from surveys.definition import SurveyDefinition
 from surveys.formats import (
     ParsedExport,
     Table,

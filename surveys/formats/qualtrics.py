@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 
-from surveys.definition import SurveyDefinition, fold
+from store.folding import fold
+from surveys.definition import SurveyDefinition
 from surveys.formats import (
     ParsedExport,
     Table,

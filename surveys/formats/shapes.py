@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Literal
 
 from store.errors import SurveyImportError
-from surveys.definition import fold
+from store.folding import fold
 
 # Nobody's survey export is this big; a bigger file is something else (and would eat memory).
 MAX_FILE_BYTES = 200 * 1024 * 1024

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from surveys.definition import fold
+from store.folding import fold
 from surveys.formats.shapes import Table
 
 # Dates as spreadsheet locales write them: 2026-07-14, 2026/07/14, 7/14/2026, 14/07/2026, 14.07.2026,

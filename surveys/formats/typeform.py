@@ -9,7 +9,8 @@ count; exports from before ``Response Type`` existed hold only completed ones. T
 
 from __future__ import annotations
 
-from surveys.definition import SurveyDefinition, fold
+from store.folding import fold
+from surveys.definition import SurveyDefinition
 from surveys.formats import ParsedExport, Table, parse_timestamps, question_columns, wide_export
 
 FORMAT = "typeform"

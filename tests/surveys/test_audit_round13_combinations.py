@@ -798,19 +798,12 @@ RENAMES = [
     pytest.param("Straße", "STRASSE", ("strasse", "Straße", "STRASSE", "straße"), id="strasse"),
     pytest.param(ZURICH_NFC, ZURICH_NFD, ("ZÜRICH", "zürich", ZURICH_NFD, " Zürich "), id="zurich-nfd"),
 ]
-CASE_RENAME_DEFECT = (
-    "DEFECT: analytics/space.py compute_space_quarters/_read map a stored team to the configured one by "
-    "str.lower(), while the import, team_spellings and the config's uniqueness rule compare names with "
-    "surveys.definition.fold (NFKC + casefold): a team renamed in letter case the way the product itself "
-    "folds it (Straße → STRASSE, Zürich NFC → NFD) splits into two teams"
-)
 
 
 def rename_teams(name: str) -> str:
     return f"  - {{name: {name}, headcount: 6}}\n  - {{name: orders, headcount: 5}}\n"
 
 
-@pytest.mark.xfail(strict=True, reason=CASE_RENAME_DEFECT)
 @pytest.mark.parametrize(("old", "new", "typed"), RENAMES)
 def test_a_team_renamed_in_folded_letter_case_between_two_exports_of_a_quarter_stays_one_group(
     cli: Cli, old: str, new: str, typed: tuple[str, str, str, str]
@@ -852,7 +845,6 @@ def test_a_team_renamed_in_folded_letter_case_between_two_exports_of_a_quarter_s
     }
 
 
-@pytest.mark.xfail(strict=True, reason=CASE_RENAME_DEFECT)
 @pytest.mark.parametrize(("old", "new", "typed"), RENAMES)
 def test_a_team_renamed_in_folded_letter_case_between_quarters_keeps_its_change_and_rate(
     cli: Cli, old: str, new: str, typed: tuple[str, str, str, str]
@@ -887,16 +879,6 @@ def test_a_team_renamed_in_folded_letter_case_between_quarters_keeps_its_change_
 # ==================================================================================================
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "DEFECT: analytics/ownership.py (owner_spelling keyed by str.lower()) leaves the catalog owner "
-        "STRASSE apart from the configured team Straße, which docs/configuration.md calls one name; "
-        "doraspace/cli.py cmd_survey_import then passes both to surveys.importer.team_spellings, which "
-        "folds them equal and refuses every import: \"teams: survey_names: 'Straße' names both "
-        "'STRASSE' and 'Straße'\" (exit 2) although check-config says OK and no survey_names is set"
-    ),
-)
 def test_a_catalog_owner_in_folded_case_is_the_configured_team_for_typed_answers(cli: Cli) -> None:
     """Config: team Straße (headcount 4, no repository); the store's catalog says acme/checkout is owned
     by STRASSE (Backstage entity names are ASCII). docs/configuration.md: teams[].name is unique "whatever

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from store.errors import InputError
+from store.folding import fold
 from surveys.definition import (
     DEFAULT_DEFINITION,
     DIMENSIONS,
     fingerprint,
-    fold,
     load_definition,
     parse_definition,
 )
