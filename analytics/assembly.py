@@ -67,9 +67,13 @@ def survey_scores(
 def survey_results(
     engine: Engine, settings: AnalyticsSettings, *, quarters: Sequence[str] | None = None
 ) -> tuple[list[SpaceScore], list[SpaceQuarter]]:
-    """``survey_scores`` and the shown team-quarters."""
+    """``survey_scores`` and the shown team-quarters. Every team of the ownership map is named, so
+    that answers stored under an earlier spelling of a team known from the catalog alone are scored
+    under today's (the first in file order); the configured teams bring their headcounts."""
+    ownership = resolve_ownership(settings.ownership, collected_repositories(engine), load_components(engine))
+    teams: dict[str, int | None] = dict.fromkeys(sorted(ownership.teams)) | dict(settings.headcounts)
     return compute_space_quarters(
-        engine, teams=dict(settings.headcounts), min_group_size=settings.min_group_size, quarters=quarters
+        engine, teams=teams, min_group_size=settings.min_group_size, quarters=quarters
     )
 
 

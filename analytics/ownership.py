@@ -168,6 +168,12 @@ class Ownership:
         # Case-insensitive look-ups without a scan per call: analytics asks once per repository.
         self._spelling.update((repo.lower(), repo) for repo in self.repo_team)
 
+    @property
+    def teams(self) -> set[str]:
+        """Every team the map names, owning repositories or PagerDuty services only, ``unowned`` aside
+        (what nobody owns is no team to answer a survey for)."""
+        return {*self.repo_team.values(), *self.service_team.values()} - {UNOWNED}
+
     def team_of_repo(self, repo: str) -> str:
         return self.repo_team.get(self._repo_key(repo), UNOWNED)
 

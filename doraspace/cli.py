@@ -382,8 +382,7 @@ def cmd_survey_import(args: argparse.Namespace, config: Config) -> int:
         engine = store.existing
         known = (collected_repositories(engine), load_components(engine)) if engine else ([], [])
         owners = resolve_ownership(ownership_settings(config), *known)
-        spellings: dict[str, tuple[str, ...]] = {team: () for team in set(owners.repo_team.values())}
-        spellings.pop("unowned", None)
+        spellings: dict[str, tuple[str, ...]] = {team: () for team in owners.teams}
         spellings.update({team.name: team.survey_names for team in config.teams})
         prepared = prepare_import(
             Path(args.file),

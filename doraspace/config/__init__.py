@@ -195,7 +195,7 @@ class PagerDutyConfig(_Section):
 
 def _not_reserved(name: str) -> str:
     # Names the analytics already use: "*" is the organisation row, "unowned" what no team owns.
-    if name.casefold() in ("*", "unowned"):
+    if fold(name) in ("*", "unowned"):
         problem(f'{name!r} is reserved ("*" is the organisation, "unowned" the default team)')
     return name
 
