@@ -839,8 +839,8 @@ def _aggregates_statement(
 
 
 def _exact_percentiles(rows: Any, group: Sequence[str], fractions: dict[str, float], name: str) -> CTE:
-    """``percentile_cont`` of ``rows.seconds`` per ``group`` in hours, nulls skipped, with the very
-    arithmetic of ``analytics.percentile`` (low + (high − low) × fraction), so that the numbers do not
+    """``percentile_cont`` of ``rows.seconds`` per ``group`` in hours, nulls skipped, with one arithmetic
+    on both databases (PostgreSQL's own: low + (high − low) × fraction), so that the numbers do not
     move by the last bit from one database to the other. Interpolated over seconds, then divided: a
     median of exactly 3,600 s is exactly 1 h (see ``analytics.dora._hours``)."""
     keys = [rows.c[column_name] for column_name in group]
