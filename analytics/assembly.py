@@ -15,6 +15,7 @@ from analytics.dora import MetricPoint, TeamWindowMetrics
 from analytics.metrics import MetricsResult, compute_metrics_points
 from analytics.ownership import (
     ORGANISATION,
+    Ownership,
     PagerDutyScope,
     RepoScope,
     collected_repositories,
@@ -39,22 +40,34 @@ class Scopes:
     pagerduty: list[PagerDutyScope]
 
 
-def resolve_scopes(engine: Engine | None, settings: AnalyticsSettings) -> Scopes:
-    """``engine`` None: a store not created yet, with no repository collected and no catalog."""
+def _ownership(engine: Engine | None, settings: AnalyticsSettings) -> tuple[list[str], Ownership]:
+    """The collected repositories and the ownership map (``engine`` None: a store not created yet, with
+    no repository collected and no catalog)."""
     repositories = collected_repositories(engine) if engine else []
-    ownership = resolve_ownership(settings.ownership, repositories, load_components(engine) if engine else [])
+    return repositories, resolve_ownership(
+        settings.ownership, repositories, load_components(engine) if engine else []
+    )
+
+
+def _scopes(settings: AnalyticsSettings, repositories: list[str], ownership: Ownership) -> Scopes:
     return Scopes(
         repo_scopes(settings.ownership, repositories, ownership),
         pagerduty_scopes(ownership, settings.ownership),
     )
 
 
+def resolve_scopes(engine: Engine | None, settings: AnalyticsSettings) -> Scopes:
+    return _scopes(settings, *_ownership(engine, settings))
+
+
 def scoped_teams(engine: Engine | None, settings: AnalyticsSettings) -> set[str]:
-    """The teams the metrics have a row for besides "*": the owners of the collected repositories and
-    of the PagerDuty services, and the configured teams."""
-    scopes = resolve_scopes(engine, settings)
+    """The teams besides "*": those the metrics have a row for (the owners of the collected
+    repositories and of the PagerDuty services, ``unowned`` among them), every team of the ownership
+    map (survey answers name them) and the configured teams."""
+    repositories, ownership = _ownership(engine, settings)
+    scopes = _scopes(settings, repositories, ownership)
     owners = {scope.team for scope in scopes.repos} | {scope.team for scope in scopes.pagerduty}
-    return owners | {team for team, _ in settings.headcounts}
+    return owners | ownership.teams | {team for team, _ in settings.headcounts}
 
 
 def survey_scores(
@@ -70,7 +83,7 @@ def survey_results(
     """``survey_scores`` and the shown team-quarters. Every team of the ownership map is named, so
     that answers stored under an earlier spelling of a team known from the catalog alone are scored
     under today's (the first in file order); the configured teams bring their headcounts."""
-    ownership = resolve_ownership(settings.ownership, collected_repositories(engine), load_components(engine))
+    _, ownership = _ownership(engine, settings)
     teams: dict[str, int | None] = dict.fromkeys(sorted(ownership.teams)) | dict(settings.headcounts)
     return compute_space_quarters(
         engine, teams=teams, min_group_size=settings.min_group_size, quarters=quarters

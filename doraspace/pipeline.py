@@ -24,7 +24,8 @@ def compute_survey_scores(
 
 
 def known_teams(config: Config, engine: Engine | None) -> set[str]:
-    """Every team a metrics row can be for, "*" included (``engine`` None: no store yet)."""
+    """Every team a metrics row can be for and every team of the ownership map, "*" included (``engine``
+    None: no store yet)."""
     return scoped_teams(engine, analytics_settings(config)) | {"*"}
 
 
