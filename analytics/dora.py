@@ -630,6 +630,9 @@ def _metrics_statement(
     # (team, deployed_at, hours) meet the windows; a change deployed before one of its PRs was merged
     # takes the aggregate where every PR is merged by the window's end, else reads the PRs one by one.
     # The PRs each change merged come with it (``fact_ctes``: ``pr_first_commit_at``, ``pr_last_merged_at``).
+    # A subquery, not a CTE: read twice, a CTE is written out whole first (a million rows at a million
+    # deployments), where each reader can scan the changes with its own filter (this statement 1.15
+    # times faster on DuckDB, 1.02 to 1.10 on PostgreSQL, the same rows).
     team_changes = (
         select(
             changes.c.team_id,
@@ -645,7 +648,7 @@ def _metrics_statement(
             ).label("settled_start"),
         )
         .select_from(changes)
-        .cte("team_changes")
+        .subquery("team_changes")
     )
     settled_at_deployment = or_(
         team_changes.c.last_merged_at.is_(None), team_changes.c.last_merged_at <= team_changes.c.deployed_at
