@@ -121,6 +121,9 @@ def team_title(team: str) -> str:
 # -- file names ------------------------------------------------------------------------------------
 
 
+TEAM_PAGES = "team-*.html"  # every team page's file name matches it, and no other file's
+
+
 def team_page_names(teams: Iterable[str]) -> dict[str, str]:
     """Each team's page file name: ``team-<slug>.html``, unique, from ASCII letters, digits and ``-``.
 

@@ -26,6 +26,7 @@ from dashboards.reports.charts import breakdown_figure, chart_html, weekly_figur
 from dashboards.reports.keys import (
     KEYS,
     NO_DATA,
+    TEAM_PAGES,
     Key,
     format_delta,
     format_hours,
@@ -389,7 +390,9 @@ def write_reports(
 
     ``previous`` is the snapshot as of ``as_of`` minus the longest window; when given, pages show each
     metric's change against it. Returns the files written: the index, the team pages in snapshot order,
-    then plotly.js. An unknown team is a ``ValueError`` naming it.
+    then plotly.js. An unknown team is a ``ValueError`` naming it. Writing every team's page removes
+    the pages of teams the snapshot no longer has (a team removed or renamed in the config): the
+    folder, served at ``/reports/``, would otherwise keep a page with old numbers.
     """
     names = team_page_names(snapshot.teams)
     wanted = list(snapshot.teams) if teams is None else list(dict.fromkeys(teams))
@@ -402,6 +405,10 @@ def write_reports(
     for team, file_name in pages.items():
         written.append(_write(out_dir / file_name, team_page(snapshot, team, previous=previous)))
     written.append(_write(out_dir / PLOTLY_FILE, str(plotly.offline.get_plotlyjs())))
+    if teams is None:
+        # After the new index is in place, so that no link of the index served points at a removed page.
+        for stale in sorted(set(out_dir.glob(TEAM_PAGES)) - set(written)):
+            stale.unlink(missing_ok=True)
     return written
 
 

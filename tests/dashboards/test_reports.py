@@ -241,6 +241,20 @@ def test_a_subset_of_teams_writes_only_their_pages_and_the_index_links_only_thos
     assert "Organisation" in index  # still listed, with its bands
 
 
+def test_writing_every_page_removes_the_pages_of_teams_gone_and_nothing_else(tmp_path: Path) -> None:
+    """A team removed or renamed in the config leaves no page with old numbers behind (the daemon serves
+    this folder at /reports/); a subset written with --team removes nothing, and no other file goes."""
+    (tmp_path / "team-gone-team.html").write_text("old numbers", encoding="utf-8")
+    (tmp_path / "notes.html").write_text("the operator's", encoding="utf-8")
+    reports.write_reports(sample_snapshot(), tmp_path, teams=[TEAM])
+    assert (tmp_path / "team-gone-team.html").exists()
+    written = reports.write_reports(sample_snapshot(), tmp_path)
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        [*(path.name for path in written), "notes.html"]
+    )
+    assert not (tmp_path / "team-gone-team.html").exists()
+
+
 def test_an_unknown_team_is_refused_by_name(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no-such-team"):
         reports.write_reports(sample_snapshot(), tmp_path, teams=["no-such-team"])
