@@ -225,6 +225,15 @@ class GitHubSync:
         found: dict[str, tuple[RepositoryFact, RepoTarget]] = {}
         discovered_from: dict[str, str] = {}
         answers: Validators = {}
+        # A repository renamed on GitHub in letter case only keeps the spelling it was first collected
+        # under: its facts and cursors are stored under that one, and GitHub answers to either. Under
+        # the new one its deployments were listed again from since and stored a second time.
+        with self.engine.connect() as conn:
+            stored = {name.lower(): name for name in conn.scalars(select(schema.repositories.c.full_name))}
+
+        def as_stored(fact: RepositoryFact) -> RepositoryFact:
+            return replace(fact, full_name=stored.get(fact.full_name.lower(), fact.full_name))
+
         for target in configured:
             key = url_key(f"/repos/{target.name}")
             memo = self._memo(key)
@@ -241,6 +250,7 @@ class GitHubSync:
                 answers[key] = (answer.etag, json.dumps(astuple(fact)))
             # GitHub's spelling from here on (names are case-insensitive there, and a renamed repository
             # answers under its new name): the facts, the cursors and the discovery below all agree.
+            fact = as_stored(fact)
             found.setdefault(fact.full_name.lower(), (fact, replace(target, name=fact.full_name)))
         for org in organizations:
             try:
@@ -261,7 +271,7 @@ class GitHubSync:
                             "repos": [astuple(fact) for fact in facts],
                         }
                         answers[key] = (listing.answers[key], json.dumps(page_memo))
-                    for fact in facts:
+                    for fact in map(as_stored, facts):
                         if fact.full_name.lower() not in found:
                             target = RepoTarget(
                                 fact.full_name, default.source, default.environment, default.workflow
