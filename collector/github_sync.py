@@ -228,8 +228,11 @@ class GitHubSync:
         # A repository renamed on GitHub in letter case only keeps the spelling it was first collected
         # under: its facts and cursors are stored under that one, and GitHub answers to either. Under
         # the new one its deployments were listed again from since and stored a second time.
+        stored: dict[str, str] = {}
         with self.engine.connect() as conn:
-            stored = {name.lower(): name for name in conn.scalars(select(schema.repositories.c.full_name))}
+            # Sorted: a store that already holds two spellings (collected before this rule) uses one.
+            for name in sorted(conn.scalars(select(schema.repositories.c.full_name))):
+                stored.setdefault(name.lower(), name)
 
         def as_stored(fact: RepositoryFact) -> RepositoryFact:
             return replace(fact, full_name=stored.get(fact.full_name.lower(), fact.full_name))
