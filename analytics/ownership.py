@@ -283,12 +283,18 @@ def resolve_ownership(
     # that component's owner: then it leaves the component and is its own service, so the component's
     # PagerDuty service (linked through the component's other repositories) fails none of its
     # deployments, and its deployments are not rework for that service's incidents.
+    # Component names compare as Backstage compares entity names, whatever their case (``Cart`` in one
+    # repository's file and ``cart`` in another's are one service), spelled as first met in file order.
+    service_spelling: dict[str, str] = {}
+    for component in in_file_order:
+        service_spelling.setdefault(component.name.lower(), component.name)
+
     def service_of(repo: str) -> str:
         component = first_naming_repo.get(repo)
         if component is None:
             return repo
         given_away = repo_origin[repo] == FROM_CONFIG and team_of(component) != repo_team[repo]
-        return repo if given_away else component.name
+        return repo if given_away else service_spelling[component.name.lower()]
 
     repo_service = {repo: service_of(repo) for repo in repo_team}
     service_pagerduty: dict[str, set[str]] = {}

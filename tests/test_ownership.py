@@ -266,6 +266,26 @@ def test_services_group_repos_and_pagerduty_services() -> None:
     assert ownership.repos_of_service("checkout") == ("acme/c",)
 
 
+def test_component_names_compare_case_insensitively_as_backstage_entity_names_do() -> None:
+    # Backstage compares entity names whatever their case: ``Cart`` in acme/z-api's file (first in file
+    # order by repository) and ``cart`` in acme/a-web's are one service, spelled as first met in file
+    # order (repositories by name: acme/a-web's ``cart`` first). Its PagerDuty services are pooled.
+    components = [
+        comp("acme/z-api", 0, "Cart", "cart-team", service="PAPI"),
+        comp("acme/a-web", 0, "cart", "cart-team", service="PWEB"),
+        comp("acme/b", 0, "CART-admin", "cart-team"),
+    ]
+    ownership = resolve_ownership(config(), ["acme/z-api", "acme/a-web", "acme/b"], components)
+    assert ownership.repo_service == {
+        "acme/a-web": "cart",
+        "acme/b": "CART-admin",
+        "acme/z-api": "cart",
+    }
+    assert ownership.repos_of_service("cart") == ("acme/a-web", "acme/z-api")
+    assert ownership.service_pagerduty["cart"] == ("PAPI", "PWEB")
+    assert "Cart" not in ownership.service_pagerduty
+
+
 def test_repository_names_compare_case_insensitively() -> None:
     teams = """\
         - name: Order-Team
