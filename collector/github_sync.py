@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import astuple, dataclass, field, replace
+from dataclasses import astuple, dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, NamedTuple, cast
@@ -54,6 +54,7 @@ from collector.writer import (
     delete_incident_ids,
     delete_incidents,
     forget_deployments,
+    move_repository,
     relabel_deployments,
     unsettle_runs,
     write_compares,
@@ -193,6 +194,9 @@ class GitHubSync:
         holds the page's next link (a 304 may not repeat it)."""
         return self._etag(key) if self._memo(key) else None
 
+    def _repository_page_etag(self, key: str) -> str | None:
+        return self._page_etag(key) if _with_ids(self._memo(key)) else None
+
     def _known_next(self, key: str) -> str | None:
         """The next link a page of a list read whole had when it was stored."""
         return cast(str | None, json.loads(self._memo(key) or "{}").get("next"))
@@ -229,17 +233,38 @@ class GitHubSync:
         # under: its facts and cursors are stored under that one, and GitHub answers to either. Under
         # the new one its deployments were listed again from since and stored a second time.
         stored: dict[str, str] = {}
+        # Renamed otherwise, it is known by its id: its stored facts move to the new name (below).
+        by_id: dict[int, str] = {}
+        renames: dict[str, str] = {}  # stored name -> GitHub's new one
+        refused: set[str] = set()
         with self.engine.connect() as conn:
             # Sorted: a store that already holds two spellings (collected before this rule) uses one.
-            for name in sorted(conn.scalars(select(schema.repositories.c.full_name))):
+            rows = conn.execute(select(schema.repositories.c.full_name, schema.repositories.c.github_id))
+            for name, github_id in sorted(rows, key=lambda row: row[0]):
                 stored.setdefault(name.lower(), name)
+                if github_id is not None:
+                    by_id.setdefault(github_id, name)
 
         def as_stored(fact: RepositoryFact) -> RepositoryFact:
+            github_id, new = fact.github_id, fact.full_name
+            old = by_id.get(github_id) if github_id is not None else None
+            if github_id is not None and old is not None and old.lower() != new.lower():
+                if new.lower() not in stored:
+                    renames[old] = new
+                    stored[new.lower()] = by_id[github_id] = new
+                elif old not in refused:
+                    # The new name holds facts of its own (an earlier repository of that name, or this
+                    # one collected under it by an earlier version): neither is moved onto the other.
+                    refused.add(old)
+                    self._warn(
+                        f"repository {old} was renamed on GitHub to {new}, which already holds collected "
+                        f"facts: {old}'s stay under the old name"
+                    )
             return replace(fact, full_name=stored.get(fact.full_name.lower(), fact.full_name))
 
         for target in configured:
             key = url_key(f"/repos/{target.name}")
-            memo = self._memo(key)
+            memo = _with_ids(self._memo(key))
             try:
                 answer = self.client.repository_if_changed(target.name, self._etag(key) if memo else None)
             except NotFoundError as exc:
@@ -257,7 +282,9 @@ class GitHubSync:
             found.setdefault(fact.full_name.lower(), (fact, replace(target, name=fact.full_name)))
         for org in organizations:
             try:
-                listing = self.client.organization_repositories(org, self._page_etag, self._known_next)
+                listing = self.client.organization_repositories(
+                    org, self._repository_page_etag, self._known_next
+                )
                 for page in listing:
                     key = listing.keys[-1]
                     if key in listing.unchanged:
@@ -284,6 +311,12 @@ class GitHubSync:
             except NotFoundError as exc:
                 self._warn(f"organization {org} skipped: {exc}")
         with self.engine.begin() as conn:
+            for old, new in renames.items():
+                self._warn(
+                    f"repository {old} was renamed on GitHub to {new}: its collected facts now stand under "
+                    f"the new name; rename it in the configuration too (github.repositories, teams:)"
+                )
+                move_repository(conn, old, new, keep_urls=answers)
             write_repositories(conn, [fact for fact, _ in found.values()], discovered_from, self.now)
             self._remember(conn, answers)
         self.report.repositories = len(found)
@@ -1067,3 +1100,13 @@ class GitHubSync:
             ) from exc
         self.report.failed[name] = str(exc)
         self._warn(f"repository {name} skipped this sync: {exc}; asked again at the next sync")
+
+
+def _with_ids(memo: str | None) -> str | None:
+    """A repository memo (one fact, or an organisation page's) written before GitHub's ids were kept
+    holds none: as if there were none, so that GitHub is asked again, once, and the id is stored."""
+    if memo is None:
+        return None
+    data = json.loads(memo)
+    facts = data.get("repos", []) if isinstance(data, dict) else [data]
+    return memo if all(len(fact) >= len(fields(RepositoryFact)) for fact in facts) else None

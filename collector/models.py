@@ -17,6 +17,8 @@ class RepositoryFact:
     # GitHub's last push to any branch, as listed (not stored as a fact): a catalog file found absent
     # cannot have appeared while it and the default branch stay as they were.
     pushed_at: str | None = None
+    # GitHub's id: the same after a rename, so that the stored facts follow the repository's new name.
+    github_id: int | None = None
 
     @property
     def head(self) -> str | None:

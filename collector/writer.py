@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, delete, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Connection, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import Insert
 
+from collector import cursors
+from collector.cursors import catalog_cursor
 from collector.models import (
     CommitFact,
     CompareFact,
@@ -41,6 +43,7 @@ def write_repositories(
                 "default_branch": repo.default_branch,
                 "discovered_from": discovered_from.get(repo.full_name, "config"),
                 "synced_at": to_db(now),
+                "github_id": repo.github_id,
             }
             for repo in repos
         ),
@@ -394,3 +397,59 @@ def _forget_shipped(conn: Connection, repo: str, source: str, deployment_id: int
                 shipped.c.deployment_id == deployment_id,
             )
         )
+
+
+# The fact tables keyed by repository, whose rows a rename moves as they are.
+_REPOSITORY_FACTS = (
+    schema.deployments,
+    schema.deployment_statuses,
+    schema.commits,
+    schema.deployment_compares,
+    schema.deployment_commits,
+    schema.pull_requests,
+    schema.pull_request_commits,
+    schema.pull_request_reviews,
+    schema.pull_request_labels,
+)
+
+
+def move_repository(conn: Connection, old: str, new: str, keep_urls: Iterable[str] = ()) -> None:
+    """The stored facts of repository ``old``, renamed on GitHub to ``new`` (which holds nothing), stand
+    under ``new`` from now on, as a first sync would store them: the rows, its incident issues
+    (``old#12`` is ``new#12``), its catalog components and its cursors, which the next sync resumes
+    from. Its catalog file is read again (a file naming ``old`` in ``github.com/project-slug`` says so
+    again), its derived rows are derived again, and the validators of its URLs go, but for
+    ``keep_urls`` (this sync's answers)."""
+    _lock_repositories(conn, [old, new])
+    for table in _REPOSITORY_FACTS:
+        conn.execute(update(table).where(table.c.repo == old).values(repo=new))
+    incidents = schema.incidents
+    issues = conn.execute(
+        select(incidents.c.incident_id).where(incidents.c.source == "github", incidents.c.service == old)
+    )
+    for (incident_id,) in list(issues):
+        number = str(incident_id).rpartition("#")[2]
+        conn.execute(
+            update(incidents)
+            .where(incidents.c.source == "github", incidents.c.incident_id == incident_id)
+            .values(incident_id=f"{new}#{number}", service=new)
+        )
+    catalog = schema.catalog_components
+    conn.execute(update(catalog).where(func.lower(catalog.c.repo) == old.lower()).values(repo=new))
+    conn.execute(update(catalog).where(func.lower(catalog.c.file_repo) == old.lower()).values(file_repo=new))
+    cursors.delete(conn, catalog_cursor(old))
+    for table in (schema.derived_first_shipments, schema.derived_fingerprints):
+        conn.execute(delete(table).where(table.c.repo == old))
+    stored = schema.sync_cursors
+    for row in list(conn.execute(select(stored).where(stored.c.source == "github"))):
+        scope = str(row.scope)
+        if scope == old or scope.startswith(f"{old};"):  # deployments: "repo;environment=production"
+            key = (stored.c.source == row.source, stored.c.stream == row.stream, stored.c.scope == scope)
+            conn.execute(delete(stored).where(*key))
+            conn.execute(stored.insert().values({**row._asdict(), "scope": new + scope[len(old) :]}))
+    etags, kept, path = schema.http_etags, set(keep_urls), f"/repos/{old}".lower()
+    for (url,) in list(conn.execute(select(etags.c.url).where(etags.c.source == "github"))):
+        address = str(url).lower().split("?")[0]
+        if url not in kept and (address.endswith(path) or f"{path}/" in address):
+            conn.execute(delete(etags).where(etags.c.source == "github", etags.c.url == url))
+    conn.execute(delete(schema.repositories).where(schema.repositories.c.full_name == old))

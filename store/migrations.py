@@ -111,6 +111,11 @@ def _derived_sha_heads(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE derived_first_shipments ADD COLUMN IF NOT EXISTS head INTEGER"))
 
 
+def _repository_ids(conn: Connection) -> None:
+    # Migration 1 creates the table from today's schema, which has the column: hence IF NOT EXISTS.
+    conn.execute(text("ALTER TABLE repositories ADD COLUMN IF NOT EXISTS github_id BIGINT"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "github facts: deployments, commits, pull requests", _initial),
     Migration(2, "incidents (pagerduty, github issues) and catalog components", _incidents_and_catalog),
@@ -123,6 +128,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(8, "the first deployment of the history ships its own commit (derived again)", _derive_again),
     Migration(9, "a deployment GitHub could not compare ships its own commit (derived again)", _derive_again),
+    Migration(10, "GitHub's repository ids, which a rename keeps", _repository_ids),
 )
 
 

@@ -19,6 +19,9 @@ repositories = Table(
     Column("default_branch", String, nullable=False),
     Column("discovered_from", String, nullable=False),  # "config" or "org:<login>"
     Column("synced_at", DateTime, nullable=False),
+    # GitHub's id, the same across renames (null where none was read: rows of an earlier version, the
+    # demo). Added by migration 10.
+    Column("github_id", BigInteger),
 )
 
 # One row per deployment as the source reports it: a GitHub Deployment, a workflow run, a release or

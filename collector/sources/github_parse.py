@@ -53,6 +53,7 @@ def parse_repository(item: Json) -> RepositoryFact:
         full_name=item["full_name"],
         default_branch=item.get("default_branch") or "main",
         pushed_at=item.get("pushed_at") or None,
+        github_id=item["id"] if isinstance(item.get("id"), int) else None,
     )
 
 

@@ -34,7 +34,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -979,6 +979,8 @@ class GitHubDataset:
 
     repos: dict[str, RepoData] = field(default_factory=dict)
     orgs: dict[str, list[str]] = field(default_factory=dict)
+    # Former names (lower-cased) of renamed repos: GitHub answers them with a 301 to /repositories/{id}.
+    former_names: dict[str, RepoData] = field(default_factory=dict)
     _last_id: int = field(default=0, repr=False)
 
     def next_id(self) -> int:
@@ -1006,6 +1008,19 @@ class GitHubDataset:
         del self.repos[repo.full_name]
         for names in self.orgs.values():
             names[:] = [n for n in names if n.lower() != repo.full_name.lower()]
+
+    def rename_repo(self, repo: RepoData, new_name: str) -> None:
+        """Rename ``repo`` as GitHub does: its payloads and listings carry ``new_name`` from now on, its
+        id stays, and its former name answers 301 to ``/repositories/{id}`` until another repository
+        takes that name."""
+        old = repo.full_name
+        del self.repos[old]
+        for names in self.orgs.values():
+            names[:] = [n for n in names if n.lower() != old.lower()]
+        repo.full_name = new_name
+        self.repos[new_name] = repo
+        self.orgs.setdefault(repo.owner, []).append(new_name)
+        self.former_names[old.lower()] = repo
 
     def find_repo(self, full_name: str) -> RepoData | None:
         wanted = full_name.lower()
@@ -1227,6 +1242,12 @@ def route(pattern: str) -> Callable[[Handler], Handler]:
 
 
 def dispatch(req: ApiRequest) -> Reply:
+    by_id = re.match(r"^/repositories/(?P<id>[0-9]+)(?P<rest>/.*)?$", req.path)
+    if by_id is not None:  # where a former name's 301 leads
+        repo = next((r for r in req.dataset.repos.values() if r.id == int(by_id["id"])), None)
+        if repo is None:
+            return not_found(DOC_REPO)
+        req = replace(req, path=f"/repos/{repo.full_name}{by_id['rest'] or ''}")
     for regex, handler, wants_repo in _ROUTES:
         match = regex.match(req.path)
         if match is None:
@@ -1234,7 +1255,13 @@ def dispatch(req: ApiRequest) -> Reply:
         params = {k: urllib.parse.unquote(v) for k, v in match.groupdict().items() if v is not None}
         if not wants_repo:
             return handler(req, **params)
-        repo = req.dataset.find_repo(f"{params.pop('owner')}/{params.pop('name')}")
+        name = f"{params.pop('owner')}/{params.pop('name')}"
+        repo = req.dataset.find_repo(name)
+        former = req.dataset.former_names.get(name.lower())
+        if repo is None and former is not None:
+            rest = req.path.split("/", 4)[4] if req.path.count("/") > 3 else ""
+            location = f"{req.base_url}/repositories/{former.id}{'/' + rest if rest else ''}"
+            return Reply(301, {"message": "Moved Permanently", "url": location}, {"Location": location})
         if repo is None:
             return not_found(DOC_REPO)
         return handler(req, repo, **params)
