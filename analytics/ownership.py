@@ -298,21 +298,29 @@ def resolve_ownership(
 
     repo_service = {repo: service_of(repo) for repo in repo_team}
     service_pagerduty: dict[str, set[str]] = {}
+    services = set(repo_service.values())
     for service_id, origin in service_origin.items():
         if origin == FROM_CONFIG:
-            linked = [repo for repo, team in repo_team.items() if team == service_team[service_id]]
+            team_repos = (repo for repo, team in repo_team.items() if team == service_team[service_id])
+            linked = {repo_service[repo] for repo in team_repos}
         else:
             # Only the components whose owner got the service and still owns their repo: a losing
             # claim links nothing, and another team's incidents never fail a repo it lost (to a
             # component first in file order, or to teams:).
-            linked = [
-                canonical(c.repo)
+            claims = [
+                c
                 for c in in_file_order
                 if c.pagerduty_service == service_id
                 and team_of(c) == service_team[service_id] == repo_team[canonical(c.repo)]
             ]
-        for repo in linked:
-            service_pagerduty.setdefault(repo_service[repo], set()).add(service_id)
+            # The service of the component's repository, and the component's own (SPEC §4: the
+            # component is a service, the annotation names its PagerDuty service): they differ where
+            # the repository's first component is another one (a monorepo of two components), and the
+            # component is the service of another repository.
+            linked = {repo_service[canonical(c.repo)] for c in claims}
+            linked |= {service_spelling[c.name.lower()] for c in claims} & services
+        for service in linked:
+            service_pagerduty.setdefault(service, set()).add(service_id)
 
     return Ownership(
         repo_team=_sorted_by_repo(repo_team),

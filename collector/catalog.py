@@ -50,7 +50,8 @@ PROJECT_SLUG = "github.com/project-slug"
 PAGERDUTY_SERVICE = "pagerduty.com/service-id"
 
 # An entity name or namespace: Backstage allows letters, digits and [-_.]; we only refuse what would
-# break a label or a report ("*" is the organisation row; whitespace, slashes and colons are typos).
+# break a label or a report ("*" is the organisation row; whitespace, slashes and colons are typos), or
+# a component's name that would be a repository's.
 _ENTITY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
@@ -129,6 +130,10 @@ def _component(file_repo: str, position: int, document: object) -> ComponentFact
     name = metadata.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ValueError("a Component needs metadata.name")
+    if not _ENTITY_NAME.match(name.strip()):
+        # As Backstage refuses it; a slash would also make it a repository's name (a repository with no
+        # component is a service of its own name), and two services would be one.
+        raise ValueError(f"metadata.name {name!r} is not an entity name (letters, digits and -_.)")
     annotations = _mapping(metadata.get("annotations"), "metadata.annotations")
     spec = _mapping(document.get("spec"), "spec")
 

@@ -286,6 +286,20 @@ def test_component_names_compare_case_insensitively_as_backstage_entity_names_do
     assert "Cart" not in ownership.service_pagerduty
 
 
+def test_a_monorepos_second_component_links_its_pagerduty_service_to_its_own_service_too() -> None:
+    # acme/shop holds shop-core, then shop-web (PSW): acme/shop is service shop-core. acme/shop-web's file
+    # declares shop-web again: service shop-web is acme/shop-web. PSW is shop-web's PagerDuty service
+    # (SPEC §4) and lives in acme/shop: both services have it. PCORE is shop-core's only.
+    components = [
+        comp("acme/shop", 0, "shop-core", "team-k", service="PCORE"),
+        comp("acme/shop", 1, "shop-web", "team-k", service="PSW"),
+        comp("acme/shop-web", 0, "Shop-Web", "team-k"),
+    ]
+    ownership = resolve_ownership(config(), ["acme/shop", "acme/shop-web"], components)
+    assert ownership.repo_service == {"acme/shop": "shop-core", "acme/shop-web": "shop-web"}
+    assert ownership.service_pagerduty == {"shop-core": ("PCORE", "PSW"), "shop-web": ("PSW",)}
+
+
 def test_repository_names_compare_case_insensitively() -> None:
     teams = """\
         - name: Order-Team

@@ -119,6 +119,9 @@ def test_a_numeric_looking_service_id_is_kept_as_text() -> None:
         (component("x", "'group:'"), "spec.owner 'group:' is not an entity reference"),
         (component("x", "[a, b]"), "spec.owner must be a string"),
         (component("x", "team", slug="not-a-slug"), "github.com/project-slug must be owner/name"),
+        # Backstage's entity names: a slash would make it a repository's name, and two services one.
+        (component("acme/web", "team"), "metadata.name 'acme/web' is not an entity name"),
+        (component("'order service'", "team"), "metadata.name 'order service' is not an entity name"),
     ],
 )
 def test_malformed_files_raise_with_repo_and_reason(text: str, reason: str) -> None:
