@@ -78,7 +78,8 @@ CHANGE_MIN_POINTS = 5.0
 """A score must move at least this many points (0–100) to be rising or falling."""
 CHANGE_Z = 1.96
 """…and by more than this many standard errors of the difference (a two-sided 95 % test)."""
-# Scores are means of fractions × 100: a move of exactly 5 points can come out as 4.999999999999.
+# Scores are means of fractions × 100: a move of exactly 5 points can come out as 4.999999999999, and
+# one of exactly 1.96 standard errors a hair above them (34.027777777777786 against 34.02777777777778).
 _POINTS_TOLERANCE = 1e-9
 
 Change = Literal["rising", "stable", "falling"]
@@ -375,7 +376,7 @@ def _wording(quarter: _Quarter, dimension: str) -> list[str]:
 def _change(current: _Cell, current_score: float, previous: _Cell, previous_score: float) -> Change:
     moved = current_score - previous_score
     spread = CHANGE_Z * math.hypot(current.standard_error(), previous.standard_error())
-    if abs(moved) >= CHANGE_MIN_POINTS - _POINTS_TOLERANCE and abs(moved) > spread:
+    if abs(moved) >= CHANGE_MIN_POINTS - _POINTS_TOLERANCE and abs(moved) > spread + _POINTS_TOLERANCE:
         return "rising" if moved > 0 else "falling"
     return "stable"
 
