@@ -224,3 +224,53 @@ def test_a_rename_onto_a_name_that_holds_facts_moves_nothing_and_says_so(tmp_pat
     assert f"repository {OLD} was renamed on GitHub to {NEW}, which already holds collected facts" in warnings
     deployments = [row[0] for row in stored["SELECT * FROM deployments"]]
     assert deployments.count(OLD) == 2
+
+
+def test_a_store_from_before_repository_ids_learns_them_at_its_next_sync(tmp_path: Path) -> None:
+    """A store written before ids were kept: its repositories rows have none, and its memos of the
+    repository and of the organisation page hold facts of three fields. The next sync asks both again
+    without their ETags (200, not 304) and stores the id; the one after is answered 304 again. So a
+    rename after the upgrade is followed even where GitHub's answer had not changed since."""
+    dataset = GitHubDataset()
+    repo = history(dataset)
+    with pytest.MonkeyPatch.context() as patch, GitHubEmulator(dataset, token=TOKEN) as emulator:
+        patch.setenv(TOKEN_VARIABLE, TOKEN)
+        both = write_github_config(
+            tmp_path,
+            emulator.base_url,
+            TOKEN_VARIABLE,
+            f"since: 2026-03-01\napi: rest\nrepositories: [{OLD}]\norganizations: [acme]",
+            REST,
+        )
+        collect(both)
+        engine = open_store(f"duckdb:///{tmp_path}/store.duckdb")
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE repositories SET github_id = NULL"))
+            for url, memo in list(
+                conn.execute(text("SELECT url, memo FROM http_etags WHERE memo IS NOT NULL"))
+            ):
+                data = json.loads(memo)
+                if url == f"/repos/{OLD}":
+                    data = data[:3]
+                elif isinstance(data, dict) and "repos" in data:
+                    data["repos"] = [fact[:3] for fact in data["repos"]]
+                conn.execute(
+                    text("UPDATE http_etags SET memo = :memo WHERE url = :url"),
+                    {"memo": json.dumps(data), "url": url},
+                )
+        engine.dispose()
+
+        def answers() -> dict[str, int]:
+            return {
+                record.path: record.status
+                for record in emulator.requests
+                if record.path in (f"/repos/{OLD}", "/orgs/acme/repos")
+            }
+
+        emulator.requests.clear()
+        collect(both)
+        assert answers() == {f"/repos/{OLD}": 200, "/orgs/acme/repos": 200}
+        assert facts(both)[FACTS[0]] == [(OLD, "main", "config", repo.id)]
+        emulator.requests.clear()
+        collect(both)
+        assert answers() == {f"/repos/{OLD}": 304, "/orgs/acme/repos": 304}
