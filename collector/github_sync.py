@@ -223,52 +223,70 @@ class GitHubSync:
 
     # -- repositories --------------------------------------------------------------------------------
 
+    def _stored_names(self, facts: Sequence[RepositoryFact]) -> tuple[dict[str, str], dict[str, str]]:
+        """The name each listed repository is stored under (by GitHub's name, lower-cased), and the
+        repositories whose facts move to a new name (stored name → GitHub's).
+
+        Renamed in letter case only, a repository keeps the spelling it was first collected under: its
+        facts and cursors are stored under that one, and GitHub answers to either (under the new one
+        its deployments were listed again from since and stored a second time). Renamed otherwise, it is
+        known by its id, and moves, unless the new name holds facts of a repository that stays (one
+        deleted since, or this one collected under its new name before ids were kept): neither is
+        moved onto the other."""
+        with self.engine.connect() as conn:
+            # Sorted: a store that already holds two spellings (collected before this rule) uses one.
+            names = select(schema.repositories.c.full_name, schema.repositories.c.github_id)
+            rows = sorted(conn.execute(names), key=lambda row: str(row[0]))
+        stored: dict[str, str] = {}
+        by_id: dict[int, str] = {}
+        for name, github_id in rows:
+            stored.setdefault(name.lower(), name)
+            if github_id is not None:
+                by_id.setdefault(github_id, name)
+        wanted = {
+            by_id[fact.github_id]: fact.full_name
+            for fact in facts
+            if fact.github_id in by_id and by_id[fact.github_id].lower() != fact.full_name.lower()
+        }
+        # A name is free once its repository moves away (a swap, a chain); a refusal can take that back.
+        renames = dict(wanted)
+        while refused := [
+            old
+            for old, new in renames.items()
+            if new.lower() in stored and stored[new.lower()].lower() not in {o.lower() for o in renames}
+        ]:
+            for old in refused:
+                new = renames.pop(old)
+                self._warn(
+                    f"repository {old} was renamed on GitHub to {new}, which already holds collected facts: "
+                    f"{old}'s stay under the old name"
+                )
+        for old in renames:
+            del stored[old.lower()]
+        stored.update((new.lower(), new) for new in renames.values())
+        return stored, renames
+
     def resolve_repositories(
         self, configured: Sequence[RepoTarget], organizations: Sequence[str], default: RepoTarget
     ) -> list[tuple[RepositoryFact, RepoTarget]]:
-        found: dict[str, tuple[RepositoryFact, RepoTarget]] = {}
-        discovered_from: dict[str, str] = {}
+        # What GitHub lists, by its own name (lower-cased): the configured repositories first, then the
+        # organisations' others.
+        listed: dict[str, tuple[RepositoryFact, RepoTarget]] = {}
+        discovered: dict[str, str] = {}
         answers: Validators = {}
-        # A repository renamed on GitHub in letter case only keeps the spelling it was first collected
-        # under: its facts and cursors are stored under that one, and GitHub answers to either. Under
-        # the new one its deployments were listed again from since and stored a second time.
-        stored: dict[str, str] = {}
-        # Renamed otherwise, it is known by its id: its stored facts move to the new name (below).
-        by_id: dict[int, str] = {}
-        renames: dict[str, str] = {}  # stored name -> GitHub's new one
-        refused: set[str] = set()
-        with self.engine.connect() as conn:
-            # Sorted: a store that already holds two spellings (collected before this rule) uses one.
-            rows = conn.execute(select(schema.repositories.c.full_name, schema.repositories.c.github_id))
-            for name, github_id in sorted(rows, key=lambda row: row[0]):
-                stored.setdefault(name.lower(), name)
-                if github_id is not None:
-                    by_id.setdefault(github_id, name)
-
-        def as_stored(fact: RepositoryFact) -> RepositoryFact:
-            github_id, new = fact.github_id, fact.full_name
-            old = by_id.get(github_id) if github_id is not None else None
-            if github_id is not None and old is not None and old.lower() != new.lower():
-                if new.lower() not in stored:
-                    renames[old] = new
-                    stored[new.lower()] = by_id[github_id] = new
-                elif old not in refused:
-                    # The new name holds facts of its own (an earlier repository of that name, or this
-                    # one collected under it by an earlier version): neither is moved onto the other.
-                    refused.add(old)
-                    self._warn(
-                        f"repository {old} was renamed on GitHub to {new}, which already holds collected "
-                        f"facts: {old}'s stay under the old name"
-                    )
-            return replace(fact, full_name=stored.get(fact.full_name.lower(), fact.full_name))
-
         for target in configured:
             key = url_key(f"/repos/{target.name}")
             memo = _with_ids(self._memo(key))
             try:
                 answer = self.client.repository_if_changed(target.name, self._etag(key) if memo else None)
+                self._failing_in_a_row.clear()
             except NotFoundError as exc:
                 self._warn(f"repository {target.name} skipped: {exc}")
+                continue
+            except TransientSourceError as exc:
+                if exc.retry_after is not None:  # a rate limit is the whole sync's
+                    raise
+                self._failed(target.name, exc)  # kept failing: skipped, the others collected
                 continue
             if answer.not_modified and memo:
                 fact = RepositoryFact(*json.loads(memo))  # an earlier version's memo has no pushed_at
@@ -278,8 +296,7 @@ class GitHubSync:
                 answers[key] = (answer.etag, json.dumps(astuple(fact)))
             # GitHub's spelling from here on (names are case-insensitive there, and a renamed repository
             # answers under its new name): the facts, the cursors and the discovery below all agree.
-            fact = as_stored(fact)
-            found.setdefault(fact.full_name.lower(), (fact, replace(target, name=fact.full_name)))
+            listed.setdefault(fact.full_name.lower(), (fact, replace(target, name=fact.full_name)))
         for org in organizations:
             try:
                 listing = self.client.organization_repositories(
@@ -301,22 +318,36 @@ class GitHubSync:
                             "repos": [astuple(fact) for fact in facts],
                         }
                         answers[key] = (listing.answers[key], json.dumps(page_memo))
-                    for fact in map(as_stored, facts):
-                        if fact.full_name.lower() not in found:
+                    for fact in facts:
+                        if fact.full_name.lower() not in listed:
                             target = RepoTarget(
                                 fact.full_name, default.source, default.environment, default.workflow
                             )
-                            found[fact.full_name.lower()] = (fact, target)
-                            discovered_from[fact.full_name] = f"org:{org}"
+                            listed[fact.full_name.lower()] = (fact, target)
+                            discovered[fact.full_name.lower()] = f"org:{org}"
             except NotFoundError as exc:
                 self._warn(f"organization {org} skipped: {exc}")
+
+        stored, renames = self._stored_names([fact for fact, _ in listed.values()])
+        found: dict[str, tuple[RepositoryFact, RepoTarget]] = {}
+        discovered_from: dict[str, str] = {}
+        for name, (fact, target) in listed.items():
+            spelled = stored.get(name, fact.full_name)
+            found[spelled.lower()] = (replace(fact, full_name=spelled), replace(target, name=spelled))
+            if name in discovered:
+                discovered_from[spelled] = discovered[name]
         with self.engine.begin() as conn:
             for old, new in renames.items():
                 self._warn(
                     f"repository {old} was renamed on GitHub to {new}: its collected facts now stand under "
                     f"the new name; rename it in the configuration too (github.repositories, teams:)"
                 )
-                move_repository(conn, old, new, keep_urls=answers)
+            # Through a name no repository can have ('#'), so that names swapped or passed along a
+            # chain (a → b while b → c) never meet in one transaction.
+            for old in renames:
+                move_repository(conn, old, f"{old}#renamed", keep_urls=answers)
+            for old, new in renames.items():
+                move_repository(conn, f"{old}#renamed", new, keep_urls=answers)
             write_repositories(conn, [fact for fact, _ in found.values()], discovered_from, self.now)
             self._remember(conn, answers)
         self.report.repositories = len(found)
