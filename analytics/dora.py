@@ -175,7 +175,7 @@ def compute_dora_points(
                 lead_time_hours_p50=_hours(p50),
                 lead_time_hours_p90=_hours(p90),
                 lead_time_breakdown_hours_p50={
-                    stage: _hours(seconds) for stage, seconds in zip(BREAKDOWN_STAGES, stages, strict=True)
+                    stage: _hours(span) for stage, span in zip(BREAKDOWN_STAGES, stages, strict=True)
                 },
             )
         )
@@ -314,34 +314,37 @@ def earliest_start(points: Sequence[MetricPoint]) -> datetime | None:
     return min(starts) if starts else None
 
 
-def _hours(seconds: float | None) -> float | None:
-    # Percentiles are taken over seconds and only then turned into hours: timestamps are whole seconds,
-    # so a median is exact there, and one of exactly 3,600 s is exactly 1 h, not 0.9999999999999999 h
-    # on the wrong side of a band edge (SPEC §6.3 "< 1 hour").
-    return None if seconds is None else float(seconds) / 3600.0
+MICROSECONDS_PER_HOUR = 3_600_000_000.0
 
 
-class seconds_between(FunctionElement[float]):  # lower case, like the SQL functions it stands beside
-    """``seconds_between(later, earlier)``: the span in seconds, a 64-bit float rounded once from the
-    exact difference on both databases. PostgreSQL's EXTRACT(epoch FROM interval) is exact (numeric);
-    DuckDB's adds an interval's days and its seconds as floats, a last bit off for a span of more than a
-    day with microseconds, so DuckDB subtracts whole microseconds instead."""
+def _hours(microseconds: float | None) -> float | None:
+    # Percentiles are taken over whole microseconds and only then turned into hours: a median is exact
+    # there (the halves of two whole numbers), and one of exactly 3,600 s is exactly 1 h, not
+    # 0.9999999999999999 h on the wrong side of a band edge (SPEC §6.3 "< 1 hour"), which interpolating
+    # over seconds gave for spans with microseconds (60.000001 s and 7,139.999999 s).
+    return None if microseconds is None else float(microseconds) / MICROSECONDS_PER_HOUR
+
+
+class microseconds_between(FunctionElement[float]):  # lower case, like the SQL functions it stands beside
+    """``microseconds_between(later, earlier)``: the span in whole microseconds, as a 64-bit float (exact
+    below 285 years) on both databases. PostgreSQL's EXTRACT(epoch FROM interval) is exact (numeric);
+    DuckDB subtracts whole microseconds."""
 
     type = Double()
     inherit_cache = True
 
 
-@compiles(seconds_between)
-def _compile_seconds_between(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(microseconds_between)
+def _compile_microseconds_between(element: microseconds_between, compiler: SQLCompiler, **kw: Any) -> str:
     later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
     if compiler.dialect.name == "postgresql":
-        return f"CAST(EXTRACT(epoch FROM ({later}) - ({earlier})) AS DOUBLE PRECISION)"
-    return f"CAST(epoch_us({later}) - epoch_us({earlier}) AS DOUBLE) / 1000000.0"
+        return f"CAST(EXTRACT(epoch FROM ({later}) - ({earlier})) * 1000000 AS DOUBLE PRECISION)"
+    return f"CAST(epoch_us({later}) - epoch_us({earlier}) AS DOUBLE)"
 
 
-def _stage_seconds(later: ColumnElement[Any], earlier: ColumnElement[Any]) -> ColumnElement[Any]:
+def _stage_us(later: ColumnElement[Any], earlier: ColumnElement[Any]) -> ColumnElement[Any]:
     # A stage that would be negative (clock skew, odd data) is dropped; null when either end is unknown.
-    return case((later >= earlier, seconds_between(later, earlier)), else_=None)
+    return case((later >= earlier, microseconds_between(later, earlier)), else_=None)
 
 
 def _median(value: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -657,15 +660,15 @@ def _metrics_statement(
         select(
             team_changes.c.team_id,
             team_changes.c.deployed_at,
-            seconds_between(team_changes.c.deployed_at, team_changes.c.settled_start).label(
-                "lead_time_seconds"
+            microseconds_between(team_changes.c.deployed_at, team_changes.c.settled_start).label(
+                "lead_time_us"
             ),
         )
         .where(settled_at_deployment, team_changes.c.deployed_at > team_changes.c.settled_start)
         .subquery("fixed_lead_times")
     )
     fixed_rows = select(
-        fixed_leads.c.team_id, *window_key, fixed_leads.c.lead_time_seconds.label("lead_time_seconds")
+        fixed_leads.c.team_id, *window_key, fixed_leads.c.lead_time_us.label("lead_time_us")
     ).select_from(fixed_leads.join(window_days, in_window(fixed_leads, window_days)))
     early = (
         select(team_changes, window_days.c.window_id, window_days.c.ends_at)
@@ -676,7 +679,7 @@ def _metrics_statement(
     early_settled = select(
         early.c.team_id,
         early.c.window_id,
-        seconds_between(early.c.deployed_at, early.c.settled_start).label("lead_time_seconds"),
+        microseconds_between(early.c.deployed_at, early.c.settled_start).label("lead_time_us"),
     ).where(early.c.last_merged_at <= early.c.ends_at, early.c.deployed_at > early.c.settled_start)
     unsettled_starts = (
         select(
@@ -713,8 +716,8 @@ def _metrics_statement(
     early_unsettled = select(
         unsettled_starts.c.team_id,
         unsettled_starts.c.window_id,
-        seconds_between(unsettled_starts.c.deployed_at, unsettled_starts.c.started_at).label(
-            "lead_time_seconds"
+        microseconds_between(unsettled_starts.c.deployed_at, unsettled_starts.c.started_at).label(
+            "lead_time_us"
         ),
     ).where(unsettled_starts.c.deployed_at > unsettled_starts.c.started_at)
     lead_times = union_all(fixed_rows, early_settled, early_unsettled).cte("lead_times")
@@ -769,19 +772,15 @@ def _metrics_statement(
         select(
             first_shipments.c.team_id,
             *window_key,
-            _stage_seconds(merged_pull_requests.c.created_at, merged_pull_requests.c.first_commit_at).label(
-                "coding_seconds"
+            _stage_us(merged_pull_requests.c.created_at, merged_pull_requests.c.first_commit_at).label(
+                "coding_us"
             ),
-            _stage_seconds(first_reviews.c.first_review_at, merged_pull_requests.c.created_at).label(
-                "pickup_seconds"
-            ),
-            _stage_seconds(merged_pull_requests.c.merged_at, first_reviews.c.first_review_at).label(
-                "review_seconds"
-            ),
+            _stage_us(first_reviews.c.first_review_at, merged_pull_requests.c.created_at).label("pickup_us"),
+            _stage_us(merged_pull_requests.c.merged_at, first_reviews.c.first_review_at).label("review_us"),
             case(
                 (unlisted_deployments.c.deployment_id.is_not(None), cast(null(), Double)),
-                else_=_stage_seconds(first_shipments.c.deployed_at, merged_pull_requests.c.merged_at),
-            ).label("deploy_seconds"),
+                else_=_stage_us(first_shipments.c.deployed_at, merged_pull_requests.c.merged_at),
+            ).label("deploy_us"),
         )
         .select_from(
             first_shipments.join(
@@ -836,13 +835,13 @@ def _metrics_statement(
     deployment_counts = counts_per_team(windowed_deployments, "deployments", "deployment_counts")
     lead_time_percentiles = per_team(
         lead_times,
-        [_percentiles(lead_times.c.lead_time_seconds, 0.5, 0.9).label("p50_p90")],
+        [_percentiles(lead_times.c.lead_time_us, 0.5, 0.9).label("p50_p90")],
         "lead_time_percentiles",
     )
     # percentile_cont skips nulls: each stage's median is over the PRs that have that stage.
     breakdown_medians = per_team(
         pr_stages,
-        [_median(pr_stages.c[f"{stage}_seconds"]).label(stage) for stage in BREAKDOWN_STAGES],
+        [_median(pr_stages.c[f"{stage}_us"]).label(stage) for stage in BREAKDOWN_STAGES],
         "breakdown_medians",
     )
 
@@ -864,8 +863,8 @@ def _metrics_statement(
         metric_windows.c.point,
         metric_windows.c.window_label.label("window"),
         func.coalesce(deployment_counts.c.deployments, 0).label("deployments"),
-        lead_time_percentiles.c.p50_p90[1].label("lead_time_seconds_p50"),
-        lead_time_percentiles.c.p50_p90[2].label("lead_time_seconds_p90"),
+        lead_time_percentiles.c.p50_p90[1].label("lead_time_us_p50"),
+        lead_time_percentiles.c.p50_p90[2].label("lead_time_us_p90"),
         *[breakdown_medians.c[stage].label(f"{stage}_seconds_p50") for stage in BREAKDOWN_STAGES],
     ).select_from(
         teams.join(metric_windows, true())

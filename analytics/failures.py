@@ -47,6 +47,7 @@ from sqlalchemy import (
 )
 
 from analytics.dora import (
+    MICROSECONDS_PER_HOUR,
     ORGANISATION_ID,
     FactCtes,
     Materialize,
@@ -58,12 +59,12 @@ from analytics.dora import (
     fact_windows,
     in_window,
     latest_as_of,
+    microseconds_between,
     per_team,
     point_windows,
     refresh_derived,
     rows_cte,
     same_scope,
-    seconds_between,
 )
 from analytics.ordering import bytewise
 from analytics.ownership import ORGANISATION, PagerDutyScope, RepoScope
@@ -172,6 +173,9 @@ class FailureResult:
     deployments: Sequence[Deployment]  # every counted deployment, flags filled in (read on first use)
     incidents: tuple[Incident, ...]
     failed: tuple[Deployment, ...] = ()  # the failed ones, in deployment order
+
+
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def _hours(delta: timedelta) -> float:
@@ -572,7 +576,9 @@ def _attribution(
             .join(incidents, incidents.c.incident_id == struck.c.incident_id)
             .outerjoin(linked, linked.c.incident_id == struck.c.incident_id)
         )
-        .where(seconds_between(struck.c.at, latest.c.at) <= attribution_window.total_seconds())
+        .where(
+            microseconds_between(struck.c.at, latest.c.at) <= attribution_window // timedelta(microseconds=1)
+        )
     )
     evidence_rows = union_all(explicit, rollback, revert, window)
     evidence = (
@@ -759,7 +765,7 @@ def _aggregates_statement(
         select(
             teams_of.c.team_id,
             failed_now.c.window_id,
-            seconds_between(failed_now.c.recovered_at, failed_now.c.deployed_at).label("seconds"),
+            microseconds_between(failed_now.c.recovered_at, failed_now.c.deployed_at).label("us"),
         )
         .select_from(of_team(failed_now))
         .cte("failed_rows")
@@ -782,13 +788,13 @@ def _aggregates_statement(
     restored_in = and_(
         incidents.c.resolved_at > windows.c.starts_after, incidents.c.resolved_at <= windows.c.ends_at
     )
-    restore_seconds = case((restored_in, seconds_between(incidents.c.resolved_at, incidents.c.started_at)))
+    restore_us = case((restored_in, microseconds_between(incidents.c.resolved_at, incidents.c.started_at)))
     incident_rows = (
         select(
             team_ids.c.team_id,
             windows.c.window_id,
             case((started_in, 1), else_=0).label("started"),
-            restore_seconds.label("seconds"),
+            restore_us.label("us"),
         )
         .select_from(
             # An incident of a team without deployments (a null team_id) is still the organisation's.
@@ -839,29 +845,33 @@ def _aggregates_statement(
 
 
 def _exact_percentiles(rows: Any, group: Sequence[str], fractions: dict[str, float], name: str) -> CTE:
-    """``percentile_cont`` of ``rows.seconds`` per ``group`` in hours, nulls skipped, with one arithmetic
+    """``percentile_cont`` of ``rows.us`` per ``group`` in hours, nulls skipped, with one arithmetic
     on both databases (PostgreSQL's own: low + (high − low) × fraction), so that the numbers do not
-    move by the last bit from one database to the other. Interpolated over seconds, then divided: a
-    median of exactly 3,600 s is exactly 1 h (see ``analytics.dora._hours``)."""
+    move by the last bit from one database to the other. Interpolated over whole microseconds, then
+    divided: a median of exactly 3,600 s is exactly 1 h (see ``analytics.dora._hours``)."""
     keys = [rows.c[column_name] for column_name in group]
     ranked = (
         select(
             *keys,
-            rows.c.seconds,
-            func.row_number().over(partition_by=keys, order_by=rows.c.seconds).label("rank"),
+            rows.c.us,
+            func.row_number().over(partition_by=keys, order_by=rows.c.us).label("rank"),
             func.count().over(partition_by=keys).label("n"),
         )
-        .where(rows.c.seconds.is_not(None))
+        .where(rows.c.us.is_not(None))
         .subquery(f"{name}_ranked")
     )
     columns = []
     for label, fraction in fractions.items():
         position = literal(fraction, Double) * cast(ranked.c.n - 1, Double)
         low = cast(func.floor(position), BigInteger)
-        low_value = func.max(case((ranked.c.rank == low + 1, ranked.c.seconds)))
-        high_value = func.max(case((ranked.c.rank == func.least(low + 2, ranked.c.n), ranked.c.seconds)))
+        low_value = func.max(case((ranked.c.rank == low + 1, ranked.c.us)))
+        high_value = func.max(case((ranked.c.rank == func.least(low + 2, ranked.c.n), ranked.c.us)))
         part = func.max(position - func.floor(position))
-        columns.append(((low_value + (high_value - low_value) * part) / literal(3600.0, Double)).label(label))
+        columns.append(
+            ((low_value + (high_value - low_value) * part) / literal(MICROSECONDS_PER_HOUR, Double)).label(
+                label
+            )
+        )
     group_keys = [ranked.c[column_name] for column_name in group]
     return select(*group_keys, *columns).group_by(*group_keys).cte(name)
 
