@@ -399,17 +399,10 @@ def _forget_shipped(conn: Connection, repo: str, source: str, deployment_id: int
         )
 
 
-# The fact tables keyed by repository, whose rows a rename moves as they are.
-_REPOSITORY_FACTS = (
-    schema.deployments,
-    schema.deployment_statuses,
-    schema.commits,
-    schema.deployment_compares,
-    schema.deployment_commits,
-    schema.pull_requests,
-    schema.pull_request_commits,
-    schema.pull_request_reviews,
-    schema.pull_request_labels,
+# The fact tables keyed by repository, whose rows a rename moves as they are (the catalog's and the
+# incident issues' keys say it otherwise).
+_REPOSITORY_FACTS = tuple(
+    table for table in schema.FACT_TABLES if "repo" in table.c and table.c.repo.primary_key
 )
 
 
