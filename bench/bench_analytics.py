@@ -82,7 +82,8 @@ def generate(engine: Engine, deployments: int) -> dict[str, int]:
     )
     deployed = _ts("offset_s + 300")
     statements = [
-        f"""INSERT INTO repositories SELECT 'org/r' || lpad(CAST(r AS VARCHAR), 4, '0'), 'main', 'config',
+        f"""INSERT INTO repositories (full_name, default_branch, discovered_from, synced_at)
+            SELECT 'org/r' || lpad(CAST(r AS VARCHAR), 4, '0'), 'main', 'config',
             TIMESTAMP '2026-06-30 12:00:00' FROM generate_series(0, {REPOS - 1}) AS rs(r)""",  # noqa: S608
         f"""INSERT INTO deployments (repo, source, deployment_id, environment, sha, ref, created_at,
                 deployed_at, last_state)
