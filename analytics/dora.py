@@ -865,7 +865,7 @@ def _metrics_statement(
         func.coalesce(deployment_counts.c.deployments, 0).label("deployments"),
         lead_time_percentiles.c.p50_p90[1].label("lead_time_us_p50"),
         lead_time_percentiles.c.p50_p90[2].label("lead_time_us_p90"),
-        *[breakdown_medians.c[stage].label(f"{stage}_seconds_p50") for stage in BREAKDOWN_STAGES],
+        *[breakdown_medians.c[stage].label(f"{stage}_us_p50") for stage in BREAKDOWN_STAGES],
     ).select_from(
         teams.join(metric_windows, true())
         .outerjoin(deployment_counts, same_team_window(deployment_counts))

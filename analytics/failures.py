@@ -576,9 +576,7 @@ def _attribution(
             .join(incidents, incidents.c.incident_id == struck.c.incident_id)
             .outerjoin(linked, linked.c.incident_id == struck.c.incident_id)
         )
-        .where(
-            microseconds_between(struck.c.at, latest.c.at) <= attribution_window // timedelta(microseconds=1)
-        )
+        .where(microseconds_between(struck.c.at, latest.c.at) <= attribution_window // _MICROSECOND)
     )
     evidence_rows = union_all(explicit, rollback, revert, window)
     evidence = (
@@ -867,11 +865,8 @@ def _exact_percentiles(rows: Any, group: Sequence[str], fractions: dict[str, flo
         low_value = func.max(case((ranked.c.rank == low + 1, ranked.c.us)))
         high_value = func.max(case((ranked.c.rank == func.least(low + 2, ranked.c.n), ranked.c.us)))
         part = func.max(position - func.floor(position))
-        columns.append(
-            ((low_value + (high_value - low_value) * part) / literal(MICROSECONDS_PER_HOUR, Double)).label(
-                label
-            )
-        )
+        hours = (low_value + (high_value - low_value) * part) / literal(MICROSECONDS_PER_HOUR, Double)
+        columns.append(hours.label(label))
     group_keys = [ranked.c[column_name] for column_name in group]
     return select(*group_keys, *columns).group_by(*group_keys).cte(name)
 
