@@ -33,6 +33,7 @@ from collector.models import (
     DeploymentStatusFact,
     PullRequestFact,
     RepositoryFact,
+    issue_number,
 )
 from collector.sources.github import PER_PAGE, GitHubClient, Listing, Lookup, NotFoundError, url_key
 from collector.sources.github_graphql import PULLS_PAGE, GitHubGraphQL, GraphQLUnavailable
@@ -250,11 +251,15 @@ class GitHubSync:
         }
         # A name is free once its repository moves away (a swap, a chain); a refusal can take that back.
         renames = dict(wanted)
-        while refused := [
-            old
-            for old, new in renames.items()
-            if new.lower() in stored and stored[new.lower()].lower() not in {o.lower() for o in renames}
-        ]:
+        while True:
+            moving = {old.lower() for old in renames}
+            refused = [
+                old
+                for old, new in renames.items()
+                if new.lower() in stored and stored[new.lower()].lower() not in moving
+            ]
+            if not refused:
+                break
             for old in refused:
                 new = renames.pop(old)
                 self._warn(
@@ -1023,7 +1028,7 @@ class GitHubSync:
         for row in stored:
             if row.incident_id in listed or shown.get(row.incident_id, False) == from_db(row.updated_at):
                 continue
-            number = int(str(row.incident_id).rpartition("#")[2])
+            number = issue_number(str(row.incident_id))
             key = url_key(f"/repos/{repo}/issues/{number}")
             try:
                 answer = self.client.issue_if_changed(repo, number, self._etag(key), from_db(row.updated_at))

@@ -145,6 +145,16 @@ class ComponentFact:
     pagerduty_service: str | None  # pagerduty.com/service-id
 
 
+def issue_incident_id(repo: str, number: int) -> str:
+    """The incident id of an incident-labelled GitHub issue: ``acme/web#12``."""
+    return f"{repo}#{number}"
+
+
+def issue_number(incident_id: str) -> int:
+    """The issue number of an ``issue_incident_id``."""
+    return int(incident_id.rpartition("#")[2])
+
+
 @dataclass(frozen=True)
 class IncidentFact:
     """One incident as the store keeps it (SPEC §5.4): a PagerDuty incident or an incident-labelled issue.

@@ -24,6 +24,8 @@ from collector.models import (
     IncidentFact,
     PullRequestFact,
     RepositoryFact,
+    issue_incident_id,
+    issue_number,
 )
 from store import schema
 from store.locks import lock_scopes, repository_scope
@@ -421,11 +423,10 @@ def move_repository(conn: Connection, old: str, new: str, keep_urls: Iterable[st
         select(incidents.c.incident_id).where(incidents.c.source == "github", incidents.c.service == old)
     )
     for (incident_id,) in list(issues):
-        number = str(incident_id).rpartition("#")[2]
         conn.execute(
             update(incidents)
             .where(incidents.c.source == "github", incidents.c.incident_id == incident_id)
-            .values(incident_id=f"{new}#{number}", service=new)
+            .values(incident_id=issue_incident_id(new, issue_number(str(incident_id))), service=new)
         )
     catalog = schema.catalog_components
     conn.execute(update(catalog).where(func.lower(catalog.c.repo) == old.lower()).values(repo=new))

@@ -16,6 +16,7 @@ from collector.models import (
     PullRequestFact,
     RepositoryFact,
     ReviewFact,
+    issue_incident_id,
 )
 
 Json = dict[str, Any]
@@ -188,7 +189,7 @@ def parse_incident_issue(repo: str, item: Json) -> IncidentFact:
     """An issue carrying an incident label: it started when opened and was resolved when closed."""
     return IncidentFact(
         source="github",
-        incident_id=f"{repo}#{int(item['number'])}",
+        incident_id=issue_incident_id(repo, int(item["number"])),
         service=repo,
         title=item.get("title") or "",
         description=item.get("body"),
