@@ -41,24 +41,17 @@ instant it is resolved: a deployment at its start is rework".
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 
 from analytics.metrics import MetricsResult
 from analytics.ownership import (
-    CatalogComponent,
-    Ownership,
-    OwnershipSettings,
     TeamClaim,
-    pagerduty_scopes,
-    repo_scopes,
-    resolve_ownership,
 )
-from tests.analytics import scenario
 from tests.analytics.facts import Facts, add_incident, at, sha
+from tests.analytics.ownership_world import component, first, run, ship, world
 from tests.analytics.scenario import check, rows_30d
 
 
@@ -70,54 +63,6 @@ def facts() -> Iterator[Facts]:
         yield built
     finally:
         built.engine.dispose()
-
-
-@dataclass
-class World:
-    ownership: Ownership
-    settings: OwnershipSettings
-    repos: list[str]
-
-
-def world(
-    repos: Sequence[str],
-    *,
-    teams: Sequence[TeamClaim] = (),
-    components: Sequence[CatalogComponent] = (),
-    service_ids: Sequence[str] = (),
-) -> World:
-    settings = OwnershipSettings(teams=tuple(teams), pagerduty_service_ids=tuple(service_ids))
-    return World(resolve_ownership(settings, list(repos), list(components)), settings, list(repos))
-
-
-def component(
-    file_repo: str,
-    position: int,
-    name: str,
-    owner: str | None,
-    repo: str | None = None,
-    pd: str | None = None,
-) -> CatalogComponent:
-    """A stored component; ``repo`` None lives in the repo holding the file (SPEC §4)."""
-    return CatalogComponent(file_repo, position, name, owner, repo or file_repo, pd)
-
-
-def run(facts: Facts, w: World) -> MetricsResult:
-    return scenario.run(
-        facts,
-        repo_scopes(w.settings, w.repos, w.ownership),
-        pagerduty_scopes(w.ownership, w.settings),
-    )
-
-
-def first(facts: Facts, repo: str) -> int:
-    return facts.deployment(at(1), compare="first", repo=repo, sha=sha(f"first-{repo}"))
-
-
-def ship(facts: Facts, repo: str, deployed_at: datetime, name: str) -> int:
-    """A deployment of one direct commit ``sha(name)`` authored an hour before it."""
-    commit = facts.commit(sha(name), deployed_at - timedelta(hours=1), repo=repo)
-    return facts.deployment(deployed_at, ships=[commit], repo=repo)
 
 
 def issue(facts: Facts, repo: str, number: int, started: datetime, resolved: datetime) -> None:
