@@ -53,6 +53,7 @@ bench: install
 	.venv/bin/python bench/bench_scrape.py
 	.venv/bin/python -m bench.bench_collect
 	.venv/bin/python bench/bench_analytics.py
+	.venv/bin/python -m bench.bench_upsert --postgres
 
 format: install
 	.venv/bin/ruff check --fix $(SOURCES)
