@@ -59,6 +59,7 @@ from analytics.ownership import ORGANISATION, RepoScope
 from analytics.shipments import UNLISTED_COMPARES, refresh_first_shipments
 from analytics.windows import WindowSpec, as_utc, window_bounds
 from store import schema
+from store.arrays import unnested
 from store.schema import UNKNOWN_COMPARE
 from store.timeutil import to_db
 
@@ -258,26 +259,15 @@ def rows_cte(
     *,
     integers: Collection[str] = (),
 ) -> CTE:
-    """Distinct ``rows`` as a CTE, strings but for the ``integers`` columns: one array parameter per
-    column, unnested side by side (DuckDB and PostgreSQL both zip several unnests in one select list).
-    Thousands of scopes stay a handful of parameters: as a VALUES list they cost seconds to compile and
-    bind on every statement."""
+    """Distinct ``rows`` as a CTE, strings but for the ``integers`` columns, one array parameter per
+    column (``store.arrays.unnested``): thousands of scopes stay a handful of parameters."""
     distinct = sorted(set(rows))
-
-    def element(column_name: str) -> type[Integer] | type[String]:
-        return Integer if column_name in integers else String
-
-    return select(
-        *[
-            func.unnest(
-                cast(
-                    bindparam(f"{name}_{name_}", [row[i] for row in distinct], type_=ARRAY(element(name_))),
-                    ARRAY(element(name_)),
-                ),
-                type_=element(name_),
-            ).label(name_)
-            for i, name_ in enumerate(columns)
-        ]
+    return unnested(
+        name,
+        [
+            (column, Integer if column in integers else String, [row[i] for row in distinct])
+            for i, column in enumerate(columns)
+        ],
     ).cte(name)
 
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, bindparam, cast, func, select
-from sqlalchemy.dialects.postgresql import ARRAY, Insert, insert
+from sqlalchemy import ColumnElement, Connection, Table
+from sqlalchemy.dialects.postgresql import Insert, insert
+
+from store.arrays import unnested
 
 # Given the statement (for its ``excluded`` row), when an existing row may be updated.
 UpdateGuard = Callable[[Insert], ColumnElement[bool]]
 
-# From this many rows on, the rows go as one array per column (``unnest``) rather than as a VALUES row
-# each. Both backends plan a VALUES list with a bound parameter per cell, and SQLAlchemy compiles it
-# anew for every row count: a 100-row page of pull requests took 39 ms, a 1,000-row batch 370 ms, on
-# DuckDB; the arrays, whose statement has one parameter per column and is compiled once, 14 ms and
-# 76 ms. Below about eight rows VALUES is the quicker (1 row: 5.9 ms against 7.5 ms).
+# From this many rows on, the rows go as one array per column (``store.arrays.unnested``) rather than
+# as a VALUES row each. Both backends plan a VALUES list with a bound parameter per cell, and
+# SQLAlchemy compiles it anew for every row count: a 100-row page of pull requests took 39 ms, a
+# 1,000-row batch 370 ms, on DuckDB; the arrays, whose statement has one parameter per column and is
+# compiled once, 14 ms and 76 ms. Below about eight rows VALUES is the quicker (1 row: 5.9 ms against
+# 7.5 ms).
 _ARRAYS_FROM = 8
 # Rows per statement: VALUES keeps its bound parameters well under PostgreSQL's 65,535; the arrays
 # keep one statement's memory bounded.
@@ -53,19 +56,14 @@ def upsert(
             statement = insert(table).values(batch[start : start + chunk_rows])
             conn.execute(_on_conflict(statement, names, key, only_if))
         return len(batch)
-    # The arrays are unnested side by side, in the rows' (key) order, into one row per position.
-    columns = select(
-        *(
-            func.unnest(
-                cast(bindparam(f"rows_{name}", type_=ARRAY(table.c[name].type)), ARRAY(table.c[name].type))
-            )
-            for name in names
-        )
-    )
-    statement = _on_conflict(insert(table).from_select(names, columns), names, key, only_if)
     for start in range(0, len(batch), _ARRAY_ROWS):
         chunk = batch[start : start + _ARRAY_ROWS]
-        conn.execute(statement, {f"rows_{name}": [row[name] for row in chunk] for name in names})
+        # The same statement for every chunk of a table and its columns, compiled once: the values
+        # are bound parameters.
+        columns = unnested(
+            "rows", [(name, table.c[name].type, [row[name] for row in chunk]) for name in names]
+        )
+        conn.execute(_on_conflict(insert(table).from_select(names, columns), names, key, only_if))
     return len(batch)
 
 
