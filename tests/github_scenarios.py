@@ -273,6 +273,37 @@ class Scenarios:
         return result
 
 
+def check_team_row(
+    rows: dict[str, dict[str, Any]],
+    team: str,
+    *,
+    deployments: int,
+    cfr: float | None,
+    recovery: float | None,
+    incidents: int,
+    restore: tuple[float | None, float | None],
+    rework: float | None,
+    row_bands: dict[str, str | None],
+    lead: tuple[float | None, float | None] = (1.0, 1.0),
+) -> None:
+    """The whole 30d row of ``team`` among ``rows`` (by team), every field, bands included, in a world
+    where no PR is merged: every breakdown stage null."""
+    assert team in rows, sorted(rows)
+    check_row(
+        rows[team],
+        team=team,
+        deployments=deployments,
+        lead=lead,
+        cfr=cfr,
+        recovery=recovery,
+        restore=restore,
+        incidents=incidents,
+        rework=rework,
+        stages=breakdown(),
+        row_bands=row_bands,
+    )
+
+
 def rows_before_and_after(
     tmp_path_factory: pytest.TempPathFactory,
     *,

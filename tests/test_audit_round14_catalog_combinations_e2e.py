@@ -71,7 +71,7 @@ from doraspace.cli import main
 from tests.analytics.facts import bands
 from tests.emulators.github import GitHubDataset, GitHubEmulator, RepoData
 from tests.emulators.pagerduty import PagerDutyDataset, PagerDutyEmulator
-from tests.github_scenarios import at, breakdown, check_row, deploy, run_cli
+from tests.github_scenarios import at, check_team_row, deploy, run_cli
 from tests.github_scenarios import started_at_six as started
 from tests.test_audit_ownership_attribution import catalog, component
 
@@ -462,40 +462,10 @@ def change_world(tmp_path_factory: pytest.TempPathFactory) -> ChangeReads:
         return ChangeReads(t1, read(configs["inc"]), read(configs["fresh"]), collect2)
 
 
-def expect(
-    rows: Rows,
-    team: str,
-    *,
-    deployments: int,
-    cfr: float | None,
-    recovery: float | None,
-    incidents: int,
-    restore: tuple[float | None, float | None],
-    rework: float | None,
-    row_bands: Bands,
-    lead: tuple[float | None, float | None] = (1.0, 1.0),
-) -> None:
-    """The whole 30d row of ``team``, every field (bands included; no PR: every breakdown stage null)."""
-    assert team in rows, sorted(rows)
-    check_row(
-        rows[team],
-        team=team,
-        deployments=deployments,
-        lead=lead,
-        cfr=cfr,
-        recovery=recovery,
-        restore=restore,
-        incidents=incidents,
-        rework=rework,
-        stages=breakdown(),
-        row_bands=row_bands,
-    )
-
-
 def pagerduty_only(rows: Rows, team: str, *, incidents: int, restore: tuple[float, float]) -> None:
     """A team owning PagerDuty services only (docs/metrics.md "Teams": 0 deployments, its incidents and
     restore times); recovery falls back to the restore p50 (SPEC §6.3): ≥ 1 h and < 24 h → high."""
-    expect(
+    check_team_row(
         rows,
         team,
         deployments=0,
@@ -538,7 +508,7 @@ def test_multi_document_owner_spellings_fold_into_a_configured_pagerduty_only_te
     for ``order-team``, sys-team or api-team.
     """
     rows = main_world.read.rows
-    expect(
+    check_team_row(
         rows,
         "Order-Team",
         deployments=6,
@@ -578,7 +548,7 @@ def test_user_owner_other_namespace_and_a_slug_to_a_repository_not_collected(mai
     No row for alice, ``other/fin-team`` or ``user:default/alice``.
     """
     rows = main_world.read.rows
-    expect(
+    check_team_row(
         rows,
         "fin-team",
         deployments=3,
@@ -623,7 +593,7 @@ def test_contested_repos_with_teams_taking_the_winners_service_and_giving_a_repo
     team-c: PagerDuty only: incidents 1 (PTA-1, 1 h); restore 1.0.
     """
     rows = main_world.read.rows
-    expect(
+    check_team_row(
         rows,
         "team-a",
         deployments=4,
@@ -634,7 +604,7 @@ def test_contested_repos_with_teams_taking_the_winners_service_and_giving_a_repo
         rework=0.0,
         row_bands=bands("medium", "elite", "low", "high"),
     )
-    expect(
+    check_team_row(
         rows,
         "team-b",
         deployments=4,
@@ -670,7 +640,7 @@ def test_yaml_1_2_names_fold_into_one_service_across_files_beside_a_date_named_c
     1/7. Bands: 7/30 high, elite, low, 12.75 h high. No row ``No``, ``false`` or ``False``.
     """
     rows = main_world.read.rows
-    expect(
+    check_team_row(
         rows,
         "no",
         deployments=7,
@@ -700,7 +670,7 @@ def test_pagerduty_service_named_by_two_owners_fails_and_reworks_the_first_ones_
     elite, elite, null.
     """
     rows = main_world.read.rows
-    expect(
+    check_team_row(
         rows,
         "team-s",
         deployments=3,
@@ -711,7 +681,7 @@ def test_pagerduty_service_named_by_two_owners_fails_and_reworks_the_first_ones_
         rework=1 / 3,
         row_bands=bands("medium", "elite", "low", "high"),
     )
-    expect(
+    check_team_row(
         rows,
         "team-t",
         deployments=3,
@@ -797,7 +767,7 @@ def test_main_team_set_unowned_and_organisation_rows(main_world: MainRead) -> No
         "team-t",
         "unowned",
     }
-    expect(
+    check_team_row(
         rows,
         "unowned",
         deployments=2,
@@ -808,7 +778,7 @@ def test_main_team_set_unowned_and_organisation_rows(main_world: MainRead) -> No
         rework=0.0,
         row_bands=bands("medium", "elite", "low", "high"),
     )
-    expect(
+    check_team_row(
         rows,
         "*",
         deployments=32,
@@ -857,7 +827,7 @@ def test_component_named_like_a_repository_is_not_that_repositorys_service(names
         "acme/api": ("x-team", "config"),
         "acme/web": ("unowned", "unowned"),
     }
-    expect(
+    check_team_row(
         rows,
         "x-team",
         deployments=3,
@@ -868,7 +838,7 @@ def test_component_named_like_a_repository_is_not_that_repositorys_service(names
         rework=0.0,
         row_bands=bands("medium", "elite", "elite", None),
     )
-    expect(
+    check_team_row(
         rows,
         "unowned",
         deployments=2,
@@ -879,7 +849,7 @@ def test_component_named_like_a_repository_is_not_that_repositorys_service(names
         rework=0.0,
         row_bands=bands("medium", "elite", "low", "high"),
     )
-    expect(
+    check_team_row(
         rows,
         "*",
         deployments=5,
@@ -927,7 +897,7 @@ def test_pagerduty_service_of_a_component_sharing_its_repo_reaches_the_component
     assert split_world.warnings == []
     assert set(split_world.rows) == {"*", "team-k"}
     for team in ("team-k", "*"):
-        expect(
+        check_team_row(
             split_world.rows,
             team,
             deployments=5,
@@ -964,7 +934,7 @@ def test_component_moved_to_the_last_file_hands_a_contested_repo_to_the_other_cl
     check-config: acme/mv-target → ann, then max (catalog), with the warning naming the winner.
     """
     t1, t2, fresh = change_world.t1, change_world.t2, change_world.fresh
-    expect(
+    check_team_row(
         t1.rows,
         "ann",
         deployments=4,
@@ -977,7 +947,7 @@ def test_component_moved_to_the_last_file_hands_a_contested_repo_to_the_other_cl
     )
     pagerduty_only(t1.rows, "max", incidents=1, restore=(2.0, 2.0))
     for after in (t2, fresh):
-        expect(
+        check_team_row(
             after.rows,
             "max",
             deployments=4,
@@ -1015,7 +985,7 @@ def test_file_malformed_by_a_key_written_twice_keeps_its_previous_owner_and_serv
     """
     t1, t2, fresh = change_world.t1, change_world.t2, change_world.fresh
     for kept in (t1, t2):
-        expect(
+        check_team_row(
             kept.rows,
             "mf-team",
             deployments=2,
@@ -1026,7 +996,7 @@ def test_file_malformed_by_a_key_written_twice_keeps_its_previous_owner_and_serv
             rework=0.0,
             row_bands=bands("medium", "elite", "low", "high"),
         )
-        expect(
+        check_team_row(
             kept.rows,
             "unowned",
             deployments=0,
@@ -1046,7 +1016,7 @@ def test_file_malformed_by_a_key_written_twice_keeps_its_previous_owner_and_serv
     assert "mf-team" not in fresh.rows and "thief" not in fresh.rows
     assert fresh.repos["acme/mf"] == ("unowned", "unowned")
     assert "PMF" not in fresh.services
-    expect(
+    check_team_row(
         fresh.rows,
         "unowned",
         deployments=2,
@@ -1080,7 +1050,7 @@ def test_change_world_resync_equals_a_fresh_store_but_for_the_malformed_file(
         repo: owner for repo, owner in fresh.repos.items() if repo != "acme/mf"
     }
     assert {s: owner for s, owner in t2.services.items() if s != "PMF"} == fresh.services
-    expect(
+    check_team_row(
         t2.rows,
         "*",
         deployments=6,
@@ -1091,7 +1061,7 @@ def test_change_world_resync_equals_a_fresh_store_but_for_the_malformed_file(
         rework=1 / 6,
         row_bands=bands("high", "elite", "low", "high"),
     )
-    expect(
+    check_team_row(
         fresh.rows,
         "*",
         deployments=6,

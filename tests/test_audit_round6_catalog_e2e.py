@@ -74,7 +74,7 @@ import pytest
 from doraspace.cli import main
 from tests.emulators.github import GitHubDataset, GitHubEmulator
 from tests.emulators.pagerduty import PagerDutyDataset, PagerDutyEmulator
-from tests.github_scenarios import at, breakdown, check_row, deploy, run_cli
+from tests.github_scenarios import at, check_team_row, deploy, run_cli
 from tests.github_scenarios import started_at_six as started
 from tests.test_audit_ownership_attribution import catalog, component, incident_issue
 
@@ -286,39 +286,9 @@ def reads(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reads]:
         yield Reads(sync1, sync2, read(configs["off"]), graphql1, graphql2, collect2)
 
 
-def expect(
-    rows: Rows,
-    team: str,
-    *,
-    deployments: int,
-    cfr: float | None,
-    recovery: float | None,
-    incidents: int,
-    restore: tuple[float | None, float | None],
-    rework: float | None,
-    row_bands: Bands,
-    lead: tuple[float | None, float | None] = (1.0, 1.0),
-) -> None:
-    """The whole 30d row of ``team`` (every field, bands included)."""
-    assert team in rows, sorted(rows)
-    check_row(
-        rows[team],
-        team=team,
-        deployments=deployments,
-        lead=lead,
-        cfr=cfr,
-        recovery=recovery,
-        restore=restore,
-        incidents=incidents,
-        rework=rework,
-        stages=breakdown(),
-        row_bands=row_bands,
-    )
-
-
 def pagerduty_only(rows: Rows, team: str, *, incidents: int, restore: float) -> None:
     """A team owning PagerDuty services only: 0 deployments, its incidents and restore times."""
-    expect(
+    check_team_row(
         rows,
         team,
         deployments=0,
@@ -334,7 +304,7 @@ def pagerduty_only(rows: Rows, team: str, *, incidents: int, restore: float) -> 
 
 def no_failures(rows: Rows, team: str, deployments: int, frequency: str) -> None:
     """A team with deployments and no failure, no incident, no rework."""
-    expect(
+    check_team_row(
         rows,
         team,
         deployments=deployments,
@@ -408,7 +378,7 @@ def test_sync1_two_components_of_one_owner_spelled_twice_share_a_pagerduty_servi
     """
     # SPEC §4 owner spellings; "catalog-info.yaml (possibly several YAML documents)"; "the PagerDuty services
     # a teams: entry names belong to that team's repos"; §6.1 rule 4; §6.2 rework.
-    expect(
+    check_team_row(
         reads.sync1.rows,
         "orders",
         deployments=5,
@@ -438,7 +408,7 @@ def test_sync1_teams_repo_override_leaves_the_catalog_pagerduty_service_to_its_o
     # gives to a team other than its component's owner leaves the component and is its own service"; "when
     # ... teams: gives the repository to another team, that service's incidents still count for its own
     # team but fail none of the repository's deployments"; §6.3 recovery fallback.
-    expect(
+    check_team_row(
         reads.sync1.rows,
         "ledger",
         deployments=4,
@@ -464,7 +434,7 @@ def test_sync1_one_component_over_two_repos_with_an_issue_and_a_pagerduty_servic
     """
     # SPEC §4 "github.com/project-slug ... names the repo a component lives in"; §5.4 GitHub issues; §6.1
     # rule 4; §6.2 recovery "the earliest of the resolution of an incident that failed it", rework.
-    expect(
+    check_team_row(
         reads.sync1.rows,
         "gteam",
         deployments=5,
@@ -491,7 +461,7 @@ def test_sync1_archived_repos_catalog_is_not_read(reads: Reads) -> None:
     # archived ones"; SPEC §3 "catalog: discover: read catalog-info.yaml at each repo's default branch";
     # §4 "PagerDuty services that are neither in the ownership map nor in service_ids are not collected".
     no_failures(reads.sync1.rows, "unowned", 3, "medium")
-    expect(
+    check_team_row(
         reads.sync1.rows,
         "relic-team",
         deployments=2,
@@ -513,7 +483,7 @@ def test_sync1_organisation_row(reads: Reads) -> None:
     G3 = 2/23. Bands: 23/30 high, elite, 30 % low, 3 h high.
     """
     # SPEC §6 "The organisation row "*" covers everything collected, team unowned included".
-    expect(
+    check_team_row(
         reads.sync1.rows,
         "*",
         deployments=23,
@@ -543,7 +513,7 @@ def test_owner_letter_case_without_a_config_team(reads: Reads) -> None:
     # order-team"; §7.1 "The team answer is matched case-insensitively to a team name of the ownership map";
     # docs/metrics.md (Team): catalog owners differing only in letter case are one team.
     for read in (reads.sync1, reads.sync2):
-        expect(
+        check_team_row(
             read.rows,
             "billing",
             deployments=4,
@@ -621,7 +591,7 @@ def test_sync2_second_component_changes_owner_and_unlinks_the_shared_service(rea
     # only while the component's owner owns it"; §6 "Team metrics cover the repos and PagerDuty services
     # the team owns".
     rows = reads.sync2.rows
-    expect(
+    check_team_row(
         rows,
         "orders",
         deployments=2,
@@ -650,7 +620,7 @@ def test_sync2_component_owner_becomes_the_teams_owner_and_relinks_its_service(r
     # owner leaves the component"; "A component's PagerDuty service belongs to the component's repository
     # only while the component's owner owns it"; §6.2 rework "deployed while an incident of its service was
     # open".
-    expect(
+    check_team_row(
         reads.sync2.rows,
         "ledger",
         deployments=4,
@@ -680,7 +650,7 @@ def test_sync2_deleted_catalog_file_leaves_repos_unowned_and_splits_the_service(
     # unowned"; "PagerDuty services that are neither in the ownership map nor in service_ids are not
     # collected"; docs/operations.md "a repository archived after it was collected keeps its facts".
     rows = reads.sync2.rows
-    expect(
+    check_team_row(
         rows,
         "unowned",
         deployments=8,
@@ -692,7 +662,7 @@ def test_sync2_deleted_catalog_file_leaves_repos_unowned_and_splits_the_service(
         row_bands=bands("high", "elite", "medium", "high"),
     )
     assert "gteam" not in rows
-    expect(
+    check_team_row(
         rows,
         "relic-team",
         deployments=2,
@@ -715,7 +685,7 @@ def test_sync2_organisation_row(reads: Reads) -> None:
     Bands: 23/30 high, elite, 26 % low, 3.5 h high.
     """
     # SPEC §6 "The organisation row "*" covers everything collected, team unowned included".
-    expect(
+    check_team_row(
         reads.sync2.rows,
         "*",
         deployments=23,
@@ -769,7 +739,7 @@ def test_sync3_discovery_off_keeps_only_the_config_map(reads: Reads) -> None:
     assert sorted(rows) == ["*", "ledger", "orders", "unowned"]
     pagerduty_only(rows, "orders", incidents=1, restore=1.0)
     no_failures(rows, "ledger", 3, "medium")
-    expect(
+    check_team_row(
         rows,
         "unowned",
         deployments=20,
@@ -780,7 +750,7 @@ def test_sync3_discovery_off_keeps_only_the_config_map(reads: Reads) -> None:
         rework=0.0,
         row_bands=bands("high", "elite", "elite", "high"),
     )
-    expect(
+    check_team_row(
         rows,
         "*",
         deployments=23,

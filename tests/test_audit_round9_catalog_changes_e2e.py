@@ -71,7 +71,7 @@ import pytest
 from doraspace.cli import main
 from tests.emulators.github import GitHubDataset, GitHubEmulator
 from tests.emulators.pagerduty import PagerDutyDataset, PagerDutyEmulator
-from tests.github_scenarios import at, breakdown, check_row, deploy, run_cli
+from tests.github_scenarios import at, check_team_row, deploy, run_cli
 from tests.github_scenarios import started_at_six as started
 from tests.test_audit_ownership_attribution import catalog, component
 
@@ -329,39 +329,9 @@ def reads(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reads]:
         yield Reads(t1, t2, read(configs["fresh"]), collect2)
 
 
-def expect(
-    rows: Rows,
-    team: str,
-    *,
-    deployments: int,
-    cfr: float | None,
-    recovery: float | None,
-    incidents: int,
-    restore: tuple[float | None, float | None],
-    rework: float | None,
-    row_bands: Bands,
-    lead: tuple[float | None, float | None] = (1.0, 1.0),
-) -> None:
-    """The whole 30d row of ``team`` (every field, bands included)."""
-    assert team in rows, sorted(rows)
-    check_row(
-        rows[team],
-        team=team,
-        deployments=deployments,
-        lead=lead,
-        cfr=cfr,
-        recovery=recovery,
-        restore=restore,
-        incidents=incidents,
-        rework=rework,
-        stages=breakdown(),
-        row_bands=row_bands,
-    )
-
-
 def no_failures(rows: Rows, team: str, deployments: int, frequency: str = "medium") -> None:
     """A team with deployments and no failure, no incident, no rework."""
-    expect(
+    check_team_row(
         rows,
         team,
         deployments=deployments,
@@ -516,7 +486,7 @@ def test_owner_change_rejoins_a_teams_overridden_repo_to_its_component(reads: Re
     # SPEC §4 owner spellings, teams:; docs/metrics.md rule 4 "A repository that teams: gives to a team
     # other than its component's owner leaves the component and is its own service"; §6.1 rule 4 "F is the
     # latest deployment of that service"; §6.2 rework "deployed while an incident of its service was open".
-    expect(
+    check_team_row(
         reads.t1.rows,
         "anna",
         deployments=2,
@@ -529,7 +499,7 @@ def test_owner_change_rejoins_a_teams_overridden_repo_to_its_component(reads: Re
     )
     no_failures(reads.t1.rows, "tango", 3)
     for read in after(reads):
-        expect(
+        check_team_row(
             read.rows,
             "tango",
             deployments=5,
@@ -558,7 +528,7 @@ def test_second_document_slug_takes_a_repo_from_its_own_files_owner(reads: Reads
     # SPEC §4 "catalog-info.yaml (possibly several YAML documents)"; project-slug "names the repo a
     # component lives in"; "Where components of different owners name the same repo, the first in file
     # order wins, with a warning"; docs/metrics.md rule 4 "First in file order" across files.
-    expect(
+    check_team_row(
         reads.t1.rows,
         "bravo",
         deployments=2,
@@ -571,7 +541,7 @@ def test_second_document_slug_takes_a_repo_from_its_own_files_owner(reads: Reads
     )
     no_failures(reads.t1.rows, "sierra", 3)
     for read in after(reads):
-        expect(
+        check_team_row(
             read.rows,
             "bravo",
             deployments=5,
@@ -606,10 +576,10 @@ def test_pagerduty_annotation_moved_to_another_component_moves_its_failures(read
         "rework": 1 / 3,
         "row_bands": bands("medium", "elite", "low", "high"),
     }
-    expect(reads.t1.rows, "charlie", recovery=6.0, **delta)
+    check_team_row(reads.t1.rows, "charlie", recovery=6.0, **delta)
     no_failures(reads.t1.rows, "delta", 3)
     for read in after(reads):
-        expect(read.rows, "delta", recovery=4.0, **delta)
+        check_team_row(read.rows, "delta", recovery=4.0, **delta)
         no_failures(read.rows, "charlie", 3)
 
 
@@ -627,7 +597,7 @@ def test_removed_component_leaves_its_repo_and_its_service_ids_service_to_unowne
     # SPEC §4 "A repo with no component is its own service"; "A repo or a service_ids service owned by
     # nobody belongs to team unowned"; docs/metrics.md "Incidents": "An incident on a service_ids service
     # nobody owns counts for unowned ...; no deployment is of its service".
-    expect(
+    check_team_row(
         reads.t1.rows,
         "echo",
         deployments=5,
@@ -660,7 +630,7 @@ def test_malformed_file_keeps_its_last_good_rows_against_a_new_claim(reads: Read
     # Troubleshooting; collector/catalog.py "the repository keeps the rows of its last good read".
     assert [line for line in reads.collect2.splitlines() if "acme/fox" in line and CATALOG in line]
     for read in (reads.t1, reads.t2):
-        expect(
+        check_team_row(
             read.rows,
             "foxtrot",
             deployments=4,
@@ -693,7 +663,7 @@ def test_deleted_file_hands_the_repo_to_the_losing_claim_and_links_its_service(r
     # (first in file order) ... gives the repository to another team, that service's incidents still count
     # for its own team but fail none of the repository's deployments"; §6.3 recovery fallback.
     no_failures(reads.t1.rows, "hotel", 3)
-    expect(
+    check_team_row(
         reads.t1.rows,
         "india",
         deployments=0,
@@ -706,7 +676,7 @@ def test_deleted_file_hands_the_repo_to_the_losing_claim_and_links_its_service(r
         row_bands=bands("low", None, None, "high"),
     )
     for read in after(reads):
-        expect(
+        check_team_row(
             read.rows,
             "india",
             deployments=3,
@@ -733,7 +703,7 @@ def test_file_on_the_renamed_default_branch_gives_the_repo_and_a_new_service(rea
     # services that are neither in the ownership map nor in service_ids are not collected" (at T1 only).
     assert "juliet" not in reads.t1.rows
     for read in after(reads):
-        expect(
+        check_team_row(
             read.rows,
             "juliet",
             deployments=3,
@@ -770,9 +740,9 @@ def test_renamed_component_splits_a_service_of_two_files(reads: Reads) -> None:
         "rework": 1 / 5,
         "row_bands": bands("high", "elite", "low", "high"),
     }
-    expect(reads.t1.rows, "lteam", recovery=2.0, **lteam)
+    check_team_row(reads.t1.rows, "lteam", recovery=2.0, **lteam)
     for read in after(reads):
-        expect(read.rows, "lteam", recovery=4.0, **lteam)
+        check_team_row(read.rows, "lteam", recovery=4.0, **lteam)
 
 
 def test_owner_becoming_a_user_leaves_repo_and_service_to_unowned_still_linked(reads: Reads) -> None:
@@ -787,7 +757,7 @@ def test_owner_becoming_a_user_leaves_repo_and_service_to_unowned_still_linked(r
     # SPEC §4 "A team is its owner"; docs/metrics.md rule 4 "A component with no owner leaves its
     # repository and its PagerDuty service to unowned: the service is collected, and its incidents can
     # fail that repository's deployments".
-    expect(
+    check_team_row(
         reads.t1.rows,
         "mteam",
         deployments=3,
@@ -818,7 +788,7 @@ def test_unowned_after_each_sync(reads: Reads) -> None:
     # component with no owner).
     no_failures(reads.t1.rows, "unowned", 3)
     for read, deployments, cfr_band in ((reads.t2, 6, "low"), (reads.fresh, 8, "medium")):
-        expect(
+        check_team_row(
             read.rows,
             "unowned",
             deployments=deployments,
@@ -850,7 +820,7 @@ def test_organisation_rows(reads: Reads) -> None:
     """
     # SPEC §6 "The organisation row "*" covers everything collected, team unowned included".
     org = bands("elite", "elite", "low", "high")
-    expect(
+    check_team_row(
         reads.t1.rows,
         "*",
         deployments=39,
@@ -861,7 +831,7 @@ def test_organisation_rows(reads: Reads) -> None:
         rework=4 / 39,
         row_bands=org,
     )
-    expect(
+    check_team_row(
         reads.t2.rows,
         "*",
         deployments=39,
@@ -872,7 +842,7 @@ def test_organisation_rows(reads: Reads) -> None:
         rework=6 / 39,
         row_bands=org,
     )
-    expect(
+    check_team_row(
         reads.fresh.rows,
         "*",
         deployments=39,
